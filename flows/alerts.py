@@ -1,0 +1,105 @@
+"""Early warnings and run-to-run changes, computed from summary rows.
+
+A series warns ``late`` when P(peak <= its target year) is below the threshold.
+Changes against the previous run are reported per series: median peak year,
+P(peak <= target), and crossings between on-time and late.
+"""
+
+from dataclasses import asdict, dataclass
+
+from forecasting.peaks import format_peak_year
+
+
+@dataclass(frozen=True)
+class Warning:
+    region_id: str
+    indicator: str
+    kind: str  # late
+    message: str
+    p_peak_by_target: float
+    peak_year_median: float
+    target_year: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def find_warnings(rows: list[dict], threshold: float) -> list[Warning]:
+    warnings = []
+    for row in rows:
+        if row.get("error") or row["p_peak_by_target"] >= threshold:
+            continue
+        warnings.append(
+            Warning(
+                region_id=row["region_id"],
+                indicator=row["indicator"],
+                kind="late",
+                message=(
+                    f"{row.get('name_en') or row['region_id']} {row['indicator']}: "
+                    f"P(peak <= {row['target_year']}) = {row['p_peak_by_target']:.2f} < {threshold:.2f}; "
+                    f"median peak {format_peak_year(row['peak_year_median'])}"
+                ),
+                p_peak_by_target=row["p_peak_by_target"],
+                peak_year_median=row["peak_year_median"],
+                target_year=row["target_year"],
+            )
+        )
+    return warnings
+
+
+def compare_rows(current: list[dict], previous: list[dict], threshold: float) -> list[dict]:
+    """What changed per series since the previous run (new, dropped, moved, crossed)."""
+    before = {(r["region_id"], r["indicator"]): r for r in previous}
+    now = {(r["region_id"], r["indicator"]): r for r in current}
+    changes = []
+    for key in sorted(now.keys() | before.keys()):
+        old, new = before.get(key), now.get(key)
+        base = {"region_id": key[0], "indicator": key[1]}
+        if old is None or new is None:
+            changes.append({**base, "change": "new series" if old is None else "no longer forecast"})
+            continue
+        if old.get("error") or new.get("error"):
+            if old.get("error") != new.get("error"):
+                changes.append({**base, "change": "forecast error changed", "old": old.get("error"), "new": new.get("error")})
+            continue
+        causes = []
+        if new["last_observed_year"] != old["last_observed_year"]:
+            causes.append(f"data now ends {new['last_observed_year']} (was {old['last_observed_year']})")
+        if new.get("model") != old.get("model"):
+            causes.append(f"model {old.get('model')} -> {new.get('model')}")
+        year_shift = new["peak_year_median"] - old["peak_year_median"]
+        p_shift = new["p_peak_by_target"] - old["p_peak_by_target"]
+        was_late, is_late = old["p_peak_by_target"] < threshold, new["p_peak_by_target"] < threshold
+        if year_shift or abs(p_shift) >= 0.005 or was_late != is_late or causes:
+            changes.append(
+                {
+                    **base,
+                    "change": "crossed to late" if is_late and not was_late
+                    else "back on time" if was_late and not is_late
+                    else "moved",
+                    "peak_year_median_old": old["peak_year_median"],
+                    "peak_year_median_new": new["peak_year_median"],
+                    "p_peak_by_target_old": old["p_peak_by_target"],
+                    "p_peak_by_target_new": new["p_peak_by_target"],
+                    "causes": causes,
+                }
+            )
+    return changes
+
+
+def format_changes(changes: list[dict]) -> str:
+    if not changes:
+        return "No change in any projection since the previous run."
+    lines = []
+    for ch in changes:
+        label = f"{ch['region_id']} {ch['indicator']}: {ch['change']}"
+        if "peak_year_median_old" in ch:
+            label += (
+                f"; median peak {format_peak_year(ch['peak_year_median_old'])} -> "
+                f"{format_peak_year(ch['peak_year_median_new'])}, P(<=target) "
+                f"{ch['p_peak_by_target_old']:.2f} -> {ch['p_peak_by_target_new']:.2f}"
+            )
+            if ch["causes"]:
+                label += f" ({'; '.join(ch['causes'])})"
+        lines.append(label)
+    return "\n".join(lines)

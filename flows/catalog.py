@@ -1,0 +1,42 @@
+"""The one place that knows where run outputs live under the artifacts folder."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Catalog:
+    root: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
+
+    def raw_snapshot(self, sha256: str, suffix: str) -> Path:
+        return self.raw_dir / f"{sha256}{suffix}"
+
+    @property
+    def manifest(self) -> Path:
+        return self.raw_dir / "manifest.jsonl"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.root / "runs" / run_id
+
+    def summary(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "summary.json"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.root / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.root / "mlartifacts"
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write to a temporary name beside ``path``, then rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    tmp.replace(path)

@@ -1,0 +1,155 @@
+"""Configuration: YAML parsed once, at the flow boundary, into frozen objects.
+
+Lower layers receive only their slice (``ForecastSettings``, a target-year map),
+never a raw dict or a path. Environment variables are read when the config is
+loaded at run time, never at import.
+"""
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from forecasting.series import ForecastSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "peakwatch.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing, unreadable or invalid."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Plan(Frozen):
+    seed: str
+    title: str
+    scope: Literal["energy_sector", "whole_economy"]
+    peak_target_year: int
+    non_fossil_share: dict[int, float] | None = None
+    energy_intensity_cut: dict | None = None
+    new_energy_capacity_mw: dict[int, float] | None = None
+
+
+class Region(Frozen):
+    id: str
+    code: str | None = None
+    name_zh: str
+    name_en: str
+    level: Literal["province", "city", "county"]
+    parent: str | None = None
+    plan: Plan | None = None
+
+    @property
+    def target_year(self) -> int | None:
+        return self.plan.peak_target_year if self.plan else None
+
+
+class Registry(Frozen):
+    regions: tuple[Region, ...]
+
+    def get(self, region_id: str) -> Region | None:
+        return next((r for r in self.regions if r.id == region_id), None)
+
+    def target_years(self) -> dict[str, int]:
+        return {r.id: r.target_year for r in self.regions if r.target_year is not None}
+
+
+class SourceConfig(Frozen):
+    name: str
+    kind: Literal["tidy_csv"]
+    path: Path
+
+
+class ForecastConfig(Frozen):
+    n_paths: int = Field(1000, ge=100)
+    horizon_year: int = 2060
+    seed: int = 20300101
+    min_observed_years: int = Field(8, ge=3)
+
+    def settings(self) -> ForecastSettings:
+        return ForecastSettings(**self.model_dump())
+
+
+class DaskConfig(Frozen):
+    address: str | None = None
+    n_workers: int = Field(2, ge=1)
+    threads_per_worker: int = Field(1, ge=1)
+    memory_limit: str = "4GiB"
+    partitions_per_worker: int = Field(3, ge=1)
+
+
+class TrackingConfig(Frozen):
+    uri: str | None = None
+
+
+class WarningConfig(Frozen):
+    p_peak_threshold: float = Field(0.5, ge=0, le=1)
+
+
+class Config(Frozen):
+    run_series: str = "peakwatch-monthly"
+    artifacts_dir: Path
+    regions: Registry
+    sources: tuple[SourceConfig, ...]
+    forecast: ForecastConfig = ForecastConfig()
+    dask: DaskConfig = DaskConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    warnings: WarningConfig = WarningConfig()
+    config_hash: str
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.tracking.uri or f"sqlite:///{(self.artifacts_dir / 'mlflow.db').resolve()}"
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _resolve(base: Path, value: str | Path) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_config(path: Path = DEFAULT_CONFIG) -> Config:
+    """Parse the run config and the region registry it names; apply env overrides."""
+    path = Path(path).resolve()
+    raw = _read_yaml(path)
+    base = path.parent
+    registry_path = _resolve(base, raw.get("regions", "regions.yaml"))
+    registry_raw = _read_yaml(registry_path)
+    for source in raw.get("sources", []):
+        if isinstance(source, dict) and "path" in source:
+            source["path"] = _resolve(base, source["path"])
+    raw["artifacts_dir"] = _resolve(base, raw.get("artifacts_dir", "../artifacts"))
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        raw.setdefault("tracking", {})["uri"] = os.environ["MLFLOW_TRACKING_URI"]
+    if os.environ.get("PEAKWATCH_DASK_ADDRESS"):
+        raw.setdefault("dask", {})["address"] = os.environ["PEAKWATCH_DASK_ADDRESS"]
+    digest = hashlib.sha256(path.read_bytes() + registry_path.read_bytes()).hexdigest()
+    try:
+        registry = Registry(**registry_raw)
+        config = Config(**{**raw, "regions": registry, "config_hash": digest})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid configuration:\n{exc}") from None
+    unknown_parents = {r.parent for r in registry.regions if r.parent} - {r.id for r in registry.regions}
+    if unknown_parents:
+        raise ConfigError(f"{registry_path}: parent region(s) not in the registry: {sorted(unknown_parents)}")
+    return config

@@ -1,0 +1,148 @@
+"""The monthly flow: pull -> validate -> fit on Dask -> MLflow -> warnings -> summary.
+
+Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
+``flows.sources`` and ``flows.tracking``.
+"""
+
+import json
+import subprocess
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+
+from flows import alerts, sources, summary, tracking
+from flows.catalog import Catalog, write_atomic
+from flows.cluster import n_partitions, task_runner
+from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
+from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
+from validation.gate import ValidationReport, passing_rows, validate_panel
+
+
+@task
+def pull_sources(config: Config, catalog: Catalog) -> tuple[pl.DataFrame, list[sources.Snapshot]]:
+    frames, snapshots = [], []
+    for source in config.sources:
+        data = sources.read_source_bytes(source)
+        snapshot = sources.snapshot_bytes(catalog, source, data)
+        frame = sources.parse_tidy_csv(data, where=f"source '{source.name}' ({source.path})")
+        snapshot = sources.Snapshot(**{**snapshot.__dict__, "rows": len(frame)})
+        sources.record_manifest(catalog, snapshot)
+        frames.append(frame)
+        snapshots.append(snapshot)
+    return pl.concat(frames), snapshots
+
+
+@task
+def validate(panel: pl.DataFrame) -> ValidationReport:
+    return validate_panel(panel)
+
+
+@task(retries=2, retry_delay_seconds=1)
+def fit_partition(series: list[SeriesInput], settings: ForecastSettings) -> list[SeriesForecast]:
+    return forecast_partition(series, settings)
+
+
+@flow(name="peakwatch-fit-stage")
+def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -> list[SeriesForecast]:
+    """One Prefect task per partition on the Dask cluster; results stream back."""
+    logger = get_run_logger()
+    total = sum(len(p) for p in partitions)
+    futures = [fit_partition.submit(p, settings) for p in partitions]
+    results: list[SeriesForecast] = []
+    started = time.monotonic()
+    for future in as_completed(futures):
+        results.extend(future.result())
+        elapsed = time.monotonic() - started
+        left = elapsed / len(results) * (total - len(results))
+        logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", len(results), total, elapsed, left)
+    return sorted(results, key=lambda f: (f.region_id, f.indicator))
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{version('peakwatch')}+{sha}" if sha else version("peakwatch")
+
+
+@flow(name="peakwatch-monthly")
+def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None) -> dict:
+    """Run the whole monthly pipeline on a config; returns the run summary."""
+    logger = get_run_logger()
+    config = load_config(Path(config_path))
+    if artifacts_dir:
+        config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+    catalog = Catalog(config.artifacts_dir)
+
+    panel, snapshots = pull_sources(config, catalog)
+    report = validate(panel)
+    if report.quarantined:
+        logger.warning("quarantined regions: %s", report.quarantined)
+    usable = passing_rows(panel, report)
+
+    client, experiment_id = tracking.open_experiment(config.tracking_uri, config.run_series, catalog)
+    run_date = datetime.now(timezone.utc)
+    tags = {
+        "run_date": run_date.date().isoformat(),
+        "data_sha256": ",".join(s.sha256 for s in snapshots),
+        "config_hash": config.config_hash,
+        "code_version": code_version(),
+        "prefect_flow_run_id": str(flow_run.id or ""),
+    }
+    run_id = tracking.start_parent_run(client, experiment_id, f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags)
+    try:
+        series = split_series(usable, config.regions.target_years())
+        parts = partition(series, n_partitions(config.dask))
+        logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
+        forecasts = fit_stage.with_options(task_runner=task_runner(config.dask))(parts, config.forecast.settings())
+
+        rows = [summary.series_row(f, config.regions) for f in forecasts]
+        warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold)
+        previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
+        changes = alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold) if previous else []
+        names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+        tracking.log_series_runs(client, experiment_id, run_id, forecasts, names)
+
+        run_summary = {
+            "run_id": run_id,
+            "run_date": run_date.isoformat(timespec="seconds"),
+            **{k: v for k, v in tags.items() if k != "run_date"},
+            "tracking_uri": config.tracking_uri,
+            "experiment": config.run_series,
+            "data": [
+                {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows} for s in snapshots
+            ],
+            "validation": report.as_dict(),
+            "series": rows,
+            "warnings": [w.as_dict() for w in warnings],
+            "previous_run_id": previous["run_id"] if previous else None,
+            "changes": changes,
+        }
+        summary_path = catalog.summary(run_id)
+        write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
+        metrics = {
+            **report.metrics(),
+            "series_forecast": sum(f.ok for f in forecasts),
+            "series_failed": sum(not f.ok for f in forecasts),
+            "warnings": len(warnings),
+            "changes": len(changes),
+        }
+        tracking.finish_parent_run(
+            client, run_id, metrics, {"summary": summary_path}, tags={"warnings": str(len(warnings))}
+        )
+    except BaseException as exc:
+        tracking.fail_parent_run(client, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+    logger.info("run %s: %d series, %d warnings", run_id, len(rows), len(warnings))
+    run_summary["summary_path"] = str(summary_path)
+    return run_summary

@@ -1,0 +1,60 @@
+"""The run summary: one row per region x indicator, built from forecasts and
+the registry, written as summary.json and printed as a table."""
+
+from forecasting.peaks import format_peak_year
+from forecasting.series import SeriesForecast
+from flows.config import Registry
+
+
+def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
+    region = registry.get(forecast.region_id)
+    row = {
+        "region_id": forecast.region_id,
+        "name_zh": region.name_zh if region else None,
+        "name_en": region.name_en if region else None,
+        "indicator": forecast.indicator,
+        "unit": forecast.unit,
+        "model": forecast.model,
+        "model_reason": forecast.model_reason,
+        "status": forecast.status,
+        "n_observed_years": forecast.n_observed,
+        "first_year": forecast.first_year,
+        "last_observed_year": forecast.last_observed_year,
+        "filled_years": list(forecast.filled_years),
+        "error": forecast.error,
+    }
+    if forecast.peaks is not None:
+        p = forecast.peaks
+        row.update(
+            target_year=p.target_year,
+            peak_year_median=p.peak_year_median,
+            peak_year_p10=p.peak_year_p10,
+            peak_year_p90=p.peak_year_p90,
+            p_peak_by_target=p.p_peak_by_target,
+            p_censored=p.p_censored,
+            peak_value=p.peak_value_median,
+            peak_value_p10=p.peak_value_p10,
+            peak_value_p90=p.peak_value_p90,
+            peak_year_distribution={str(k): v for k, v in p.peak_year_distribution.items()},
+        )
+    return row
+
+
+def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
+    header = f"{'region':<26} {'name':<8} {'indicator':<19} {'status':<8} {'peak (p10-p90)':<20} {'P(<=target)':>11}  warn"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        name = row.get("name_zh") or ""
+        if row.get("error"):
+            lines.append(f"{row['region_id']:<26} {name:<8} {row['indicator']:<19} not forecast: {row['error']}")
+            continue
+        band = (
+            f"{format_peak_year(row['peak_year_median'])} "
+            f"[{format_peak_year(row['peak_year_p10'])}, {format_peak_year(row['peak_year_p90'])}]"
+        )
+        flag = "LATE" if (row["region_id"], row["indicator"]) in warned else ""
+        lines.append(
+            f"{row['region_id']:<26} {name:<8} {row['indicator']:<19} {row['status']:<8} {band:<20} "
+            f"{row['p_peak_by_target']:>11.2f}  {flag}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,193 @@
+"""Three grains of forecasting work (STYLE.md): one series, a partition of series
+(a plain loop), and the contract frame cut into series. The flow layer spreads
+partitions over Dask; nothing here knows about it."""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from forecasting import contract as c
+from forecasting.models import FittedModel, ModelFitError, fit_log_drift, fit_log_ets
+from forecasting.peaks import HORIZON_YEAR, PeakStatistics, classify_history, summarize_peaks
+
+log = logging.getLogger(__name__)
+
+FAN_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    n_paths: int = 1000
+    horizon_year: int = HORIZON_YEAR
+    seed: int = 20300101
+    min_observed_years: int = 8
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    region_id: str
+    indicator: str
+    unit: str
+    years: np.ndarray  # consecutive years, first to last observed
+    values: np.ndarray  # NaN where a year is missing
+    target_year: int
+
+
+@dataclass(frozen=True)
+class ForecastFan:
+    """Per future year, quantiles of the simulated paths (FAN_QUANTILES)."""
+
+    years: tuple[int, ...]
+    quantiles: dict[float, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    region_id: str
+    indicator: str
+    unit: str
+    n_observed: int
+    first_year: int
+    last_observed_year: int
+    filled_years: tuple[int, ...]
+    model: str | None = None
+    model_reason: str = ""
+    status: str | None = None
+    peaks: PeakStatistics | None = None
+    fan: ForecastFan | None = None
+    error: str | None = None
+    history: tuple[float, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def series_seed(base_seed: int, region_id: str, indicator: str) -> int:
+    """A seed that depends only on the series, never on partitioning or order."""
+    digest = hashlib.sha256(f"{base_seed}|{region_id}|{indicator}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def fill_gaps(values: np.ndarray) -> np.ndarray:
+    """Interpolate missing years log-linearly (values are positive here)."""
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
+    x = np.arange(len(values))
+    return np.exp(np.interp(x, x[~missing], np.log(values[~missing])))
+
+
+def fit_model(values: np.ndarray) -> tuple[FittedModel, str]:
+    """The damped log-ETS, or the log random walk with drift when it fails."""
+    try:
+        return fit_log_ets(values), "damped trend on logs; default model"
+    except ModelFitError as exc:
+        log.info("falling back to drift: %s", exc)
+        return fit_log_drift(values), f"fallback: {exc}"
+
+
+def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesForecast:
+    observed = ~np.isnan(series.values)
+    basics = dict(
+        region_id=series.region_id,
+        indicator=series.indicator,
+        unit=series.unit,
+        n_observed=int(observed.sum()),
+        first_year=int(series.years[0]),
+        last_observed_year=int(series.years[observed][-1]) if observed.any() else int(series.years[-1]),
+        filled_years=tuple(int(y) for y in series.years[~observed]),
+        history=tuple(float(v) for v in series.values),
+    )
+    if observed.sum() < settings.min_observed_years:
+        return SeriesForecast(
+            **basics, error=f"only {observed.sum()} observed years, need {settings.min_observed_years}"
+        )
+    if np.any(series.values[observed] <= 0):
+        return SeriesForecast(**basics, error="non-positive values cannot be forecast on the log scale")
+    try:
+        model, reason = fit_model(fill_gaps(series.values))
+    except ModelFitError as exc:
+        return SeriesForecast(**basics, error=str(exc))
+    future_years = np.arange(series.years[-1] + 1, settings.horizon_year + 1)
+    rng = np.random.default_rng(series_seed(settings.seed, series.region_id, series.indicator))
+    paths = model.simulate(len(future_years), settings.n_paths, rng)
+    peaks = summarize_peaks(series.years, series.values, future_years, paths, series.target_year)
+    quantiles = np.quantile(paths, FAN_QUANTILES, axis=0)
+    fan = ForecastFan(
+        years=tuple(int(y) for y in future_years),
+        quantiles={q: tuple(float(v) for v in row) for q, row in zip(FAN_QUANTILES, quantiles)},
+    )
+    return SeriesForecast(
+        **basics,
+        model=model.name,
+        model_reason=reason,
+        status=classify_history(series.years, series.values),
+        peaks=peaks,
+        fan=fan,
+    )
+
+
+def forecast_partition(series_list: list[SeriesInput], settings: ForecastSettings) -> list[SeriesForecast]:
+    """The unit of parallel work: a plain loop, no orchestration inside.
+
+    Only these small summaries leave the worker; simulated paths do not.
+    """
+    results = []
+    for series in series_list:
+        try:
+            results.append(forecast_series(series, settings))
+        except Exception as exc:  # one bad series must not sink its partition
+            log.exception("forecast failed for %s/%s", series.region_id, series.indicator)
+            results.append(
+                SeriesForecast(
+                    region_id=series.region_id,
+                    indicator=series.indicator,
+                    unit=series.unit,
+                    n_observed=int((~np.isnan(series.values)).sum()),
+                    first_year=int(series.years[0]),
+                    last_observed_year=int(series.years[-1]),
+                    filled_years=(),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
+    return results
+
+
+def split_series(
+    panel: pl.DataFrame,
+    target_years: dict[str, int],
+    indicators: tuple[str, ...] = c.FORECAST_INDICATORS,
+    default_target_year: int = 2030,
+) -> list[SeriesInput]:
+    """Cut the contract frame into one gap-aware series per region and indicator."""
+    rows = panel.filter(pl.col(c.INDICATOR).is_in(indicators) & pl.col(c.VALUE).is_not_null())
+    series = []
+    for (region_id, indicator), group in rows.sort(c.YEAR).group_by(
+        [c.REGION_ID, c.INDICATOR], maintain_order=True
+    ):
+        observed_years = group[c.YEAR].to_numpy()
+        years = np.arange(observed_years.min(), observed_years.max() + 1)
+        values = np.full(len(years), np.nan)
+        values[observed_years - years[0]] = group[c.VALUE].to_numpy()
+        series.append(
+            SeriesInput(
+                region_id=region_id,
+                indicator=indicator,
+                unit=group[c.UNIT][0],
+                years=years,
+                values=values,
+                target_year=target_years.get(region_id, default_target_year),
+            )
+        )
+    return sorted(series, key=lambda s: (s.region_id, s.indicator))
+
+
+def partition(items: list, n_partitions: int) -> list[list]:
+    """Split into at most ``n_partitions`` contiguous, near-equal chunks."""
+    n_partitions = max(1, min(n_partitions, len(items)))
+    bounds = np.linspace(0, len(items), n_partitions + 1).astype(int)
+    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
