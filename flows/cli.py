@@ -43,6 +43,33 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from flows import compare, tracking
+    from flows.config import load_config
+
+    config = load_config(args.config)
+    if args.artifacts_dir:
+        config = config.model_copy(update={"artifacts_dir": args.artifacts_dir.resolve()})
+    missing = tracking.missing_local_store(config.tracking_uri)
+    if missing:
+        print(f"peakwatch: no MLflow store at {missing}; run `peakwatch run` first", file=sys.stderr)
+        return EXIT_ERROR
+    client = tracking.connect(config.tracking_uri)
+    experiment_id = tracking.find_experiment(client, config.run_series)
+    if experiment_id is None:
+        print(f"peakwatch: no experiment '{config.run_series}' at {config.tracking_uri}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        run_a, run_b = compare.resolve_runs(client, experiment_id, args.run_a, args.run_b)
+        summary_a, summary_b = compare.load_run_summary(client, run_a), compare.load_run_summary(client, run_b)
+    except compare.CompareError as exc:
+        print(f"peakwatch: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    rows = compare.compare_summaries(summary_a, summary_b, config.warnings.p_peak_threshold)
+    print(compare.format_comparison(rows, summary_a, summary_b))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peakwatch",
@@ -61,6 +88,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder"
     )
     run.set_defaults(handler=_run)
+
+    cmp = commands.add_parser(
+        "compare",
+        help="compare two monthly runs per region and indicator (peak year, P(peak <= target), peak value)",
+        description=(
+            "Show two parent runs side by side: median peak year, P(peak <= target year) and median peak "
+            "value per region and indicator in run A and run B, the change, and its cause when known "
+            "(new data years, revised data, model switch). Without RUN_B, B is the latest finished run; "
+            "without either, A and B are the latest two finished runs (A the older). The tracking store "
+            "is the config's tracking.uri, MLFLOW_TRACKING_URI, or the config's local SQLite store."
+        ),
+    )
+    cmp.add_argument("run_a", nargs="?", metavar="RUN_A", help="MLflow run id of the earlier parent run")
+    cmp.add_argument("run_b", nargs="?", metavar="RUN_B", help="MLflow run id of the later parent run")
+    cmp.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    cmp.add_argument(
+        "--artifacts-dir", type=Path, default=None,
+        help="override the config's artifacts folder (where the local SQLite store lives)",
+    )
+    cmp.set_defaults(handler=_compare)
     return parser
 
 

@@ -110,7 +110,9 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
         previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
         changes = alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold) if previous else []
         names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
-        tracking.log_series_runs(client, experiment_id, run_id, forecasts, names)
+        tracking.log_series_runs(
+            client, experiment_id, run_id, forecasts, names, common_tags={"run_date": tags["run_date"]}
+        )
 
         run_summary = {
             "run_id": run_id,
@@ -136,6 +138,7 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
             "warnings": len(warnings),
             "changes": len(changes),
         }
+        tracking.log_run_reports(client, run_id, run_summary)
         tracking.finish_parent_run(
             client, run_id, metrics, {"summary": summary_path}, tags={"warnings": str(len(warnings))}
         )

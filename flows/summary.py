@@ -1,9 +1,21 @@
 """The run summary: one row per region x indicator, built from forecasts and
 the registry, written as summary.json and printed as a table."""
 
+import hashlib
+import json
+
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
 from flows.config import Registry
+
+# The scenario of a plain statistical forecast (the scenario engine adds others).
+DEFAULT_SCENARIO = "statistical"
+
+
+def history_digest(forecast: SeriesForecast) -> str:
+    """sha256 of the series' input years and values: tells revised data from new years."""
+    payload = json.dumps([forecast.first_year, [None if v != v else v for v in forecast.history]])
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
@@ -13,6 +25,7 @@ def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
         "name_zh": region.name_zh if region else None,
         "name_en": region.name_en if region else None,
         "indicator": forecast.indicator,
+        "scenario": getattr(forecast, "scenario", None) or DEFAULT_SCENARIO,
         "unit": forecast.unit,
         "model": forecast.model,
         "model_reason": forecast.model_reason,
@@ -21,6 +34,7 @@ def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
         "first_year": forecast.first_year,
         "last_observed_year": forecast.last_observed_year,
         "filled_years": list(forecast.filled_years),
+        "history_sha256": history_digest(forecast),
         "error": forecast.error,
     }
     if forecast.peaks is not None:

@@ -1,0 +1,92 @@
+"""What logging child runs costs against a local SQLite MLflow store.
+
+Times ``flows.tracking.log_series_runs`` for 10, 100 and 1000 series, with and
+without artifacts (forecast.csv + fan_chart.png), sequentially (one thread) and
+with the default thread pool, and, for contrast, the naive layout (one
+``log_metric`` / ``log_param`` call per value). Prints numbers; asserts nothing.
+
+    /work/main/.venv/bin/python scripts/benchmark_tracking.py [--sizes 10 100 1000] [--artifact-sizes 10 100]
+"""
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flows import tracking  # noqa: E402
+from flows.catalog import Catalog  # noqa: E402
+from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series  # noqa: E402
+
+
+def make_forecasts(n: int) -> list[SeriesForecast]:
+    """One real forecast, copied under n region ids (logging cost does not depend on the numbers)."""
+    years = np.arange(2000, 2020)
+    values = 10 * 1.04 ** np.arange(20)
+    one = forecast_series(
+        SeriesInput("bench.r0", "co2_emissions", "MtCO2", years, values, 2030), ForecastSettings(n_paths=200)
+    )
+    return [dataclasses.replace(one, region_id=f"bench.r{i:05d}") for i in range(n)]
+
+
+def log_naive(client, experiment_id: str, parent_id: str, forecasts: list[SeriesForecast]) -> None:
+    """The unbatched layout, for contrast: one store call per tag, param and metric."""
+    for f in forecasts:
+        run_id = client.create_run(experiment_id, tags={"mlflow.parentRunId": parent_id}).info.run_id
+        for key, value in tracking.series_tags(f, parent_id, {}, "statistical", {}).items():
+            client.set_tag(run_id, key, value)
+        for param in tracking.series_params(f):
+            client.log_param(run_id, param.key, param.value)
+        for key, value in tracking.series_metrics(f).items():
+            client.log_metric(run_id, key, value)
+        client.set_terminated(run_id, "FINISHED")
+
+
+def time_case(n: int, label: str, log) -> None:
+    forecasts = make_forecasts(n)
+    with tempfile.TemporaryDirectory(prefix="peakwatch-bench-") as tmp:
+        catalog = Catalog(Path(tmp))
+        client, experiment_id = tracking.open_experiment(f"sqlite:///{catalog.mlflow_db}", "bench", catalog)
+        parent_id = tracking.start_parent_run(client, experiment_id, "bench", {"run_date": "2026-11-23"})
+        started = time.perf_counter()
+        log(client, experiment_id, parent_id, forecasts)
+        elapsed = time.perf_counter() - started
+        children = client.search_runs([experiment_id], f"tags.`{tracking.KIND_TAG}` = 'series'", max_results=n + 1)
+        assert len(children) == n, f"{label}: expected {n} child runs, found {len(children)}"
+    print(f"{n:>6} {label:<38} {elapsed:8.2f} s {elapsed / n * 1000:8.1f} ms/series", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--artifact-sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--naive-sizes", type=int, nargs="+", default=[10, 100])
+    args = parser.parse_args()
+    print(f"{'series':>6} {'case':<38} {'total':>10} {'per series':>16}")
+
+    def batched(threads: int, with_artifacts: bool):
+        def log(client, experiment_id, parent_id, forecasts):
+            tracking.log_series_runs(
+                client, experiment_id, parent_id, forecasts, {}, with_artifacts=with_artifacts, threads=threads
+            )
+
+        return log
+
+    for n in sorted(set(args.sizes) | set(args.artifact_sizes) | set(args.naive_sizes)):
+        if n in args.naive_sizes:
+            time_case(n, "naive: one call per tag/param/metric", log_naive)
+        if n in args.sizes:
+            time_case(n, "batched, 1 thread, no artifacts", batched(1, False))
+            time_case(n, f"batched, {tracking.LOG_THREADS} threads, no artifacts", batched(tracking.LOG_THREADS, False))
+        if n in args.artifact_sizes:
+            time_case(n, "batched, 1 thread, csv+png artifacts", batched(1, True))
+            time_case(n, f"batched, {tracking.LOG_THREADS} threads, csv+png artifacts", batched(tracking.LOG_THREADS, True))
+
+
+if __name__ == "__main__":
+    main()
