@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -47,6 +48,7 @@ def _compare(args: argparse.Namespace) -> int:
     from flows import compare, tracking
     from flows.config import load_config
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep the table clean
     config = load_config(args.config)
     if args.artifacts_dir:
         config = config.model_copy(update={"artifacts_dir": args.artifacts_dir.resolve()})
