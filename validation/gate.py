@@ -103,9 +103,11 @@ def validate_panel(
             history_frame = frame
         checks.extend(run(suite, frame))
     quarantined, warned = _verdicts(checks)
+    regions = tuple(sorted(panel[c.REGION_ID].drop_nulls().unique().to_list()))
     report = ValidationReport(
         n_rows=len(panel),
-        regions_checked=panel[c.REGION_ID].drop_nulls().n_unique(),
+        regions_checked=len(regions),
+        regions=regions,
         checks=tuple(checks),
         quarantined=quarantined,
         warned=warned,

@@ -28,6 +28,7 @@ class CheckResult:
     offending_rows: tuple[dict, ...] = ()
     regions: tuple[str, ...] = ()
     error: str | None = None  # GX could not evaluate the expectation
+    rule: str = ""  # what was expected, in words, e.g. "n_observed >= 8"
 
     @property
     def label(self) -> str:
@@ -39,6 +40,7 @@ class CheckResult:
             "expectation": self.expectation,
             "suite": self.suite,
             "column": self.column,
+            "rule": self.rule,
             "severity": self.severity,
             "success": self.success,
             "unexpected_count": self.unexpected_count,
@@ -58,6 +60,11 @@ class ValidationReport:
     # region -> {indicator: [missing years]}; every region with a forecast series is listed.
     gaps: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)
     docs_dir: Path | None = None
+    regions: tuple[str, ...] = ()  # every region checked
+
+    def passed(self) -> list[str]:
+        """Regions neither quarantined nor warned."""
+        return [r for r in self.regions if r not in self.quarantined and r not in self.warned]
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -80,6 +87,7 @@ class ValidationReport:
             "quarantined": {k: list(v) for k, v in self.quarantined.items()},
             "warned": {k: list(v) for k, v in self.warned.items()},
             "gaps": {r: {i: list(y) for i, y in by.items()} for r, by in self.gaps.items()},
+            "passed": self.passed(),
             "docs_dir": str(self.docs_dir) if self.docs_dir else None,
             "checks": [ch.as_dict() for ch in self.checks],
         }

@@ -66,6 +66,27 @@ def _offending(frame: pl.DataFrame, indices: list[int]) -> tuple[pl.DataFrame, t
     return rows.head(MAX_OFFENDING_ROWS * ROWS_PER_REGION), regions
 
 
+def describe_rule(kwargs: dict) -> str:
+    """The expectation's bounds or set in words, for the terminal summary."""
+    column = kwargs.get("column")
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if column and (low is not None or high is not None):
+        if low is not None and high is not None:
+            return f"{low:g} <= {column} <= {high:g}"
+        return f"{column} >= {low:g}" if low is not None else f"{column} <= {high:g}"
+    if column and "value_set" in kwargs:
+        return f"{column} in {sorted(kwargs['value_set'])}"
+    if column and "type_" in kwargs:
+        return f"{column} of type {kwargs['type_']}"
+    if "column_list" in kwargs:
+        return f"one row per {', '.join(kwargs['column_list'])}"
+    if "value_pairs_set" in kwargs:
+        return f"({kwargs['column_A']}, {kwargs['column_B']}) in {sorted(tuple(p) for p in kwargs['value_pairs_set'])}"
+    if column:
+        return f"{column} not empty"
+    return ""
+
+
 def run_suite(
     context, run_id: RunIdentifier, suite: Suite, frame: pl.DataFrame, checks: list[Check], severities: dict[str, Severity]
 ) -> list[CheckResult]:
@@ -112,6 +133,7 @@ def run_suite(
                 offending_rows=tuple(rows.to_dicts()),
                 regions=regions,
                 error=error,
+                rule=describe_rule(kwargs),
             )
         )
     return out
