@@ -24,13 +24,17 @@ HISTORY_SCHEMA = {
 }
 
 
-def observed_rows(panel: pl.DataFrame) -> pl.DataFrame:
-    """Rows of forecast indicators with a value and a usable key."""
+def observed_rows(panel: pl.DataFrame, settings: GateSettings) -> pl.DataFrame:
+    """Rows of forecast indicators with a value, a key and a sane year.
+
+    Out-of-range years are rows.year_range's business; kept here, a year 2099
+    would make every other series look stale.
+    """
     return panel.filter(
         pl.col(c.INDICATOR).is_in(c.FORECAST_INDICATORS)
         & pl.col(c.VALUE).is_not_null()
         & pl.col(c.REGION_ID).is_not_null()
-        & pl.col(c.YEAR).is_not_null()
+        & pl.col(c.YEAR).is_between(settings.min_year, settings.latest_allowed_year())
     )
 
 
@@ -40,7 +44,7 @@ def missing_years(years: list[int]) -> list[int]:
 
 
 def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
-    rows = observed_rows(panel)
+    rows = observed_rows(panel, settings)
     if rows.is_empty():
         return pl.DataFrame(schema=HISTORY_SCHEMA)
     spans = (
