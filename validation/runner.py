@@ -72,8 +72,8 @@ def describe_rule(kwargs: dict) -> str:
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if column and (low is not None or high is not None):
         if low is not None and high is not None:
-            return f"{low:g} <= {column} <= {high:g}"
-        return f"{column} >= {low:g}" if low is not None else f"{column} <= {high:g}"
+            return f"{low:.4g} <= {column} <= {high:.4g}"
+        return f"{column} >= {low:.4g}" if low is not None else f"{column} <= {high:.4g}"
     if column and "value_set" in kwargs:
         return f"{column} in {sorted(kwargs['value_set'])}"
     if column and "type_" in kwargs:
