@@ -7,7 +7,6 @@ import json
 import pytest
 from mlflow import MlflowClient
 
-from flows import cli
 from flows.tracking import CHILD_KIND, KIND_TAG, PARENT_KIND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -16,15 +15,8 @@ METRICS = {"peak_year_median", "peak_year_p10", "peak_year_p90", "p_peak_by_targ
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    artifacts = tmp_path_factory.mktemp("artifacts")
-    outputs = []
-    for _ in range(2):
-        code = cli.main(["run", "--artifacts-dir", str(artifacts)])
-        assert code == cli.EXIT_OK
-        outputs.append(sorted((artifacts / "runs").iterdir(), key=lambda p: p.stat().st_mtime))
-    client = MlflowClient(f"sqlite:///{artifacts / 'mlflow.db'}")
-    return artifacts, client
+def two_runs(default_runs_dir):
+    return default_runs_dir, MlflowClient(f"sqlite:///{default_runs_dir / 'mlflow.db'}")
 
 
 def parent_runs(client):
