@@ -3,6 +3,8 @@ components (ephemeral Prefect server, Dask LocalCluster, SQLite MLflow, GX):
 the MLflow parent run holds the validation metrics and the Data Docs HTML, the
 quarantined region is not forecast, and filled years are said."""
 
+import contextlib
+import io
 import json
 import shutil
 
@@ -44,35 +46,15 @@ def run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def finished(run, capsys_module):
+def finished(run):
     tmp, artifacts = run
-    code = cli.main(["run", "--config", str(tmp / "peakwatch.yaml")])
-    out = capsys_module.readouterr().out
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):  # capsys is function-scoped
+        code = cli.main(["run", "--config", str(tmp / "peakwatch.yaml")])
     client = MlflowClient(f"sqlite:///{artifacts / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("peakwatch-monthly")
     (parent,) = client.search_runs([experiment.experiment_id], f"tags.`{KIND_TAG}` = '{PARENT_KIND}'")
-    return code, out, client, experiment, parent, artifacts
-
-
-@pytest.fixture(scope="module")
-def capsys_module():
-    """Module-scoped stdout capture (pytest's capsys is function-scoped)."""
-    import contextlib
-    import io
-
-    class Capture:
-        def __init__(self):
-            self.buffer = io.StringIO()
-
-        def readouterr(self):
-            class Out:
-                out = self.buffer.getvalue()
-
-            return Out
-
-    capture = Capture()
-    with contextlib.redirect_stdout(capture.buffer):
-        yield capture
+    return code, stdout.getvalue(), client, experiment, parent, artifacts
 
 
 def test_parent_run_holds_validation_metrics(finished):
