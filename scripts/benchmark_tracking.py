@@ -1,12 +1,12 @@
 """What logging child runs costs: ``flows.tracking.log_series_runs`` for 10, 100
-and 1000 series against a local SQLite store and, with ``--server``, against a
-local ``mlflow server`` (HTTP). Cases: with and without artifacts (forecast.csv
+and 1000 series against a local SQLite store and/or a
+local ``mlflow server`` (HTTP, ``--stores server``). Cases: with and without artifacts (forecast.csv
 + fan_chart.png), one thread and the server thread pool, and, for contrast, the
 naive layout (one ``log_metric`` / ``log_param`` / ``set_tag`` call per value).
 Prints numbers; asserts nothing about time.
 
     /work/main/.venv/bin/python scripts/benchmark_tracking.py [--sizes 10 100 1000] \\
-        [--artifact-sizes 10 100] [--naive-sizes 10 100] [--server]
+        [--artifact-sizes 10 100] [--naive-sizes 10 100] [--stores sqlite server]
 """
 
 import argparse
@@ -113,10 +113,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="series counts, no artifacts")
     parser.add_argument("--artifact-sizes", type=int, nargs="+", default=[10, 100, 1000], help="... with artifacts")
     parser.add_argument("--naive-sizes", type=int, nargs="+", default=[10, 100], help="... unbatched layout")
-    parser.add_argument("--server", action="store_true", help="also measure against a local mlflow server")
+    parser.add_argument(
+        "--stores", nargs="+", choices=("sqlite", "server"), default=["sqlite"],
+        help="local SQLite store and/or a throw-away local mlflow server (default: sqlite)",
+    )
     args = parser.parse_args()
     print(f"{'store':<7}{'series':>6} {'case':<40} {'total':>10} {'per series':>16}")
-    stores = [sqlite_store] + ([server_store] if args.server else [])
+    stores = [{"sqlite": sqlite_store, "server": server_store}[name] for name in args.stores]
     pool = tracking.SERVER_LOG_THREADS
     for store in stores:
         with store() as uri:
