@@ -92,6 +92,7 @@ class DaskConfig(Frozen):
 
 class TrackingConfig(Frozen):
     uri: str | None = None
+    log_threads: int = Field(1, ge=1, le=16)  # >1 only for a remote, high-latency server
 
 
 class ValidationConfig(Frozen):

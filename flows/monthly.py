@@ -127,7 +127,8 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
         changes = alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold) if previous else []
         names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
         tracking.log_series_runs(
-            client, experiment_id, run_id, forecasts, names, common_tags={"run_date": tags["run_date"]}
+            client, experiment_id, run_id, forecasts, names,
+            common_tags={"run_date": tags["run_date"]}, threads=config.tracking.log_threads,
         )
 
         run_summary = {

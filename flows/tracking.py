@@ -42,16 +42,6 @@ WARNINGS_CSV = "warnings.csv"
 FORECAST_CSV = "forecast.csv"
 FAN_CHART_PNG = "fan_chart.png"
 BACKTEST_CSV = "backtest.csv"
-# Store round trips in flight while logging child runs to a tracking server. A
-# SQLite store serialises writes: there threads only add contention, so one
-# (scripts/benchmark_tracking.py measures both).
-SERVER_LOG_THREADS = 4
-
-
-def log_threads(tracking_uri: str) -> int:
-    return SERVER_LOG_THREADS if tracking_uri.startswith(("http://", "https://")) else 1
-
-
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -196,15 +186,17 @@ def log_series_runs(
     scenario: str = DEFAULT_SCENARIO,
     common_tags: dict[str, str] | None = None,
     with_artifacts: bool = True,
-    threads: int | None = None,
+    threads: int = 1,
 ) -> dict[tuple[str, str, str], str]:
     """One child run per series; returns (region_id, indicator, scenario) -> child run id.
 
     MLflow has no call that creates many runs at once: each series costs four
-    store calls. Against a server they go through a small thread pool (round
-    trips overlap) while this thread renders the next series' artifacts.
+    store calls. With ``threads`` > 1 they go through a thread pool (round trips
+    overlap) while this thread renders the next series' artifacts. That pays
+    only when round trips are slow (a remote server): against SQLite or a local
+    server, rendering holds the GIL and one thread measured fastest
+    (scripts/benchmark_tracking.py).
     """
-    threads = threads or log_threads(client.tracking_uri)
     timestamp = _now_ms()
     child_ids: dict[tuple[str, str, str], str] = {}
     with tempfile.TemporaryDirectory(prefix="peakwatch-series-") as tmp, ThreadPoolExecutor(threads) as pool:

@@ -120,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'store':<7}{'series':>6} {'case':<40} {'total':>10} {'per series':>16}")
     stores = [{"sqlite": sqlite_store, "server": server_store}[name] for name in args.stores]
-    pool = tracking.SERVER_LOG_THREADS
+    pool = 4
     for store in stores:
         with store() as uri:
             for n in sorted(set(args.sizes) | set(args.artifact_sizes) | set(args.naive_sizes)):

@@ -79,6 +79,7 @@ def _write_config(folder: Path, name: str, panel: pl.DataFrame) -> Path:
         artifacts_dir=str(folder / f"art-{name}"),
         sources=[{"name": name, "kind": "tidy_csv", "path": str(data)}],
         dask={**raw["dask"], "n_workers": 1},  # a lighter cluster on a shared machine; results do not depend on it
+        tracking={"log_threads": 2},  # exercise the threaded child-run logging against a real server
     )
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")

@@ -109,3 +109,4 @@ def test_parent_reports_and_summary_round_trip(store, tmp_path):
     validation = Path(client.download_artifacts(parent, "validation.json", str(tmp_path / "dl")))
     assert json.loads(validation.read_text()) == summary["validation"]
     assert [r.info.run_id for r in tracking.find_parent_runs(client, experiment_id)] == [parent]
+
