@@ -1,0 +1,11 @@
+"""Source adapters: fetch bytes, decode, read a table, reshape to the contract,
+convert units, match regions, merge sources, snapshot the raw bytes.
+
+One module per concern; the flow calls ``pull.pull_all`` and nothing else.
+Every error is a ``SourceError`` naming the file and, where it can, the row,
+column, region or year at fault.
+"""
+
+from flows.sources.errors import SourceError, TransientFetchError
+
+__all__ = ["SourceError", "TransientFetchError"]
