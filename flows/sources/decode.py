@@ -16,7 +16,7 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _decode_strict(data: bytes, encoding: str, where: str) -> str:
+def _decode_strict(data: bytes, encoding: str, where: str, label: str | None = None) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -24,7 +24,7 @@ def _decode_strict(data: bytes, encoding: str, where: str) -> str:
         if encoding.startswith("utf-8") and _fits(data, "gb18030"):
             hint = "; the bytes decode as GBK/GB18030: set `encoding: gbk` (or `auto`) for this source"
         raise SourceError(
-            f"{where}: not valid {encoding} at line {_line_of(data, exc.start)} (byte {exc.start}){hint}"
+            f"{where}: not valid {label or encoding} at line {_line_of(data, exc.start)} (byte {exc.start}){hint}"
         ) from None
 
 
@@ -47,7 +47,7 @@ def decode_text(data: bytes, encoding: str, where: str) -> str:
             text = _decode_strict(data, "gb18030", where)
     else:
         # utf-8 with a BOM is still utf-8: drop the BOM rather than keep it in the first header
-        text = _decode_strict(data, "utf-8-sig" if encoding == "utf-8" else encoding, where)
+        text = _decode_strict(data, "utf-8-sig" if encoding == "utf-8" else encoding, where, label=encoding)
     reject_html(text, where)
     return text
 

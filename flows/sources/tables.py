@@ -35,21 +35,24 @@ def read_table(data: bytes, file_format: str, where: str, encoding: str = "auto"
 
 def _read_csv(data: bytes, encoding: str, where: str) -> pl.DataFrame:
     text = decode_text(data, encoding, where)
-    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(cell.strip() for cell in row)]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # (line number, fields); blank lines skipped, line numbers kept for messages
+    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     if not rows:
         raise SourceError(f"{where}: file is empty")
-    header = [cell.strip() for cell in rows[0]]
+    header = [cell.strip() for cell in rows[0][1]]
     _check_header(header, where)
-    for number, row in enumerate(rows[1:], start=2):
+    for index, (line, row) in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            last = number == len(rows)
+            last = index == len(rows)
             raise SourceError(
-                f"{where}: row {number} has {len(row)} field(s), the header has {len(header)}"
+                f"{where}: row {line} has {len(row)} field(s), the header has {len(header)}"
                 + (" (the file looks truncated)" if last and len(row) < len(header) else "")
             )
-    columns = {name: [row[i].strip() or None for row in rows[1:]] for i, name in enumerate(header)}
-    frame = pl.DataFrame(columns, schema={name: pl.String for name in header})
-    return frame.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
+    body = rows[1:]
+    columns = {name: [row[i].strip() or None for _, row in body] for i, name in enumerate(header)}
+    columns[ROW] = [line for line, _ in body]
+    return pl.DataFrame(columns, schema={**{name: pl.String for name in header}, ROW: pl.Int64})
 
 
 def _check_header(header: list[str], where: str) -> None:
