@@ -81,6 +81,7 @@ class SourceBase(Frozen):
     format: Literal["csv", "parquet", "excel"] | None = None  # default: from the file suffix
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
     sheet: str | None = None  # Excel only; default: the first sheet
+    header_row: int = Field(0, ge=0)  # rows above the header to skip (a yearbook table's title)
     label: str | None = None  # value of the contract's `source` column; default: name
     missing_values: tuple[str, ...] = ()  # cell texts meaning "not available" (empty cells always do)
     regions: RegionMatching = RegionMatching()

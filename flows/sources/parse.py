@@ -38,7 +38,9 @@ def _fail(where: str, bad: pl.DataFrame, what) -> None:
 
 
 def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Parsed:
-    table = read_table(data, source.file_format, where, encoding=source.encoding, sheet=source.sheet)
+    table = read_table(
+        data, source.file_format, where, encoding=source.encoding, sheet=source.sheet, header_row=source.header_row
+    )
     long = to_long(table, source, where)
     _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")
 

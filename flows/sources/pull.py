@@ -15,7 +15,7 @@ from flows.sources.fetch import Fetched, fetch_bytes, load_http_cache
 from flows.sources.merge import merge_sources
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
-from flows.sources.snapshot import find_snapshot, sha256_of, store_snapshot
+from flows.sources.snapshot import find_snapshot, store_snapshot
 
 MAX_CONFLICTS_LISTED = 200
 
@@ -102,6 +102,3 @@ def pull_all(
     if any(got.validators is not None for got in fetched):
         write_atomic(catalog.http_cache, json.dumps(cache, indent=1, ensure_ascii=False))
     return PullResult(panel=panel, sources=tuple(reports), conflicts=tuple(conflicts))
-
-
-__all__ = ["PullResult", "SourceReport", "pull_all", "resolve_pins", "sha256_of"]

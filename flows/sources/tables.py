@@ -17,13 +17,15 @@ from flows.sources.errors import SourceError
 ROW = "_row"
 
 
-def read_table(data: bytes, file_format: str, where: str, encoding: str = "auto", sheet: str | None = None) -> pl.DataFrame:
+def read_table(
+    data: bytes, file_format: str, where: str, encoding: str = "auto", sheet: str | None = None, header_row: int = 0
+) -> pl.DataFrame:
     if not data.strip():
         raise SourceError(f"{where}: file is empty")
     if file_format == "csv":
-        frame = _read_csv(data, encoding, where)
+        frame = _read_csv(data, encoding, where, header_row)
     elif file_format == "excel":
-        frame = _read_excel(data, sheet, where)
+        frame = _read_excel(data, sheet, where, header_row)
     elif file_format == "parquet":
         frame = _read_parquet(data, where)
     else:
@@ -33,11 +35,12 @@ def read_table(data: bytes, file_format: str, where: str, encoding: str = "auto"
     return frame
 
 
-def _read_csv(data: bytes, encoding: str, where: str) -> pl.DataFrame:
+def _read_csv(data: bytes, encoding: str, where: str, header_row: int) -> pl.DataFrame:
     text = decode_text(data, encoding, where)
     reader = csv.reader(io.StringIO(text, newline=""))
     # (line number, fields); blank lines skipped, line numbers kept for messages
     rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    rows = [(line, row) for line, row in rows if line > header_row]
     if not rows:
         raise SourceError(f"{where}: file is empty")
     header = [cell.strip() for cell in rows[0][1]]
@@ -64,7 +67,7 @@ def _check_header(header: list[str], where: str) -> None:
         raise SourceError(f"{where}: header repeats column name(s) {seen}")
 
 
-def _read_excel(data: bytes, sheet: str | None, where: str) -> pl.DataFrame:
+def _read_excel(data: bytes, sheet: str | None, where: str, header_row: int) -> pl.DataFrame:
     if data.lstrip()[:1] == b"<":
         reject_html(data[:400].decode("utf-8", errors="replace"), where)
     try:
@@ -75,14 +78,15 @@ def _read_excel(data: bytes, sheet: str | None, where: str) -> pl.DataFrame:
     if name not in workbook.sheet_names:
         raise SourceError(f"{where}: no sheet named {name!r}; the workbook has {workbook.sheet_names}")
     try:
-        frame = workbook.load_sheet_by_name(name, dtypes="string").to_polars()
+        frame = workbook.load_sheet_by_name(name, header_row=header_row, dtypes="string").to_polars()
     except Exception as exc:
         raise SourceError(f"{where}, sheet {name!r}: cannot be read: {_first_line(exc)}") from None
     frame = frame.rename({col: str(col).strip() for col in frame.columns})
     _check_header([col for col in frame.columns if not col.startswith("__UNNAMED__")], where)
     frame = frame.select(col for col in frame.columns if not col.startswith("__UNNAMED__"))
     frame = frame.with_columns(pl.col(pl.String).str.strip_chars().replace("", None))
-    frame = frame.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW))
+    first = header_row + 2  # the sheet row number of the first data row
+    frame = frame.with_columns(pl.int_range(first, pl.len() + first, dtype=pl.Int64).alias(ROW))
     return frame.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
 
 

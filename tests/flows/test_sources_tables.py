@@ -3,6 +3,7 @@
 import polars as pl
 import pytest
 
+from flows.sources import SourceError
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
 from forecasting import contract as c
@@ -93,3 +94,20 @@ def test_configured_missing_markers_are_gaps_not_errors(tmp_path):
     text = tidy_csv([("岳阳", 2018, "co2_emissions", "—", "MtCO2", "x"), ("岳阳", 2019, "co2_emissions", '"1,234.5"', "MtCO2", "x")])
     parsed = parse_source(text.encode(), make_source(path=tmp_path / "t.csv", missing_values=["—"]), MATCHER, "t")
     assert parsed.frame[c.VALUE].to_list() == [1234.5]
+
+
+def test_title_rows_above_the_header_are_skipped(tmp_path):
+    rows = [["表3-1 各市能源消费总量"], [], ["地区", "2019年"], ["岳阳市", 1300], ["株洲市", "—"]]
+    path = write_xlsx(tmp_path / "yb.xlsx", {"s": rows})
+    source = make_source(kind="wide_years", path=path, region_column="地区", indicator="energy_consumption",
+                         unit="万吨标准煤", header_row=2, missing_values=["—"])
+    parsed = parse_source(path.read_bytes(), source, MATCHER, "yb.xlsx")
+    assert value_of(parsed.frame, "hunan.yueyang", "energy_consumption", 2019) == pytest.approx(13.0)
+    source = source.model_copy(update={"missing_values": ()})
+    with pytest.raises(SourceError, match=r"row 5, column '2019年' \(region '株洲市', year 2019\)"):
+        parse_source(path.read_bytes(), source, MATCHER, "yb.xlsx")  # '—' not declared missing
+    csv_text = "表3-1 各市能源消费总量\n\n地区,2019年\n岳阳市,1300\n"
+    csv_source = make_source(kind="wide_years", path=tmp_path / "yb.csv", region_column="地区",
+                             indicator="energy_consumption", unit="万吨标准煤", header_row=2)
+    parsed = parse_source(csv_text.encode("gbk"), csv_source, MATCHER, "yb.csv")
+    assert parsed.frame[c.VALUE].to_list() == [pytest.approx(13.0)]
