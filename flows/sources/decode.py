@@ -45,6 +45,9 @@ def decode_text(data: bytes, encoding: str, where: str) -> str:
             text = data.decode("utf-8")
         else:
             text = _decode_strict(data, "gb18030", where)
+    elif encoding in ("gbk", "gb18030") and not data.isascii() and _fits(data, "utf-8"):
+        # Chinese text that is valid UTF-8 is UTF-8: decoding it as GBK would "work" and give mojibake
+        raise SourceError(f"{where}: declared {encoding}, but the bytes are UTF-8; set `encoding: utf-8` (or `auto`)")
     else:
         # utf-8 with a BOM is still utf-8: drop the BOM rather than keep it in the first header
         text = _decode_strict(data, "utf-8-sig" if encoding == "utf-8" else encoding, where, label=encoding)

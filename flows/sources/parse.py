@@ -44,9 +44,10 @@ def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Par
     long = to_long(table, source, where)
     _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")
 
-    years = long["year"].cast(pl.Int64, strict=False)
-    _fail(where, long.filter(years.is_null()), lambda r: f"year {r['year']!r} is not a year")
-    long = long.with_columns(year=years)
+    as_number = long["year"].str.strip_chars().str.strip_suffix("年").cast(pl.Float64, strict=False)
+    ok = as_number.is_not_null() & (as_number == as_number.round(0)) & as_number.is_between(1900, 2100)
+    _fail(where, long.filter(~ok.fill_null(False)), lambda r: f"year {r['year']!r} is not a year")
+    long = long.with_columns(year=as_number.cast(pl.Int64))
 
     missing = pl.col("value").is_null() | pl.col("value").is_in(list(source.missing_values))
     seen_regions = long["region"].drop_nulls().unique(maintain_order=True).to_list()

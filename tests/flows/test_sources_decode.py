@@ -33,3 +33,8 @@ def test_gbk_bytes_read_as_utf8_fail_with_line_and_hint_instead_of_mojibake():
 def test_html_page_is_not_a_table():
     with pytest.raises(SourceError, match="HTML page"):
         decode_text(b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "auto", "f.csv")
+
+
+def test_utf8_bytes_declared_gbk_fail_instead_of_mojibake():
+    with pytest.raises(SourceError, match="declared gbk, but the bytes are UTF-8"):
+        decode_text(TEXT.encode("utf-8"), "gbk", "yearbook.csv")
