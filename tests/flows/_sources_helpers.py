@@ -12,6 +12,7 @@ import openpyxl
 from pydantic import TypeAdapter
 
 from flows.config import SourceConfig, load_config
+from flows.runlock import LOCK_NAME
 
 REGISTRY = load_config().regions
 CSV_HEADER = "region_id,year,indicator,value,unit,source\n"
@@ -43,13 +44,15 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
-    """Every file under ``folder`` with its content hash: equal before and after = untouched."""
+    """Every file under ``folder`` with its content hash: equal before and after = untouched.
+
+    The run lock is left out: it records who holds it, not data."""
     if not folder.exists():
         return {}
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != LOCK_NAME
     }
 
 
