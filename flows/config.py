@@ -123,7 +123,8 @@ class TidySource(SourceBase):
 
     kind: Literal["tidy", "tidy_csv"]  # tidy_csv: the skeleton's name, kept working
     # contract column -> header in the file (default: the contract name itself)
-    columns: dict[Literal["region_id", "year", "indicator", "value", "unit"], str] = {}
+    # (a `source` column, when present and no `label` is set, is kept row by row)
+    columns: dict[Literal["region_id", "year", "indicator", "value", "unit", "source"], str] = {}
     indicator: str | None = None  # when the file has no indicator column
     unit: str | None = None  # when the file has no unit column
 

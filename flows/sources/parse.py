@@ -12,7 +12,7 @@ import polars as pl
 
 from flows.sources.errors import SourceError
 from flows.sources.regions import RegionMatcher, derive_region_id
-from flows.sources.shapes import COLUMN, to_long
+from flows.sources.shapes import COLUMN, ORIGIN, to_long
 from flows.sources.tables import ROW, read_table
 from flows.sources.units import conversion, normalize_unit
 from forecasting import contract as c
@@ -68,13 +68,20 @@ def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Par
         pl.col("indicator").alias(c.INDICATOR),
         pl.col("value").alias(c.VALUE),
         pl.col("unit").alias(c.UNIT),
-        pl.lit(source.label or source.name).alias(c.SOURCE),
+        _origin(long, source).alias(c.SOURCE),
     )
     with_data = set(long["region"].to_list())
     no_data = tuple(
         _region_id(name, source, matcher) or name for name in seen_regions if name not in with_data
     )
     return Parsed(c.conform(frame), unmatched, derived, no_data)
+
+
+def _origin(long: pl.DataFrame, source) -> pl.Expr:
+    """The contract's `source`: the config's label, else the file's own column, else the source name."""
+    if source.label is None and ORIGIN in long.columns:
+        return pl.col(ORIGIN).fill_null(source.name)
+    return pl.lit(source.label or source.name)
 
 
 def _convert_units(long: pl.DataFrame, where: str) -> pl.DataFrame:

@@ -64,6 +64,21 @@ def resolve_pins(catalog: Catalog, sources, shas: list[str]) -> dict[str, tuple[
     return pins
 
 
+def read_sources(sources, registry: Registry, catalog: Catalog, fetch=fetch_bytes, pins=None):
+    """Fetch and parse every source and merge them; writes nothing.
+
+    Returns (panel, conflicts, [(source, Parsed, Fetched)]).
+    """
+    matcher = RegionMatcher(registry)
+    read = []
+    for source in sources:
+        where = f"source '{source.name}' ({source.location})"
+        got = Fetched(pins[source.name][1], "snapshot") if pins else fetch(source, catalog)
+        read.append((source, parse_source(got.data, source, matcher, where), got))
+    panel, conflicts = merge_sources([(source.precedence, parsed.frame) for source, parsed, _ in read])
+    return panel, conflicts, read
+
+
 def pull_all(
     sources,
     registry: Registry,
@@ -71,19 +86,12 @@ def pull_all(
     fetch: Callable[..., Fetched] = fetch_bytes,
     pins: dict[str, tuple[str, bytes]] | None = None,
 ) -> PullResult:
-    matcher = RegionMatcher(registry)
-    parsed, fetched = [], []
-    for source in sources:
-        where = f"source '{source.name}' ({source.location})"
-        got = Fetched(pins[source.name][1], "snapshot") if pins else fetch(source, catalog)
-        parsed.append(parse_source(got.data, source, matcher, where))
-        fetched.append(got)
-    panel, conflicts = merge_sources([(s.precedence, p.frame) for s, p in zip(sources, parsed)])
+    panel, conflicts, read = read_sources(sources, registry, catalog, fetch, pins)
 
     # Everything parsed: now, and only now, write to artifacts/raw.
     catalog.raw_dir.mkdir(parents=True, exist_ok=True)
     reports, cache = [], load_http_cache(catalog)
-    for source, result, got in zip(sources, parsed, fetched):
+    for source, result, got in read:
         snapshot = store_snapshot(catalog, source.name, source.location, source.suffix, got.data, len(result.frame))
         if got.validators is not None:
             cache[source.url] = {**got.validators, "sha256": snapshot.sha256, "file": snapshot.path.name}
@@ -99,6 +107,6 @@ def pull_all(
                 no_data=result.no_data,
             )
         )
-    if any(got.validators is not None for got in fetched):
+    if any(got.validators is not None for _, _, got in read):
         write_atomic(catalog.http_cache, json.dumps(cache, indent=1, ensure_ascii=False))
     return PullResult(panel=panel, sources=tuple(reports), conflicts=tuple(conflicts))

@@ -14,7 +14,7 @@ from flows.sources.errors import SourceError
 from flows.sources.tables import ROW
 
 COLUMN = "_column"
-LONG = ["region", "year", "indicator", "value", "unit", ROW, COLUMN]
+ORIGIN = "_origin"  # a tidy file's own `source` column, if any
 _YEAR_HEADER = re.compile(r"^\s*(\d{4})\s*(年|\.0)?\s*$")
 
 
@@ -49,6 +49,7 @@ def _tidy(table: pl.DataFrame, source: TidySource, where: str) -> pl.DataFrame:
             return pl.col(headers[role])
         return pl.lit(fixed[role], dtype=pl.String)
 
+    origin = source.columns.get("source", "source")
     return table.select(
         pick("region_id").alias("region"),
         pick("year").alias("year"),
@@ -57,6 +58,7 @@ def _tidy(table: pl.DataFrame, source: TidySource, where: str) -> pl.DataFrame:
         pick("unit").alias("unit"),
         pl.col(ROW),
         pl.lit(headers["value"]).alias(COLUMN),
+        (pl.col(origin) if origin in table.columns else pl.lit(None, dtype=pl.String)).alias(ORIGIN),
     )
 
 

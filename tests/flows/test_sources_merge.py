@@ -18,8 +18,8 @@ def test_higher_precedence_wins_and_conflicts_are_reported(tmp_path):
         tidy_csv([("湖南岳阳", 2018, "co2_emissions", 1000, "万吨CO2", "y"), ("湖南岳阳", 2019, "co2_emissions", 1200, "万吨CO2", "y")])
     )
     sources = [
-        make_source(name="synthetic", path=tmp_path / "synthetic.csv", precedence=0),
-        make_source(name="yearbook", path=tmp_path / "yearbook.csv", precedence=10),
+        make_source(name="synthetic", path=tmp_path / "synthetic.csv", precedence=0, label="synthetic"),
+        make_source(name="yearbook", path=tmp_path / "yearbook.csv", precedence=10, label="yearbook"),
     ]
     result = pull_all(sources, REGISTRY, Catalog(tmp_path / "art"))
     panel = {(r[c.REGION_ID], r[c.YEAR]): (r[c.VALUE], r[c.SOURCE]) for r in result.panel.iter_rows(named=True)}

@@ -24,7 +24,9 @@ def test_tidy_csv_with_names_and_chinese_units(tmp_path):
     assert parsed.frame.schema == pl.Schema(c.SCHEMA)
     assert value_of(parsed.frame, "hunan.yueyang", "energy_consumption", 2019) == pytest.approx(12.345)
     assert set(parsed.frame[c.UNIT]) == {"Mtce"}
-    assert set(parsed.frame[c.SOURCE]) == {"test-source"}
+    assert set(parsed.frame[c.SOURCE]) == {"yb"}  # the file's own source column
+    labelled = parse_source(text.encode(), make_source(path=tmp_path / "t.csv", label="统计年鉴2021"), MATCHER, "t")
+    assert set(labelled.frame[c.SOURCE]) == {"统计年鉴2021"}
 
 
 def test_tidy_parquet_and_excel_read_like_csv(tmp_path):
