@@ -58,9 +58,10 @@ def fingerprint(folder: Path) -> dict[str, str]:
 
 class Route:
     def __init__(self, body: bytes, content_type: str = "text/csv", status: int = 200, delay: float = 0.0,
-                 etag: str | None = None, truncate_to: int | None = None, fail_first: int = 0):
+                 etag: str | None = None, truncate_to: int | None = None, fail_first: int = 0,
+                 last_modified: str | None = None):
         self.body, self.content_type, self.status, self.delay = body, content_type, status, delay
-        self.etag, self.truncate_to = etag, truncate_to
+        self.etag, self.truncate_to, self.last_modified = etag, truncate_to, last_modified
         self.fail_first = fail_first  # answer this many requests with 503 first
         self.requests = 0
         self.full_responses = 0
@@ -86,10 +87,12 @@ def serve(routes: dict[str, Route]):
             if route.requests <= route.fail_first:
                 self.send_error(503)
                 return
-            if route.etag and self.headers.get("If-None-Match") == route.etag:
+            unchanged = (route.etag and self.headers.get("If-None-Match") == route.etag) or (
+                route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified
+            )
+            if unchanged:
                 route.not_modified += 1
                 self.send_response(304)
-                self.send_header("ETag", route.etag)
                 self.end_headers()
                 return
             route.full_responses += 1
@@ -98,6 +101,8 @@ def serve(routes: dict[str, Route]):
             self.send_header("Content-Length", str(len(route.body)))
             if route.etag:
                 self.send_header("ETag", route.etag)
+            if route.last_modified:
+                self.send_header("Last-Modified", route.last_modified)
             self.end_headers()
             body = route.body if route.truncate_to is None else route.body[: route.truncate_to]
             try:

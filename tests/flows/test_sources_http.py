@@ -29,6 +29,17 @@ def test_url_source_downloads_snapshots_and_remembers_the_etag(tmp_path):
     assert cache[source.url]["etag"] == '"v1"' and cache[source.url]["sha256"] == first.sources[0].sha256
 
 
+def test_last_modified_alone_also_avoids_a_download(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    route = Route(BODY, last_modified="Wed, 01 Oct 2025 08:00:00 GMT")
+    with serve({"/z.csv": route}) as base:
+        source = make_source(url=f"{base}/z.csv")
+        pull_all([source], REGISTRY, catalog)
+        again = pull_all([source], REGISTRY, catalog)
+    assert again.sources[0].fetched == "not-modified"
+    assert (route.full_responses, route.not_modified) == (1, 1)
+
+
 def test_changed_content_is_downloaded_again(tmp_path):
     catalog = Catalog(tmp_path / "art")
     route = Route(BODY, etag='"v1"')
