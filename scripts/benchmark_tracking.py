@@ -112,7 +112,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="series counts, no artifacts")
     parser.add_argument("--artifact-sizes", type=int, nargs="+", default=[10, 100, 1000], help="... with artifacts")
-    parser.add_argument("--naive-sizes", type=int, nargs="+", default=[10, 100], help="... unbatched layout")
+    parser.add_argument("--naive-sizes", type=int, nargs="*", default=[10, 100], help="... unbatched layout")
+    parser.add_argument("--pool", type=int, default=4, help="threads of the pooled cases; 1 skips them")
     parser.add_argument(
         "--stores", nargs="+", choices=("sqlite", "server"), default=["sqlite"],
         help="local SQLite store and/or a throw-away local mlflow server (default: sqlite)",
@@ -120,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'store':<7}{'series':>6} {'case':<40} {'total':>10} {'per series':>16}")
     stores = [{"sqlite": sqlite_store, "server": server_store}[name] for name in args.stores]
-    pool = 4
+    pool = args.pool
     for store in stores:
         with store() as uri:
             for n in sorted(set(args.sizes) | set(args.artifact_sizes) | set(args.naive_sizes)):
@@ -128,10 +129,12 @@ def main() -> None:
                     time_case(uri, n, "naive: one call per tag/param/metric", log_naive)
                 if n in args.sizes:
                     time_case(uri, n, "batched, 1 thread, no artifacts", batched(1, False))
-                    time_case(uri, n, f"batched, {pool} threads, no artifacts", batched(pool, False))
+                    if pool > 1:
+                        time_case(uri, n, f"batched, {pool} threads, no artifacts", batched(pool, False))
                 if n in args.artifact_sizes:
                     time_case(uri, n, "batched, 1 thread, csv+png artifacts", batched(1, True))
-                    time_case(uri, n, f"batched, {pool} threads, csv+png artifacts", batched(pool, True))
+                    if pool > 1:
+                        time_case(uri, n, f"batched, {pool} threads, csv+png artifacts", batched(pool, True))
 
 
 if __name__ == "__main__":
