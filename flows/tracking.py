@@ -42,6 +42,8 @@ WARNINGS_CSV = "warnings.csv"
 FORECAST_CSV = "forecast.csv"
 FAN_CHART_PNG = "fan_chart.png"
 BACKTEST_CSV = "backtest.csv"
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
