@@ -12,7 +12,7 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
 
 def _run(args: argparse.Namespace) -> int:
-    from flows import alerts, summary
+    from flows import alerts, scenario_report, summary
     from flows.monthly import monthly_flow
 
     result = monthly_flow(
@@ -22,6 +22,10 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(summary.format_table(result["series"], warned))
     print()
+    if result.get("scenarios"):
+        print("Scenarios (the statistical forecast first, then each scenario):")
+        print(scenario_report.format_scenario_table(result["series"], result["scenarios"]))
+        print()
     quarantined = result["validation"]["quarantined"]
     if quarantined:
         print("Quarantined by validation (not forecast):")
