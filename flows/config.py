@@ -319,10 +319,14 @@ def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[Scenar
     if events_path.exists():
         events_raw = _read_yaml(events_path).get("events") or []
         read.append(events_path)
-    try:
-        events = tuple(EventConfig(**e) for e in events_raw)
-    except (ValidationError, TypeError) as exc:
-        raise ConfigError(f"{events_path}: invalid event:\n{exc}") from None
+    events = []
+    for index, entry in enumerate(events_raw, start=1):
+        label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
+        try:
+            events.append(EventConfig(**entry))
+        except (ValidationError, TypeError) as exc:
+            raise ConfigError(f"{events_path}: event {label!r} is invalid:\n{exc}") from None
+    events = tuple(events)
     known = {r.id for r in registry.regions}
     for event in events:
         if event.region not in known:
