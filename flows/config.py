@@ -351,6 +351,11 @@ def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[Scenar
     if not isinstance(raw, dict):
         raise ConfigError(f"{base}: `scenarios` must be a mapping")
     folder = _resolve(base, raw.get("dir", "scenarios"))
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{base}: scenarios.dir {folder} is not a folder (copy configs/scenarios/ beside the config, "
+            "point scenarios.dir at it, or drop the `scenarios:` block)"
+        )
     names = raw.get("run", [])
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
         raise ConfigError(f"{base}: scenarios.run must be a list of scenario names")

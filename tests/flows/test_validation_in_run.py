@@ -41,6 +41,7 @@ def run(tmp_path_factory):
     raw["artifacts_dir"] = str(tmp / "artifacts")
     raw["forecast"]["n_paths"] = 200
     shutil.copy(DEFAULT_CONFIG.parent / "regions.yaml", tmp / "regions.yaml")
+    shutil.copytree(DEFAULT_CONFIG.parent / "scenarios", tmp / "scenarios")
     (tmp / "peakwatch.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
     return tmp, tmp / "artifacts"
 
