@@ -143,7 +143,7 @@ def simulate_scenario(
     last_year = int(years[-1])
     future_years = np.arange(last_year + 1, settings.horizon_year + 1)
     paths_by_driver, notes = resolve_drivers(region, spec, years, histories, statistical, future_years)
-    share_from_plan = "plan: non-fossil" in paths_by_driver[CARBON_INTENSITY].origin
+    share_from_plan = spec.drivers[CARBON_INTENSITY].source == PLAN and bool(region.plan.non_fossil_share)
     events, event_notes = select_events(region, spec, share_from_plan)
 
     rng = np.random.default_rng(series_seed(settings.seed, region.region_id, f"scenario:{spec.name}"))

@@ -206,3 +206,19 @@ def test_split_regions_counts_a_plant_in_its_region_and_the_ones_above():
     regions = split_regions(panel, {}, {}, (plant,), {"city": None, "city.county": "city"})
     assert [r.region_id for r in regions] == ["city", "city.county"]
     assert all(r.events == (plant,) for r in regions)
+
+
+def test_events_by_status_and_no_double_counting_of_renewables():
+    coal = PlantEvent("coal", "test.region", "coal", 1000, 2026, 2026, 2026, 5000, 300, 2.66, status="committed")
+    solar = PlantEvent("solar", "test.region", "solar", 500, 2026, 2026, 2026, 1000, 300, 2.66)
+    shares = PlanTargets(scope="energy_sector", non_fossil_share={2025: 20.0, 2030: 25.0})
+    region = make_region(events=[coal, solar], plan=shares)
+    committed = result_for(simulate_region(region, (fixed_spec(events="committed"),), SETTINGS))
+    assert [e.split(":")[0] for e in committed.events] == ["coal"]
+    everything = result_for(simulate_region(region, (fixed_spec(events="all"),), SETTINGS))
+    assert [e.split(":")[0] for e in everything.events] == ["coal", "solar"]  # CI not from the share target
+    plan_ci = fixed_spec(events="all")
+    plan_ci = ScenarioSpec(plan_ci.name, "", {**plan_ci.drivers, "carbon_intensity": DriverSpec(source="plan")}, "all")
+    planned = result_for(simulate_region(region, (plan_ci,), SETTINGS))
+    assert [e.split(":")[0] for e in planned.events] == ["coal"]
+    assert any("solar: within the non-fossil share target" in n for n in planned.notes)
