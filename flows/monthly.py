@@ -168,6 +168,7 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
             "validation": report.as_dict(),
             "series": rows,
             "scenarios": scenario_rows,
+            "scenario_comparison": scenario_report.compare_scenarios(rows, scenario_rows),
             "warnings": [w.as_dict() for w in warnings],
             "previous_run_id": previous["run_id"] if previous else None,
             "changes": changes,

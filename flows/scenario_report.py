@@ -92,3 +92,28 @@ def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) ->
                 f"{row['peak_value']:>7.2f} {row['unit']:<4}  {_cut(row)}"
             )
     return "\n".join(lines)
+
+
+def compare_scenarios(series_rows: list[dict], scenario_rows: list[dict]) -> dict:
+    """region -> indicator -> scenario -> the headline numbers, statistical first.
+
+    The same comparison as the printed table, as data for summary.json.
+    """
+    table: dict = {}
+    rows = [{**r, "scenario": STATISTICAL_SCENARIO} for r in series_rows] + scenario_rows
+    wanted = {(r["region_id"], r["indicator"]) for r in scenario_rows}
+    for row in rows:
+        if (row["region_id"], row["indicator"]) not in wanted:
+            continue
+        cell = {"error": row["error"]} if row.get("error") else {
+            "peak_year_median": row["peak_year_median"],
+            "peak_year_p10": row["peak_year_p10"],
+            "peak_year_p90": row["peak_year_p90"],
+            "p_peak_by_target": row["p_peak_by_target"],
+            "peak_value": row["peak_value"],
+        }
+        if row.get("what_it_takes"):
+            cell["required_cut"] = row["what_it_takes"]["required_cut"]
+            cell["extra_cut"] = row["what_it_takes"]["extra_cut"]
+        table.setdefault(row["region_id"], {}).setdefault(row["indicator"], {})[row["scenario"]] = cell
+    return table

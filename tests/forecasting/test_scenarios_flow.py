@@ -105,3 +105,14 @@ def test_dask_results_equal_a_local_loop(run):
         assert row["p_peak_by_target"] == result.peaks.p_peak_by_target
         assert row["peak_value"] == result.peaks.peak_value_median
         assert row["what_it_takes"]["extra_cut"] == result.what_it_takes.extra_cut
+
+
+def test_summary_compares_scenarios_per_region(run):
+    _, summary, _ = run
+    comparison = summary["scenario_comparison"]
+    assert set(comparison) == SEED_REGIONS
+    for region in SEED_REGIONS:
+        for indicator in INDICATORS:
+            cells = comparison[region][indicator]
+            assert list(cells)[:3] == ["statistical", "baseline", "plan"]
+            assert "required_cut" in cells["plan"] and "required_cut" not in cells["statistical"]
