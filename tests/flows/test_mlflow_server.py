@@ -80,6 +80,7 @@ def _write_config(folder: Path, name: str, panel: pl.DataFrame) -> Path:
         sources=[{"name": name, "kind": "tidy_csv", "path": str(data)}],
         dask={**raw["dask"], "n_workers": 1},  # a lighter cluster on a shared machine; results do not depend on it
         tracking={"log_threads": 2},  # exercise the threaded child-run logging against a real server
+        scenarios={**raw["scenarios"], "dir": str(PROJECT_ROOT / "configs" / "scenarios")},
     )
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -127,7 +128,8 @@ def test_both_runs_and_all_child_runs_are_on_the_server(mlflow_server, two_runs,
         assert len(warnings) == len(summary["warnings"])
 
         children = client.search_runs(
-            [experiment.experiment_id], f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'"
+            [experiment.experiment_id],
+            f"tags.`mlflow.parentRunId` = '{parent.info.run_id}' and tags.`{tracking.KIND_TAG}` = '{tracking.CHILD_KIND}'",
         )
         expected = {(r["region_id"], r["indicator"]) for r in summary["series"]}
         assert len(expected) == 10 and {(c.data.tags["region_id"], c.data.tags["indicator"]) for c in children} == expected
@@ -145,12 +147,14 @@ def test_both_runs_and_all_child_runs_are_on_the_server(mlflow_server, two_runs,
 
     # The artifacts live under the server's --artifacts-destination.
     assert len(list(artifact_root.rglob("fan_chart.png"))) == 20
-    # One child per run for a region and indicator; the region alone gives its two indicators per run.
+    # One child per run for a region, indicator and scenario; the region alone gives its two indicators per run.
+    statistical = "tags.scenario = 'statistical'"
     one = client.search_runs(
-        [experiment.experiment_id], "tags.region_id = 'hunan.yueyang' and tags.indicator = 'co2_emissions'"
+        [experiment.experiment_id],
+        f"tags.region_id = 'hunan.yueyang' and tags.indicator = 'co2_emissions' and {statistical}",
     )
     assert sorted(r.data.tags["mlflow.parentRunId"] for r in one) == sorted([first["run_id"], second["run_id"]])
-    region = client.search_runs([experiment.experiment_id], "tags.region_id = 'hunan.yueyang'")
+    region = client.search_runs([experiment.experiment_id], f"tags.region_id = 'hunan.yueyang' and {statistical}")
     assert sorted((r.data.tags["mlflow.parentRunId"], r.data.tags["indicator"]) for r in region) == sorted(
         (run["run_id"], ind) for run in (first, second) for ind in ("co2_emissions", "energy_consumption")
     )
@@ -199,7 +203,9 @@ def test_compare_rejects_a_child_run_by_name(mlflow_server, two_runs, capsys, mo
     monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
     client = MlflowClient(url)
     child = client.search_runs(
-        [client.get_experiment_by_name(EXPERIMENT).experiment_id], "tags.region_id = 'hunan.zhuzhou'", max_results=1
+        [client.get_experiment_by_name(EXPERIMENT).experiment_id],
+        f"tags.region_id = 'hunan.zhuzhou' and tags.`{tracking.KIND_TAG}` = '{tracking.CHILD_KIND}'",
+        max_results=1,
     )[0]
     assert cli.main(["compare", child.info.run_id, second["run_id"], "--config", str(config_b)]) == 1
     assert f"run '{child.info.run_id}' is not a peakwatch parent run" in capsys.readouterr().err
