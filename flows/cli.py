@@ -70,6 +70,14 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from flows.bench import format_table, run_bench
+
+    rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow)
+    print(format_table(rows))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peakwatch",
@@ -108,6 +116,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the config's artifacts folder (where the local SQLite store lives)",
     )
     cmp.set_defaults(handler=_compare)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure the fit stage and the whole flow on N synthetic series",
+        description=(
+            "For each size: fit-stage wall time on a Dask LocalCluster, series per second, the ideal time "
+            "(single-process loop / workers), actual/ideal, whole-flow time, and peak memory of the "
+            "scheduler-side process and of a worker. Each size runs in a fresh process."
+        ),
+    )
+    bench.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="series counts (default: %(default)s)")
+    bench.add_argument("--workers", type=int, default=2, help="Dask worker processes (default: %(default)s)")
+    bench.add_argument("--no-flow", action="store_true", help="time the fit stage only, not the whole flow")
+    bench.set_defaults(handler=_bench)
     return parser
 
 

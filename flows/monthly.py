@@ -12,7 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
@@ -64,6 +64,12 @@ def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -
     return sorted(results, key=lambda f: (f.region_id, f.indicator))
 
 
+def prefect_api_url() -> str:
+    """The API this flow run reports to (the ephemeral server unless configured)."""
+    with get_client(sync_client=True) as client:
+        return str(client.api_url).rstrip("/")
+
+
 def code_version() -> str:
     try:
         sha = subprocess.run(
@@ -103,7 +109,8 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
         series = split_series(usable, config.regions.target_years())
         parts = partition(series, n_partitions(config.dask))
         logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
-        forecasts = fit_stage.with_options(task_runner=task_runner(config.dask))(parts, config.forecast.settings())
+        runner = task_runner(config.dask, prefect_api_url())
+        forecasts = fit_stage.with_options(task_runner=runner)(parts, config.forecast.settings())
 
         rows = [summary.series_row(f, config.regions) for f in forecasts]
         warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold)
