@@ -25,6 +25,9 @@ class Catalog:
     def summary(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "summary.json"
 
+    def report(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "report.html"
+
     @property
     def mlflow_db(self) -> Path:
         return self.root / "mlflow.db"
