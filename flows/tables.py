@@ -28,7 +28,8 @@ def forecast_table(forecast: SeriesForecast) -> pl.DataFrame:
     values = np.asarray(forecast.history, dtype=float)
     years = list(range(forecast.first_year, forecast.first_year + len(values)))
     observed = ~np.isnan(values)
-    filled = fill_gaps(values) if observed.sum() > 1 else values
+    # Observed years keep their input values exactly (fill_gaps round-trips through logs).
+    filled = np.where(observed, values, fill_gaps(values)) if observed.sum() > 1 else values
     quantiles = sorted(forecast.fan.quantiles) if forecast.fan else []
     future = list(forecast.fan.years) if forecast.fan else []
     columns: dict[str, list] = {
