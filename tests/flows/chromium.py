@@ -7,7 +7,9 @@ browser runs with background networking off and the page is a local file.
 
 import base64
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -109,11 +111,13 @@ def visit_page(url: str, expression: str = "null", width: int = 1280, height: in
     event (and ``settle_s`` more seconds, for pages that render with script),
     and take a screenshot of the first ``width`` x ``height`` pixels."""
     binary = find_chromium()
-    with tempfile.TemporaryDirectory(prefix="peakwatch-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile while they exit.
+    with tempfile.TemporaryDirectory(prefix="peakwatch-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: stopped together below
         )
         try:
             port = _wait_for_port(Path(profile), process)
@@ -136,9 +140,16 @@ def visit_page(url: str, expression: str = "null", width: int = 1280, height: in
                     screenshot=base64.b64decode(shot["data"]),
                 )
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the browser and its helpers (the process group this module started)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
