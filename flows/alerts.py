@@ -107,14 +107,15 @@ def compare_rows(
         old_value, new_value = old.get("peak_value"), new.get("peak_value")
         value_moved = bool(old_value and new_value and abs(new_value / old_value - 1) >= 0.001)
         was_late, is_late = old["p_peak_by_target"] < threshold, new["p_peak_by_target"] < threshold
-        moved = bool(year_shift or abs(p_shift) >= 0.005 or value_moved or was_late != is_late or causes)
-        if moved or include_unchanged:
+        moved = bool(year_shift or abs(p_shift) >= 0.005 or value_moved or was_late != is_late)
+        if moved or causes or include_unchanged:
             changes.append(
                 {
                     **base,
                     "change": "crossed to late" if is_late and not was_late
                     else "back on time" if was_late and not is_late
                     else "moved" if moved
+                    else "input changed" if causes  # new or revised data, same projection
                     else "unchanged",
                     "unit": new.get("unit"),
                     "peak_year_median_old": old["peak_year_median"],

@@ -73,11 +73,17 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(summary.format_table(rank_by_risk(result), warned))
     print()
-    quarantined = result["validation"]["quarantined"]
-    if quarantined:
+    print(summary.format_filled(result["series"]))
+    validation = result["validation"]
+    if validation["quarantined"]:
         print("Quarantined by validation (not forecast):")
-        for region, checks in quarantined.items():
+        for region, checks in validation["quarantined"].items():
             print(f"  {region}: {', '.join(checks)}")
+    if validation["warned"]:
+        print("Validation warnings (forecast anyway):")
+        for region, checks in validation["warned"].items():
+            print(f"  {region}: {', '.join(checks)}")
+    print(f"Validation report (GX Data Docs): {validation['docs_dir']}/index.html")
     print(f"{len(result['warnings'])} warning(s): P(peak <= target year) below threshold")
     for warning in result["warnings"]:
         print(f"  ! {warning['message']}")
@@ -95,6 +101,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from flows import compare
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep the table clean
     config = _config(args)
     client, experiment_id = _open_store(config)
     try:
@@ -134,6 +141,21 @@ def _report(args: argparse.Namespace) -> int:
     path = args.output or Catalog(config.artifacts_dir).report(run_id)
     write_atomic(path, render_report(run_summary, forecasts, names))
     print(f"Report:      {path}")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from flows.catalog import Catalog
+    from flows.gate import validate_data
+    from validation.render import format_report
+
+    config = _config(args)
+    docs_dir = None if args.no_docs else (args.docs_dir or Catalog(config.artifacts_dir).standalone_validation_dir())
+    report = validate_data(config, args.file, docs_dir)
+    print(format_report(report))
+    if not report.passed() and not report.warned:
+        print("peakwatch: nothing left to forecast: every region was quarantined", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_OK
 
 
@@ -212,6 +234,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--output", type=Path, default=None, help="write the report here instead")
     rep.set_defaults(handler=_report)
+
+    validate = commands.add_parser(
+        "validate",
+        parents=[verbose],
+        help="run the validation gate alone and print per region: passed, warned or quarantined",
+        description=(
+            "Run the Great Expectations gate on a tidy CSV FILE (contract columns) or, without FILE, "
+            "on every source of the config. Prints, per region, passed / warned / quarantined with the "
+            "checks at fault and their offending rows, and writes GX Data Docs (HTML). Thresholds come "
+            "from the config's 'validation:' block; parents for the hierarchy check from its region registry. "
+            "Exit status 0 when the data are usable (even with quarantined regions), 1 when they are not "
+            "(broken schema, no rows), 2 on a configuration error."
+        ),
+    )
+    validate.add_argument("file", type=Path, nargs="?", default=None, metavar="FILE", help="tidy CSV to check instead of the config's sources")
+    validate.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    validate.add_argument("--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder")
+    validate.add_argument(
+        "--docs-dir",
+        type=Path,
+        default=None,
+        help="write the Data Docs here (default: <artifacts>/validate/<UTC time>/validation)",
+    )
+    validate.add_argument("--no-docs", action="store_true", help="do not write Data Docs")
+    validate.set_defaults(handler=_validate)
 
     bench = commands.add_parser(
         "bench",

@@ -7,6 +7,8 @@ Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
 import json
 import subprocess
 import time
+import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -17,12 +19,12 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
 from flows import alerts, sources, summary, tracking
-from flows.catalog import Catalog, write_atomic
+from flows.catalog import Catalog, move_dir, write_atomic
 from flows.report import write_run_report
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
-from validation.gate import ValidationReport, passing_rows, validate_panel
+from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
 
 
 @task
@@ -40,8 +42,8 @@ def pull_sources(config: Config, catalog: Catalog) -> tuple[pl.DataFrame, list[s
 
 
 @task
-def validate(panel: pl.DataFrame) -> ValidationReport:
-    return validate_panel(panel)
+def validate(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str], docs_dir: Path) -> ValidationReport:
+    return validate_panel(panel, settings, parents, docs_dir)
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -91,9 +93,14 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
     catalog = Catalog(config.artifacts_dir)
 
     panel, snapshots = pull_sources(config, catalog)
-    report = validate(panel)
+    # Data Docs go to a pending folder until the MLflow run gives the run its id.
+    pending_docs = catalog.pending_validation_dir(uuid.uuid4().hex[:12])
+    report = validate(panel, config.validation.settings(), config.regions.parents(), pending_docs)
+    logger.info("validation: %s", report.metrics())
     if report.quarantined:
         logger.warning("quarantined regions: %s", report.quarantined)
+    if report.warned:
+        logger.warning("regions with validation warnings: %s", report.warned)
     usable = passing_rows(panel, report)
 
     client, experiment_id = tracking.open_experiment(config.tracking_uri, config.run_series, catalog)
@@ -107,6 +114,8 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
     }
     run_id = tracking.start_parent_run(client, experiment_id, f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags)
     try:
+        report = replace(report, docs_dir=move_dir(pending_docs, catalog.validation_dir(run_id)))
+        tracking.log_validation(client, run_id, report.metrics(), report.docs_dir)
         series = split_series(usable, config.regions.target_years())
         parts = partition(series, n_partitions(config.dask))
         logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
@@ -141,7 +150,6 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
         write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
         report_path = write_run_report(catalog, run_summary, forecasts, names)
         metrics = {
-            **report.metrics(),
             "series_forecast": sum(f.ok for f in forecasts),
             "series_failed": sum(not f.ok for f in forecasts),
             "warnings": len(warnings),

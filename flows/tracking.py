@@ -2,9 +2,12 @@
 child run per region x indicator with the same metric names every month.
 
 Metrics and tags go in batches (``log_batch``), never one call per value.
+Artifacts (tables, fan charts, reports) are written to temporary folders and
+uploaded from there: nothing lands in the repository.
 """
 
 import json
+import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +43,14 @@ WARNINGS_CSV = "warnings.csv"
 FORECAST_CSV = "forecast.csv"
 FAN_CHART_PNG = "fan_chart.png"
 BACKTEST_CSV = "backtest.csv"
-# Store round trips in flight while logging child runs (scripts/benchmark_tracking.py).
-LOG_THREADS = 4
+# Store round trips in flight while logging child runs to a tracking server. A
+# SQLite store serialises writes: there threads only add contention, so one
+# (scripts/benchmark_tracking.py measures both).
+SERVER_LOG_THREADS = 4
+
+
+def log_threads(tracking_uri: str) -> int:
+    return SERVER_LOG_THREADS if tracking_uri.startswith(("http://", "https://")) else 1
 
 
 def _now_ms() -> int:
@@ -50,6 +59,9 @@ def _now_ms() -> int:
 
 def connect(tracking_uri: str) -> MlflowClient:
     """A client for a local store (sqlite:///...) or a tracking server (http://...)."""
+    # Against a server, MLflow prints a "View run" link on every terminated run
+    # and fetches the run again to do so: one extra round trip per child run.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     return MlflowClient(tracking_uri)
 
 
@@ -185,14 +197,15 @@ def log_series_runs(
     scenario: str = DEFAULT_SCENARIO,
     common_tags: dict[str, str] | None = None,
     with_artifacts: bool = True,
-    threads: int = LOG_THREADS,
+    threads: int | None = None,
 ) -> dict[tuple[str, str, str], str]:
     """One child run per series; returns (region_id, indicator, scenario) -> child run id.
 
-    MLflow has no call that creates many runs at once, so the per-run calls go
-    through a small thread pool (store round trips overlap) while this thread
-    renders the next series' artifacts into a temporary folder.
+    MLflow has no call that creates many runs at once: each series costs four
+    store calls. Against a server they go through a small thread pool (round
+    trips overlap) while this thread renders the next series' artifacts.
     """
+    threads = threads or log_threads(client.tracking_uri)
     timestamp = _now_ms()
     child_ids: dict[tuple[str, str, str], str] = {}
     with tempfile.TemporaryDirectory(prefix="peakwatch-series-") as tmp, ThreadPoolExecutor(threads) as pool:
@@ -235,6 +248,14 @@ def finish_parent_run(
     for path in files.values():
         client.log_artifact(run_id, str(path))
     client.set_terminated(run_id, "FINISHED")
+
+
+def log_validation(client: MlflowClient, run_id: str, metrics: dict[str, float], docs_dir: Path | None) -> None:
+    """Validation metrics and the GX Data Docs (under ``validation/``) on the parent run."""
+    timestamp = _now_ms()
+    client.log_batch(run_id, metrics=[Metric(k, float(v), timestamp, 0) for k, v in metrics.items()])
+    if docs_dir is not None and docs_dir.is_dir():
+        client.log_artifacts(run_id, str(docs_dir), artifact_path="validation")
 
 
 def fail_parent_run(client: MlflowClient, run_id: str, reason: str) -> None:

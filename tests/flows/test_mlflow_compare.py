@@ -37,7 +37,7 @@ def test_same_years_different_values_is_revised_data():
 
 def test_revised_data_is_reported_even_when_the_projection_did_not_move():
     (change,) = alerts.compare_rows([_row(history_sha256="b")], [_row(history_sha256="a")], 0.5)
-    assert change["change"] == "moved" and change["causes"] == ["revised data (same years, different values)"]
+    assert change["change"] == "input changed" and change["causes"] == ["revised data (same years, different values)"]
 
 
 def test_old_summaries_without_digests_fall_back_to_the_run_data_sha():
@@ -77,3 +77,12 @@ def test_comparison_table_shows_both_runs_the_change_and_the_cause():
     energy = next(line for line in text.splitlines() if "energy_consumption" in line)
     assert "unchanged" in energy and "+0" in energy
     assert text.splitlines()[-1].startswith("1 of 2 series changed")
+
+
+def test_compare_without_a_local_store_says_so_and_creates_nothing(tmp_path, capsys, monkeypatch):
+    from flows import cli
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert cli.main(["compare", "--artifacts-dir", str(tmp_path)]) == 1
+    assert f"no MLflow store at {tmp_path / 'mlflow.db'}" in capsys.readouterr().err
+    assert not (tmp_path / "mlflow.db").exists()

@@ -6,7 +6,6 @@ the full panel with Zhuzhou's CO2 for 2021-2023 revised up 5 %. Exactly those
 three series may change between the runs; every other one must be identical.
 """
 
-import os
 import socket
 import subprocess
 import sys
@@ -42,7 +41,7 @@ def mlflow_server(tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
          "--backend-store-uri", f"sqlite:///{root / 'db'}", "--artifacts-destination", str(root / "art")],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MLFLOW_TRACKING_URI": ""},
+        stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -99,8 +98,6 @@ def two_runs(mlflow_server, tmp_path_factory):
     config_a, config_b = _write_config(folder, "a", without_2023), _write_config(folder, "b", revised)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MLFLOW_TRACKING_URI", url)
-        # Each Dask worker starts its own ephemeral Prefect server; give it time on a loaded machine.
-        mp.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "240")
         first = monthly_flow(config_path=str(config_a), artifacts_dir=str(folder / "art-a"))
         second = monthly_flow(config_path=str(config_b), artifacts_dir=str(folder / "art-b"))
     return first, second, config_b
@@ -120,7 +117,7 @@ def test_both_runs_and_all_child_runs_are_on_the_server(mlflow_server, two_runs,
         for key in ("run_date", "data_sha256", "config_hash", "code_version", "prefect_flow_run_id"):
             assert parent.data.tags[key] and parent.data.params[key] == parent.data.tags[key]
         assert parent.data.tags["data_sha256"] == summary["data_sha256"]
-        assert {f.path for f in client.list_artifacts(parent.info.run_id)} == {
+        assert {f.path for f in client.list_artifacts(parent.info.run_id)} >= {
             "summary.json", "validation.json", "warnings.csv"
         }
         assert tracking.load_summary(client, parent.info.run_id)["series"] == summary["series"]
