@@ -307,9 +307,10 @@ def _download_forecast_table(client: MlflowClient, run_id: str) -> pl.DataFrame 
 
 
 def load_forecast_tables(
-    client: MlflowClient, experiment_id: str, parent_run_id: str, threads: int = LOG_THREADS
+    client: MlflowClient, experiment_id: str, parent_run_id: str, threads: int = SERVER_LOG_THREADS
 ) -> dict[tuple[str, str, str], pl.DataFrame | None]:
-    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when it has none)."""
+    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when it has none).
+    Downloads only read, so they overlap even on a SQLite store."""
     children = client.search_runs(
         [experiment_id],
         filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
