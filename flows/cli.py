@@ -4,7 +4,6 @@ import argparse
 import logging
 import os
 import sys
-import textwrap
 import traceback
 from pathlib import Path
 
@@ -310,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def paragraph(message: str) -> str:
-    """One readable paragraph: the message's lines joined, wrapped at 100 columns."""
-    return textwrap.fill(" ".join(message.split()), width=100, break_on_hyphens=False, break_long_words=False)
+    """One readable paragraph: the message's lines and indents joined into one line
+    (the terminal wraps it; paths stay whole for copying)."""
+    return " ".join(message.split())
 
 
 if __name__ == "__main__":

@@ -38,11 +38,10 @@ def test_errors_are_one_paragraph_without_a_traceback(tmp_path, capsys):
     code = cli.main(["report", "--artifacts-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == cli.EXIT_ERROR
-    assert "Traceback" not in err and "\n\n" not in err
-    assert re.fullmatch(r"peakwatch: no MLflow store at \S+mlflow\.db; run `peakwatch run` first", " ".join(err.split()))
+    assert "Traceback" not in err
+    assert re.fullmatch(r"peakwatch: no MLflow store at \S+mlflow\.db; run `peakwatch run` first\n", err)
 
 
-def test_a_multiline_message_becomes_one_wrapped_paragraph():
-    text = cli.paragraph("peakwatch: bad config\n  regions.0.id: field required\n\n  sources: empty " + "x " * 60)
-    assert "\n\n" not in text and "  " not in text
-    assert all(len(line) <= 100 for line in text.splitlines())
+def test_a_multiline_message_becomes_one_paragraph():
+    text = cli.paragraph("peakwatch: bad config\n  regions.0.id: field required\n\n  sources: empty")
+    assert text == "peakwatch: bad config regions.0.id: field required sources: empty"
