@@ -15,7 +15,7 @@ class CompareError(ValueError):
     """A run to compare is missing, not a peakwatch parent run, or has no summary."""
 
 
-def _check_parent(client: MlflowClient, run_id: str, experiment_id: str) -> None:
+def check_parent_run(client: MlflowClient, run_id: str, experiment_id: str) -> None:
     try:
         run = client.get_run(run_id)
     except MlflowException:
@@ -33,7 +33,7 @@ def resolve_runs(
     """(older, newer): given ids are checked; missing ones are the latest finished parent runs."""
     for run_id in (run_a, run_b):
         if run_id:
-            _check_parent(client, run_id, experiment_id)
+            check_parent_run(client, run_id, experiment_id)
     if run_a and run_b:
         return run_a, run_b
     latest = [r.info.run_id for r in tracking.find_parent_runs(client, experiment_id, max_results=3)]

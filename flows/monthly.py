@@ -20,6 +20,7 @@ from prefect.runtime import flow_run
 
 from flows import alerts, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir, write_atomic
+from flows.report import write_run_report
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -208,6 +209,7 @@ def monthly_flow(
         }
         summary_path = catalog.summary(run_id)
         write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
+        report_path = write_run_report(catalog, run_summary, forecasts, names)
         metrics = {
             "series_forecast": sum(f.ok for f in forecasts),
             "series_failed": sum(not f.ok for f in forecasts),
@@ -218,7 +220,7 @@ def monthly_flow(
         }
         tracking.log_run_reports(client, run_id, run_summary)
         tracking.finish_parent_run(
-            client, run_id, metrics, {"summary": summary_path}, tags={"warnings": str(len(warnings))}
+            client, run_id, metrics, {"summary": summary_path, "report": report_path}, tags={"warnings": str(len(warnings))}
         )
     except BaseException as exc:
         tracking.fail_parent_run(client, run_id, f"{type(exc).__name__}: {exc}")
@@ -226,4 +228,5 @@ def monthly_flow(
 
     logger.info("run %s: %d series, %d warnings", run_id, len(rows), len(warnings))
     run_summary["summary_path"] = str(summary_path)
+    run_summary["report_path"] = str(report_path)
     return run_summary

@@ -4,16 +4,65 @@ Figures are built with the object API (``Figure`` + Agg canvas), never pyplot,
 so no global state is touched and no display is needed.
 """
 
+from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
+import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 
 from forecasting.peaks import CENSORED_YEAR
 from forecasting.series import SeriesForecast, fill_gaps
 
 INDICATOR_LABELS = {"energy_consumption": "Energy consumption", "co2_emissions": "CO2 emissions"}
+# Glyphs a CJK font must have: region names use these and many more, all in the
+# CJK Unified Ideographs block, which the fonts below cover whole.
+CJK_PROBE = "岳阳市平江县株洲永州江永衡阳耒阳湖南省"
+# Debian's fonts-noto-cjk / fonts-wqy-zenhei (scripts/setup.sh installs one), then others.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC", "SimHei")
+SCENARIO_COLORS = ("tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
+
+
+def _covers(path: str, text: str) -> bool:
+    try:
+        charmap = FT2Font(path).get_charmap()
+    except (OSError, RuntimeError):
+        return False
+    return all(ord(ch) in charmap for ch in text)
+
+
+@lru_cache(maxsize=1)
+def find_cjk_family(probe: str = CJK_PROBE) -> str | None:
+    """The family name of an installed font covering ``probe``, or None.
+
+    Matplotlib's font cache predates fonts installed after its first use, so
+    system font files it does not know yet are added before giving up.
+    """
+    def search() -> str | None:
+        entries = sorted(font_manager.fontManager.ttflist, key=lambda f: f.name not in CJK_FAMILIES)
+        for entry in entries:
+            if entry.name in CJK_FAMILIES and _covers(entry.fname, probe):
+                return entry.name
+        return None
+
+    found = search()
+    if found is None:
+        known = {f.fname for f in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known and any(k in path.lower() for k in ("cjk", "wqy", "han", "simhei")):
+                font_manager.fontManager.addfont(path)
+        found = search()
+    return found
+
+
+def font_families() -> list[str]:
+    """Latin glyphs from the default font, Chinese ones from the CJK fallback."""
+    cjk = find_cjk_family()
+    return [*matplotlib.rcParams["font.family"], *([cjk] if cjk else [])]
 
 
 def _band(forecast: SeriesForecast, low: float, high: float) -> tuple[np.ndarray, np.ndarray] | None:
@@ -21,6 +70,12 @@ def _band(forecast: SeriesForecast, low: float, high: float) -> tuple[np.ndarray
     if low in quantiles and high in quantiles:
         return np.asarray(quantiles[low]), np.asarray(quantiles[high])
     return None
+
+
+def _draw_scenarios(ax, scenarios: dict[str, SeriesForecast]) -> None:
+    for (name, forecast), color in zip(sorted(scenarios.items()), SCENARIO_COLORS):
+        if forecast.fan is not None and 0.5 in forecast.fan.quantiles:
+            ax.plot(forecast.fan.years, forecast.fan.quantiles[0.5], color=color, lw=1.2, ls="-.", label=f"scenario {name}")
 
 
 def _draw_fan(ax, forecast: SeriesForecast) -> None:
@@ -66,16 +121,26 @@ def _draw_peak_years(ax, forecast: SeriesForecast) -> None:
     ax.grid(alpha=0.3)
 
 
-def plot_fan_chart(forecast: SeriesForecast, path: Path, title: str = "") -> Path:
-    """History, forecast bands and target year (left); peak-year distribution (right)."""
-    # Fixed margins: constrained layout would double the render time (a layout pass per save).
-    figure = Figure(figsize=(11, 4.2), dpi=80)
-    figure.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.9, wspace=0.22)
-    FigureCanvasAgg(figure)
-    fan_ax, peak_ax = figure.subplots(1, 2, width_ratios=(3, 2))
-    _draw_fan(fan_ax, forecast)
-    _draw_peak_years(peak_ax, forecast)
-    model = f" · model {forecast.model}" if forecast.model else ""
-    figure.suptitle(title or f"{forecast.region_id} · {forecast.indicator}{model}", fontsize=10)
-    figure.savefig(path, format="png")
+def plot_fan_chart(
+    forecast: SeriesForecast,
+    path: Path | BinaryIO,
+    title: str = "",
+    scenarios: dict[str, SeriesForecast] | None = None,
+) -> Path | BinaryIO:
+    """History, forecast bands, target year and scenario medians (left); peak-year
+    distribution (right). ``path`` may be a file object (the run report embeds PNGs)."""
+    with matplotlib.rc_context({"font.family": font_families()}):
+        # Fixed margins: constrained layout would double the render time (a layout pass per save).
+        figure = Figure(figsize=(11, 4.2), dpi=80)
+        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.9, wspace=0.22)
+        FigureCanvasAgg(figure)
+        fan_ax, peak_ax = figure.subplots(1, 2, width_ratios=(3, 2))
+        _draw_scenarios(fan_ax, scenarios or {})
+        _draw_fan(fan_ax, forecast)
+        _draw_peak_years(peak_ax, forecast)
+        model = f" · model {forecast.model}" if forecast.model else ""
+        # "$" would switch matplotlib to mathtext: names from data are shown as typed.
+        title = (title or f"{forecast.region_id} · {forecast.indicator}{model}").replace("$", r"\$")
+        figure.suptitle(title, fontsize=10)
+        figure.savefig(path, format="png")
     return path

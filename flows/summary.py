@@ -3,6 +3,7 @@ the registry, written as summary.json and printed as a table."""
 
 import hashlib
 import json
+import unicodedata
 
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
@@ -54,13 +55,19 @@ def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
     return row
 
 
+def pad(text: str, width: int) -> str:
+    """Left-align in ``width`` terminal columns: a Chinese character takes two."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
 def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
     header = f"{'region':<26} {'name':<8} {'indicator':<19} {'status':<8} {'peak (p10-p90)':<20} {'P(<=target)':>11}  warn"
     lines = [header, "-" * len(header)]
     for row in rows:
-        name = row.get("name_zh") or ""
+        name = pad(row.get("name_zh") or "", 8)
         if row.get("error"):
-            lines.append(f"{row['region_id']:<26} {name:<8} {row['indicator']:<19} not forecast: {row['error']}")
+            lines.append(f"{row['region_id']:<26} {name} {row['indicator']:<19} not forecast: {row['error']}")
             continue
         band = (
             f"{format_peak_year(row['peak_year_median'])} "
@@ -68,7 +75,7 @@ def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
         )
         flag = "LATE" if (row["region_id"], row["indicator"]) in warned else ""
         lines.append(
-            f"{row['region_id']:<26} {name:<8} {row['indicator']:<19} {row['status']:<8} {band:<20} "
+            f"{row['region_id']:<26} {name} {row['indicator']:<19} {row['status']:<8} {band:<20} "
             f"{row['p_peak_by_target']:>11.2f}  {flag}"
         )
     return "\n".join(lines)

@@ -8,7 +8,8 @@ from dataclasses import asdict, is_dataclass
 import numpy as np
 import polars as pl
 
-from forecasting.series import SeriesForecast, fill_gaps
+from forecasting.peaks import PeakStatistics
+from forecasting.series import FAN_QUANTILES, ForecastFan, SeriesForecast, fill_gaps
 
 OBSERVED, FILLED, FORECAST = "observed", "filled", "forecast"
 
@@ -27,7 +28,8 @@ def forecast_table(forecast: SeriesForecast) -> pl.DataFrame:
     values = np.asarray(forecast.history, dtype=float)
     years = list(range(forecast.first_year, forecast.first_year + len(values)))
     observed = ~np.isnan(values)
-    filled = fill_gaps(values) if observed.sum() > 1 else values
+    # Observed years keep their input values exactly (fill_gaps round-trips through logs).
+    filled = np.where(observed, values, fill_gaps(values)) if observed.sum() > 1 else values
     quantiles = sorted(forecast.fan.quantiles) if forecast.fan else []
     future = list(forecast.fan.years) if forecast.fan else []
     columns: dict[str, list] = {
@@ -39,6 +41,54 @@ def forecast_table(forecast: SeriesForecast) -> pl.DataFrame:
         columns[quantile_column(q)] = [None] * len(years) + list(forecast.fan.quantiles[q])
     schema = {"year": pl.Int64, "kind": pl.String, "value": pl.Float64} | {quantile_column(q): pl.Float64 for q in quantiles}
     return pl.DataFrame(columns, schema=schema)
+
+
+def _peaks_from_row(row: dict) -> PeakStatistics | None:
+    if row.get("peak_year_median") is None:
+        return None
+    return PeakStatistics(
+        peak_year_median=row["peak_year_median"],
+        peak_year_p10=row["peak_year_p10"],
+        peak_year_p90=row["peak_year_p90"],
+        p_peak_by_target=row["p_peak_by_target"],
+        p_censored=row["p_censored"],
+        peak_value_median=row["peak_value"],
+        peak_value_p10=row["peak_value_p10"],
+        peak_value_p90=row["peak_value_p90"],
+        target_year=row["target_year"],
+        peak_year_distribution={int(k): v for k, v in row.get("peak_year_distribution", {}).items()},
+    )
+
+
+def forecast_from_table(row: dict, table: pl.DataFrame | None) -> SeriesForecast:
+    """The inverse of ``forecast_table`` joined with the series' summary row: what
+    a past run's report needs, rebuilt from its MLflow artifacts (no table: no chart data)."""
+    history, fan = (), None
+    if table is not None:
+        past = table.filter(pl.col("kind") != FORECAST).sort("year")
+        history = tuple(
+            float("nan") if kind == FILLED or value is None else value
+            for kind, value in zip(past["kind"], past["value"])
+        )
+        future = table.filter(pl.col("kind") == FORECAST).sort("year")
+        quantiles = {q: tuple(future[quantile_column(q)]) for q in FAN_QUANTILES if quantile_column(q) in future.columns}
+        fan = ForecastFan(years=tuple(future["year"]), quantiles=quantiles) if len(future) else None
+    return SeriesForecast(
+        region_id=row["region_id"],
+        indicator=row["indicator"],
+        unit=row["unit"],
+        n_observed=row["n_observed_years"],
+        first_year=row["first_year"],
+        last_observed_year=row["last_observed_year"],
+        filled_years=tuple(row.get("filled_years") or ()),
+        model=row.get("model"),
+        model_reason=row.get("model_reason") or "",
+        status=row.get("status"),
+        peaks=_peaks_from_row(row),
+        fan=fan,
+        error=row.get("error"),
+        history=history,
+    )
 
 
 def _as_mapping(item) -> dict:

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import polars as pl
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.entities import RunStatus
@@ -283,3 +284,45 @@ def previous_summary(client: MlflowClient, experiment_id: str, exclude_run_id: s
         except Exception:  # an older or broken run without a summary
             continue
     return None
+
+
+# Artifact downloads in flight when reading a run's forecast tables back.
+DOWNLOAD_THREADS = 4
+
+
+def latest_parent_run_id(client: MlflowClient, experiment_id: str) -> str | None:
+    runs = find_parent_runs(client, experiment_id, max_results=1)
+    return runs[0].info.run_id if runs else None
+
+
+def _download_forecast_table(client: MlflowClient, run_id: str) -> pl.DataFrame | None:
+    with tempfile.TemporaryDirectory(prefix="peakwatch-forecast-") as tmp:
+        try:
+            local = client.download_artifacts(run_id, FORECAST_CSV, tmp)
+        except Exception:  # a failed series logs no forecast table
+            return None
+        return pl.read_csv(local)
+
+
+def load_forecast_tables(
+    client: MlflowClient, experiment_id: str, parent_run_id: str, threads: int = DOWNLOAD_THREADS
+) -> dict[tuple[str, str, str], pl.DataFrame | None]:
+    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when it has none).
+    Downloads only read, so they overlap even on a SQLite store."""
+    children = client.search_runs(
+        [experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
+        max_results=50000,
+    )
+    keys = [(r.data.tags["region_id"], r.data.tags["indicator"], r.data.tags.get("scenario", DEFAULT_SCENARIO)) for r in children]
+    with ThreadPoolExecutor(threads) as pool:
+        tables = pool.map(lambda r: _download_forecast_table(client, r.info.run_id), children)
+        return dict(zip(keys, tables))
+
+
+def run_url(tracking_uri: str, run_id: str) -> str | None:
+    """The run's page in the MLflow UI when the store is a tracking server (else None)."""
+    if not tracking_uri.startswith(("http://", "https://")):
+        return None
+    experiment_id = connect(tracking_uri).get_run(run_id).info.experiment_id
+    return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
