@@ -24,10 +24,14 @@ class Warning:
         return asdict(self)
 
 
-def find_warnings(rows: list[dict], threshold: float) -> list[Warning]:
+def find_warnings(rows: list[dict], threshold: float, overrides: dict[str, float] | None = None) -> list[Warning]:
+    """Series whose P(peak <= target) is below the threshold (``overrides``: per region)."""
     warnings = []
     for row in rows:
-        if row.get("error") or row["p_peak_by_target"] >= threshold:
+        if row.get("error"):
+            continue
+        threshold_here = (overrides or {}).get(row["region_id"], threshold)
+        if row["p_peak_by_target"] >= threshold_here:
             continue
         warnings.append(
             Warning(
@@ -36,7 +40,7 @@ def find_warnings(rows: list[dict], threshold: float) -> list[Warning]:
                 kind="late",
                 message=(
                     f"{row.get('name_en') or row['region_id']} {row['indicator']}: "
-                    f"P(peak <= {row['target_year']}) = {row['p_peak_by_target']:.2f} < {threshold:.2f}; "
+                    f"P(peak <= {row['target_year']}) = {row['p_peak_by_target']:.2f} < {threshold_here:.2f}; "
                     f"median peak {format_peak_year(row['peak_year_median'])}"
                 ),
                 p_peak_by_target=row["p_peak_by_target"],
@@ -47,7 +51,9 @@ def find_warnings(rows: list[dict], threshold: float) -> list[Warning]:
     return warnings
 
 
-def compare_rows(current: list[dict], previous: list[dict], threshold: float) -> list[dict]:
+def compare_rows(
+    current: list[dict], previous: list[dict], threshold: float, overrides: dict[str, float] | None = None
+) -> list[dict]:
     """What changed per series since the previous run (new, dropped, moved, crossed)."""
     before = {(r["region_id"], r["indicator"]): r for r in previous}
     now = {(r["region_id"], r["indicator"]): r for r in current}
@@ -69,7 +75,8 @@ def compare_rows(current: list[dict], previous: list[dict], threshold: float) ->
             causes.append(f"model {old.get('model')} -> {new.get('model')}")
         year_shift = new["peak_year_median"] - old["peak_year_median"]
         p_shift = new["p_peak_by_target"] - old["p_peak_by_target"]
-        was_late, is_late = old["p_peak_by_target"] < threshold, new["p_peak_by_target"] < threshold
+        threshold_here = (overrides or {}).get(key[0], threshold)
+        was_late, is_late = old["p_peak_by_target"] < threshold_here, new["p_peak_by_target"] < threshold_here
         if year_shift or abs(p_shift) >= 0.005 or was_late != is_late or causes:
             changes.append(
                 {
