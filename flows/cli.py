@@ -56,14 +56,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import os
+    from prefect.settings import get_current_settings
 
     from flows.config import load_config
     from flows.deployment import build_deployment, serve_deployment
 
     config = load_config(args.config)
     deployment = build_deployment(config.schedule, args.config, args.artifacts_dir)
-    api = os.environ.get("PREFECT_API_URL") or "the ephemeral local Prefect server"
+    api = get_current_settings().api.url or "the ephemeral local Prefect server"
     print(
         f"Serving 'peakwatch-monthly/{config.schedule.deployment}' against {api}: "
         f"cron '{config.schedule.cron}' ({config.schedule.timezone})"
