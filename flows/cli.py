@@ -37,7 +37,8 @@ def _run(args: argparse.Namespace) -> int:
         for alert in early["alerts"]:
             print(f"  {alert['message']}")
         for delivery in early.get("deliveries", []):
-            print(f"  via {delivery['block']}: {delivery['status']}" + (f" ({delivery['error']})" if delivery["error"] else ""))
+            error = f" ({delivery['error']})" if delivery["error"] else ""
+            print(f"  via {delivery['block']}: {delivery['status']}{error}")
     else:
         print("No new early warnings" + (f" (notify step error: {early['error']})" if early.get("error") else "."))
     if early.get("still_late"):

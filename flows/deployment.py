@@ -17,7 +17,9 @@ from flows.config import ScheduleConfig
 from flows.monthly import monthly_flow
 
 
-def build_deployment(schedule: ScheduleConfig, config_path: Path, artifacts_dir: Path | None = None) -> RunnerDeployment:
+def build_deployment(
+    schedule: ScheduleConfig, config_path: Path, artifacts_dir: Path | None = None
+) -> RunnerDeployment:
     parameters = {"config_path": str(Path(config_path).resolve())}
     if artifacts_dir is not None:
         parameters["artifacts_dir"] = str(Path(artifacts_dir).resolve())

@@ -221,6 +221,7 @@ def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> d
         if key in alerted and not delivered:
             continue
         if key in alerted:
-            entry = {**entry, "last_warning": {"kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"]}}
+            warning = {"kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"]}
+            entry = {**entry, "last_warning": warning}
         series[key] = entry
     return {"version": STATE_VERSION, "run": run, "series": series}

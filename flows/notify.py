@@ -99,11 +99,16 @@ def format_message(decision: Decision, run: dict, experiment: str) -> tuple[str,
     return subject, "\n".join(lines)
 
 
+def series_list(refs: tuple[dict, ...]) -> str:
+    return ", ".join(f"`{s['region_id']}` {s['indicator']}" for s in refs)
+
+
 def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -> str:
     out = [f"# peakwatch early warnings, run {run['run_date'][:10]}", ""]
     if decision.alerts:
         out += [
-            "| kind | region | indicator | scenario | median peak (old → new) | P(peak ≤ target) (old → new) | likely cause |",
+            "| kind | region | indicator | scenario | median peak (old → new) "
+            "| P(peak ≤ target) (old → new) | likely cause |",
             "|---|---|---|---|---|---|---|",
         ]
         for a in decision.alerts:
@@ -117,11 +122,9 @@ def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -
     else:
         out.append("No new warnings.")
     if decision.still_late:
-        out += ["", "Still late (not re-announced): " + ", ".join(
-            f"`{s['region_id']}` {s['indicator']}" for s in decision.still_late
-        )]
+        out += ["", "Still late (not re-announced): " + series_list(decision.still_late)]
     if decision.back_on_time:
-        out += ["", "Back on time: " + ", ".join(f"`{s['region_id']}` {s['indicator']}" for s in decision.back_on_time)]
+        out += ["", "Back on time: " + series_list(decision.back_on_time)]
     if deliveries:
         out += ["", "Delivery: " + ", ".join(f"{d.block}: {d.status}" for d in deliveries)]
     return "\n".join(out)
@@ -172,9 +175,15 @@ def notify_warnings(
         deliveries = []
         if decision.alerts:
             subject, body = format_message(decision, run, config.run_series)
-            deliveries = [deliver_to_block(b, subject, body, config.warnings.notify) for b in config.warnings.notify.blocks]
+            settings = config.warnings.notify
+            deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
         delivered = all(d.status == "sent" for d in deliveries)
-        status = "none" if not decision.alerts else "sent" if delivered else "failed"
+        if not decision.alerts:
+            status = "none"
+        elif not deliveries:  # no block configured: the summary and artifact are the channel
+            status = "recorded"
+        else:
+            status = "sent" if delivered else "failed"
         warning_state.save_state(client, run["run_id"], early_warnings.next_state(state, decision, delivered, run))
         tag_runs(client, run["run_id"], child_ids, decision, status)
         create_markdown_artifact(
@@ -184,8 +193,8 @@ def notify_warnings(
         )
     except Exception as exc:  # notification must never sink the forecast
         logger.exception("notify step failed; the forecast is unaffected")
-        return {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": [], "delivery": "error",
-                "error": f"{type(exc).__name__}: {exc}"}
+        empty = {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": []}
+        return {**empty, "delivery": "error", "error": f"{type(exc).__name__}: {exc}"}
     if decision.alerts and not delivered:
         logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
     return {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}
