@@ -12,7 +12,7 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
 
 def _run(args: argparse.Namespace) -> int:
-    from flows import alerts, summary
+    from flows import alerts, scenario_report, summary
     from flows.monthly import monthly_flow
 
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
@@ -28,6 +28,10 @@ def _run(args: argparse.Namespace) -> int:
     print(summary.format_pull(result["pull"]))
     print()
     print(summary.format_filled(result["series"]))
+    if result.get("scenarios"):
+        print("Scenarios (the statistical forecast first, then each scenario):")
+        print(scenario_report.format_scenario_table(result["series"], result["scenarios"]))
+        print()
     validation = result["validation"]
     if validation["quarantined"]:
         print("Quarantined by validation (not forecast):")

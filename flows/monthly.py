@@ -18,13 +18,15 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from flows import alerts, notify, summary, tracking
+from flows import alerts, notify, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
+from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
 from flows.sources import TransientFetchError
 from flows.sources.fetch import Fetched, fetch_bytes
 from flows.sources.pull import PullResult, pull_all, resolve_pins
+from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
 
@@ -68,10 +70,16 @@ def fit_partition(series: list[SeriesInput], settings: ForecastSettings) -> list
 
 
 @flow(name="peakwatch-fit-stage")
-def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -> list[SeriesForecast]:
-    """One Prefect task per partition on the Dask cluster; results stream back."""
+def fit_stage(
+    partitions: list[list[SeriesInput]], settings: ForecastSettings, scenarios: ScenarioWork | None = None
+) -> tuple[list[SeriesForecast], list[ScenarioResult]]:
+    """One Prefect task per partition on the Dask cluster; results stream back.
+
+    Scenario partitions go to the same cluster, submitted first: they are cheap.
+    """
     logger = get_run_logger()
     total = sum(len(p) for p in partitions)
+    scenario_futures = submit_scenarios(scenarios)
     futures = [fit_partition.submit(p, settings) for p in partitions]
     results: list[SeriesForecast] = []
     started = time.monotonic()
@@ -80,7 +88,23 @@ def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -
         elapsed = time.monotonic() - started
         left = elapsed / len(results) * (total - len(results))
         logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", len(results), total, elapsed, left)
-    return sorted(results, key=lambda f: (f.region_id, f.indicator))
+    return sorted(results, key=lambda f: (f.region_id, f.indicator)), collect_scenarios(scenario_futures, scenarios)
+
+
+def plan_scenarios(config: Config, usable: pl.DataFrame) -> ScenarioWork | None:
+    """The scenario work on the validated panel, if the config names scenarios."""
+    if config.scenarios is None or not config.scenarios.files:
+        return None
+    regions = split_regions(
+        usable,
+        config.regions.target_years(),
+        config.regions.plan_targets(),
+        config.scenarios.plant_events(),
+        config.regions.parents(),
+    )
+    # Scenarios are cheap: one partition per worker is enough.
+    parts = partition(regions, config.dask.n_workers)
+    return ScenarioWork(parts, config.scenarios.specs(), config.scenarios.settings(config.forecast))
 
 
 def prefect_api_url() -> str:
@@ -147,7 +171,9 @@ def monthly_flow(
         parts = partition(series, n_partitions(config.dask))
         logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
         runner = task_runner(config.dask, prefect_api_url())
-        forecasts = fit_stage.with_options(task_runner=runner)(parts, config.forecast.settings())
+        forecasts, scenario_results = fit_stage.with_options(task_runner=runner)(
+            parts, config.forecast.settings(), plan_scenarios(config, usable)
+        )
 
         rows = [summary.series_row(f, config.regions) for f in forecasts]
         thresholds = config.warnings.threshold_overrides()
@@ -159,6 +185,8 @@ def monthly_flow(
         )
         names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
         child_ids = tracking.log_series_runs(client, experiment_id, run_id, forecasts, names)
+        tracking_scenarios.log_scenario_runs(client, experiment_id, run_id, scenario_results, names)
+        scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
         # Early warnings: announce what changed, once; never fails the run.
         this_run = {"run_id": run_id, "run_date": run_date.isoformat(timespec="seconds"),
                     "config_hash": config.config_hash, "code_version": tags["code_version"]}
@@ -177,6 +205,8 @@ def monthly_flow(
             "pull": pulled.as_dict(),
             "validation": report.as_dict(),
             "series": rows,
+            "scenarios": scenario_rows,
+            "scenario_comparison": scenario_report.compare_scenarios(rows, scenario_rows),
             "warnings": [w.as_dict() for w in warnings],
             "previous_run_id": previous["run_id"] if previous else None,
             "changes": changes,
@@ -187,6 +217,8 @@ def monthly_flow(
         metrics = {
             "series_forecast": sum(f.ok for f in forecasts),
             "series_failed": sum(not f.ok for f in forecasts),
+            "scenario_results": sum(r.ok for r in scenario_results),
+            "scenario_failed": sum(not r.ok for r in scenario_results),
             "warnings": len(warnings),
             "changes": len(changes),
         }

@@ -85,6 +85,7 @@ def log_series_runs(
         tags = {
             "mlflow.parentRunId": parent_run_id,
             KIND_TAG: CHILD_KIND,
+            "scenario": "statistical",  # scenario child runs carry their scenario's name
             "region_id": forecast.region_id,
             "region_name_zh": name_zh,
             "region_name_en": name_en,

@@ -32,6 +32,8 @@ def write_variant(tmp_path, **sections):
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["regions"] = str(DEFAULT_CONFIG.parent / "regions.yaml")
     raw["sources"][0]["path"] = str(DEFAULT_CONFIG.parent / raw["sources"][0]["path"])
+    if "scenarios" in raw:
+        raw["scenarios"]["dir"] = str(DEFAULT_CONFIG.parent / raw["scenarios"]["dir"])
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
     path = tmp_path / "peakwatch.yaml"

@@ -210,7 +210,10 @@ def test_webhook_announces_crossing_once_then_drift(prefect_api, receiver, tmp_p
     mlflow = MlflowClient(later["tracking_uri"])
     child = mlflow.search_runs(
         [mlflow.get_experiment_by_name("peakwatch-test").experiment_id],
-        filter_string=f"tags.region_id = '{PUSHED}' and tags.`mlflow.parentRunId` = '{later['run_id']}'",
+        filter_string=(
+            f"tags.region_id = '{PUSHED}' and tags.`mlflow.parentRunId` = '{later['run_id']}' "
+            "and tags.`peakwatch.kind` = 'series'"
+        ),
     )[0]
     assert child.data.tags["peakwatch.warning"] == "drift"
     assert mlflow.get_run(later["run_id"]).data.tags["peakwatch.warnings.delivery"] == "sent"
