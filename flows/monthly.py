@@ -20,6 +20,7 @@ from prefect.runtime import flow_run
 
 from flows import alerts, notify, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir, write_atomic
+from flows.report import write_run_report
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -180,11 +181,13 @@ def monthly_flow(
         warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
         previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
         changes = (
-            alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, thresholds)
+            alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, overrides=thresholds)
             if previous else []
         )
         names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
-        child_ids = tracking.log_series_runs(client, experiment_id, run_id, forecasts, names)
+        child_ids = tracking.log_series_runs(
+            client, experiment_id, run_id, forecasts, names, common_tags={"run_date": tags["run_date"]}
+        )
         tracking_scenarios.log_scenario_runs(client, experiment_id, run_id, scenario_results, names)
         scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
         # Early warnings: announce what changed, once; never fails the run.
@@ -214,6 +217,7 @@ def monthly_flow(
         }
         summary_path = catalog.summary(run_id)
         write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
+        report_path = write_run_report(catalog, run_summary, forecasts, names)
         metrics = {
             "series_forecast": sum(f.ok for f in forecasts),
             "series_failed": sum(not f.ok for f in forecasts),
@@ -222,8 +226,9 @@ def monthly_flow(
             "warnings": len(warnings),
             "changes": len(changes),
         }
+        tracking.log_run_reports(client, run_id, run_summary)
         tracking.finish_parent_run(
-            client, run_id, metrics, {"summary": summary_path}, tags={"warnings": str(len(warnings))}
+            client, run_id, metrics, {"summary": summary_path, "report": report_path}, tags={"warnings": str(len(warnings))}
         )
     except BaseException as exc:
         tracking.fail_parent_run(client, run_id, f"{type(exc).__name__}: {exc}")
@@ -231,4 +236,5 @@ def monthly_flow(
 
     logger.info("run %s: %d series, %d warnings", run_id, len(rows), len(warnings))
     run_summary["summary_path"] = str(summary_path)
+    run_summary["report_path"] = str(report_path)
     return run_summary

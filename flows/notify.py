@@ -131,10 +131,11 @@ def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -
 
 
 def tag_runs(
-    client: MlflowClient, run_id: str, child_ids: dict[tuple[str, str], str], decision: Decision, status: str
+    client: MlflowClient, run_id: str, child_ids: dict[tuple[str, ...], str], decision: Decision, status: str
 ) -> None:
+    """``child_ids``: (region_id, indicator, scenario) -> child run id, as log_series_runs returns."""
     for alert in decision.alerts:
-        child = child_ids.get((alert.region_id, alert.indicator))
+        child = child_ids.get((alert.region_id, alert.indicator, alert.scenario))
         if child:
             client.log_batch(
                 child,
@@ -161,7 +162,7 @@ def notify_warnings(
     run: dict,
     rows: list[dict],
     forecasts: list[SeriesForecast],
-    child_ids: dict[tuple[str, str], str],
+    child_ids: dict[tuple[str, ...], str],
 ) -> dict:
     """Decide, deliver, record. Returns the report for the run summary; never raises.
 
