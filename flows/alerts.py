@@ -25,10 +25,14 @@ class Warning:
         return asdict(self)
 
 
-def find_warnings(rows: list[dict], threshold: float) -> list[Warning]:
+def find_warnings(rows: list[dict], threshold: float, overrides: dict[str, float] | None = None) -> list[Warning]:
+    """Series whose P(peak <= target) is below the threshold (``overrides``: per region)."""
     warnings = []
     for row in rows:
-        if row.get("error") or row["p_peak_by_target"] >= threshold:
+        if row.get("error"):
+            continue
+        threshold_here = (overrides or {}).get(row["region_id"], threshold)
+        if row["p_peak_by_target"] >= threshold_here:
             continue
         warnings.append(
             Warning(
@@ -37,7 +41,7 @@ def find_warnings(rows: list[dict], threshold: float) -> list[Warning]:
                 kind="late",
                 message=(
                     f"{row.get('name_en') or row['region_id']} {row['indicator']}: "
-                    f"P(peak <= {row['target_year']}) = {row['p_peak_by_target']:.2f} < {threshold:.2f}; "
+                    f"P(peak <= {row['target_year']}) = {row['p_peak_by_target']:.2f} < {threshold_here:.2f}; "
                     f"median peak {format_peak_year(row['peak_year_median'])}"
                 ),
                 p_peak_by_target=row["p_peak_by_target"],
@@ -79,12 +83,14 @@ def compare_rows(
     threshold: float,
     include_unchanged: bool = False,
     data_changed: bool = False,
+    overrides: dict[str, float] | None = None,
 ) -> list[dict]:
     """What changed per series since the previous run (new, dropped, moved, crossed).
 
     ``include_unchanged`` keeps the series that did not move (change "unchanged"),
     for a full side-by-side table; ``data_changed`` says the runs' input sha256
-    differ, used only when rows carry no per-series data digest.
+    differ, used only when rows carry no per-series data digest; ``overrides``
+    are per-region thresholds.
     """
     before = {_series_key(r): r for r in previous}
     now = {_series_key(r): r for r in current}
@@ -106,7 +112,8 @@ def compare_rows(
         p_shift = new["p_peak_by_target"] - old["p_peak_by_target"]
         old_value, new_value = old.get("peak_value"), new.get("peak_value")
         value_moved = bool(old_value and new_value and abs(new_value / old_value - 1) >= 0.001)
-        was_late, is_late = old["p_peak_by_target"] < threshold, new["p_peak_by_target"] < threshold
+        threshold_here = (overrides or {}).get(key[0], threshold)
+        was_late, is_late = old["p_peak_by_target"] < threshold_here, new["p_peak_by_target"] < threshold_here
         moved = bool(year_shift or abs(p_shift) >= 0.005 or value_moved or was_late != is_late)
         if moved or causes or include_unchanged:
             changes.append(

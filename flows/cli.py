@@ -96,6 +96,19 @@ def _run(args: argparse.Namespace) -> int:
     for warning in result["warnings"]:
         print(f"  ! {warning['message']}")
     print()
+    early = result.get("early_warnings") or {}
+    if early.get("alerts"):
+        print(f"New early warnings ({len(early['alerts'])}), delivery: {early['delivery']}")
+        for alert in early["alerts"]:
+            print(f"  {alert['message']}")
+        for delivery in early.get("deliveries", []):
+            error = f" ({delivery['error']})" if delivery["error"] else ""
+            print(f"  via {delivery['block']}: {delivery['status']}{error}")
+    else:
+        print("No new early warnings" + (f" (notify step error: {early['error']})" if early.get("error") else "."))
+    if early.get("still_late"):
+        print(f"Still late, not re-announced: {len(early['still_late'])} series")
+    print()
     if result["previous_run_id"]:
         print(f"Changes since run {result['previous_run_id']}:")
         print(alerts.format_changes(result["changes"]))
@@ -149,6 +162,25 @@ def _report(args: argparse.Namespace) -> int:
     path = args.output or Catalog(config.artifacts_dir).report(run_id)
     write_atomic(path, render_report(run_summary, forecasts, names))
     print(f"Report:      {path}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from prefect.settings import get_current_settings
+
+    from flows.config import load_config
+    from flows.deployment import build_deployment, serve_deployment
+
+    config = load_config(args.config)
+    deployment = build_deployment(config.schedule, args.config, args.artifacts_dir)
+    api = get_current_settings().api.url or "the ephemeral local Prefect server"
+    print(
+        f"Serving 'peakwatch-monthly/{config.schedule.deployment}' against {api}: "
+        f"cron '{config.schedule.cron}' ({config.schedule.timezone})"
+        + (", schedule paused" if config.schedule.paused else "")
+        + ". Stop with Ctrl-C."
+    )
+    serve_deployment(deployment)
     return EXIT_OK
 
 
@@ -208,6 +240,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(artifacts/raw/manifest.jsonl, or the MLflow tag data_sha256); repeat or comma-separate, one per source",
     )
     run.set_defaults(handler=_run)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve the monthly deployment on its cron schedule (runs until stopped)",
+        description=(
+            "Register the Prefect deployment 'peakwatch-monthly/<schedule.deployment>' with the cron "
+            "schedule from the config (default 06:00 on the 1st of each month, Asia/Shanghai) and run "
+            "its flow runs in this process until stopped. Uses PREFECT_API_URL when set, else the "
+            "ephemeral local Prefect server. Trigger a run by hand with "
+            "`prefect deployment run 'peakwatch-monthly/monthly'` or from the Prefect UI."
+        ),
+    )
+    serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    serve.add_argument(
+        "--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder in every run"
+    )
+    serve.set_defaults(handler=_serve)
 
     cmp = commands.add_parser(
         "compare",

@@ -7,11 +7,14 @@ loaded at run time, never at import.
 
 import hashlib
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from cronsim import CronSim, CronSimError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
@@ -211,6 +214,37 @@ class TrackingConfig(Frozen):
     log_threads: int = Field(1, ge=1, le=16)  # >1 only for a remote, high-latency server
 
 
+class WarningRule(Frozen):
+    """When one series warns: ``late`` below the threshold, ``drift`` on a move."""
+
+    p_peak_threshold: float = Field(0.5, ge=0, le=1)
+    drift_years: float = Field(1.0, gt=0)  # median peak year later by at least this
+    p_drop: float = Field(0.1, gt=0, le=1)  # or P(peak <= target) fell by more than this
+
+
+class RuleOverride(Frozen):
+    p_peak_threshold: float | None = Field(None, ge=0, le=1)
+    drift_years: float | None = Field(None, gt=0)
+    p_drop: float | None = Field(None, gt=0, le=1)
+
+
+class NotifyConfig(Frozen):
+    # Prefect notification blocks as "<block-type-slug>/<block-name>"; the
+    # URL and any token live in the block, never here.
+    blocks: tuple[str, ...] = ("custom-webhook/peakwatch-warnings",)
+    retries: int = Field(2, ge=0)
+    retry_delay_seconds: float = Field(5.0, ge=0)
+
+    @field_validator("blocks")
+    @classmethod
+    def _slug_and_name(cls, blocks: tuple[str, ...]) -> tuple[str, ...]:
+        for block in blocks:
+            slug, _, name = block.partition("/")
+            if not slug or not name:
+                raise ValueError(f"block {block!r}: expected '<block-type-slug>/<block-name>'")
+        return blocks
+
+
 class ValidationConfig(Frozen):
     """Thresholds of the validation gate (see validation/settings.py for meanings)."""
 
@@ -242,6 +276,49 @@ class ValidationConfig(Frozen):
 
 class WarningConfig(Frozen):
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
+    drift_years: float = Field(1.0, gt=0)
+    p_drop: float = Field(0.1, gt=0, le=1)
+    scenario: str = "statistical"  # rows without a scenario of their own (summary.DEFAULT_SCENARIO)
+    regions: dict[str, RuleOverride] = {}
+    notify: NotifyConfig = NotifyConfig()
+
+    def rule_for(self, region_id: str) -> WarningRule:
+        """The defaults, with this region's overrides (if any) on top."""
+        override = self.regions.get(region_id)
+        base = self.model_dump(include={"p_peak_threshold", "drift_years", "p_drop"})
+        if override:
+            base.update(override.model_dump(exclude_none=True))
+        return WarningRule(**base)
+
+    def threshold_overrides(self) -> dict[str, float]:
+        return {r: o.p_peak_threshold for r, o in self.regions.items() if o.p_peak_threshold is not None}
+
+
+class ScheduleConfig(Frozen):
+    """The Prefect deployment that runs the monthly flow by itself."""
+
+    deployment: str = "monthly"  # full name: peakwatch-monthly/<deployment>
+    cron: str = "0 6 1 * *"  # 06:00 on the 1st of each month
+    timezone: str = "Asia/Shanghai"
+    paused: bool = False
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, cron: str) -> str:
+        try:
+            CronSim(cron, datetime.now(timezone.utc))
+        except CronSimError as exc:
+            raise ValueError(f"invalid cron expression {cron!r}: {exc}") from None
+        return cron
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {timezone!r}") from None
+        return timezone
 
 
 class DriverConfig(Frozen):
@@ -377,6 +454,7 @@ class Config(Frozen):
     dask: DaskConfig = DaskConfig()
     tracking: TrackingConfig = TrackingConfig()
     warnings: WarningConfig = WarningConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     validation: ValidationConfig = ValidationConfig()
     scenarios: ScenariosConfig | None = None
     config_hash: str
@@ -520,4 +598,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     unknown_parents = {r.parent for r in registry.regions if r.parent} - {r.id for r in registry.regions}
     if unknown_parents:
         raise ConfigError(f"{registry_path}: parent region(s) not in the registry: {sorted(unknown_parents)}")
+    unknown_overrides = set(config.warnings.regions) - {r.id for r in registry.regions}
+    if unknown_overrides:
+        raise ConfigError(f"{path}: warnings.regions names region(s) not in the registry: {sorted(unknown_overrides)}")
     return config

@@ -18,7 +18,7 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from flows import alerts, scenario_report, summary, tracking, tracking_scenarios
+from flows import alerts, notify, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.report import write_run_report
 from flows.cluster import n_partitions, task_runner
@@ -177,16 +177,24 @@ def monthly_flow(
         )
 
         rows = [summary.series_row(f, config.regions) for f in forecasts]
-        warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold)
+        thresholds = config.warnings.threshold_overrides()
+        warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
         previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
-        changes = alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold) if previous else []
+        changes = (
+            alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, overrides=thresholds)
+            if previous else []
+        )
         names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
-        tracking.log_series_runs(
+        child_ids = tracking.log_series_runs(
             client, experiment_id, run_id, forecasts, names,
             common_tags={"run_date": tags["run_date"]}, threads=config.tracking.log_threads,
         )
         tracking_scenarios.log_scenario_runs(client, experiment_id, run_id, scenario_results, names)
         scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
+        # Early warnings: announce what changed, once; never fails the run.
+        this_run = {"run_id": run_id, "run_date": run_date.isoformat(timespec="seconds"),
+                    "config_hash": config.config_hash, "code_version": tags["code_version"]}
+        announced = notify.notify_warnings(config, client, experiment_id, this_run, rows, forecasts, child_ids)
 
         run_summary = {
             "run_id": run_id,
@@ -206,6 +214,7 @@ def monthly_flow(
             "warnings": [w.as_dict() for w in warnings],
             "previous_run_id": previous["run_id"] if previous else None,
             "changes": changes,
+            "early_warnings": announced,
         }
         summary_path = catalog.summary(run_id)
         write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
