@@ -43,7 +43,14 @@ def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) 
         "run_series": "peakwatch-bench",
         "artifacts_dir": str(folder / "artifacts"),
         "regions": str(PROJECT_ROOT / "configs" / "regions.yaml"),
-        "sources": [{"name": "synthetic-bench", "kind": "tidy_csv", "path": str(panel_path)}],
+        "sources": [
+            {
+                "name": "synthetic-bench",
+                "kind": "tidy_csv",
+                "path": str(panel_path),
+                "regions": {"unmatched": "derive", "derive_prefix": "bench"},
+            }
+        ],
         "dask": {"address": address, "n_workers": n_workers},
     }
     path = folder / "bench.yaml"
