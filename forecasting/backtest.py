@@ -16,6 +16,11 @@ from forecasting.models import Candidate, Drivers
 log = logging.getLogger(__name__)
 
 INTERVALS = {80: (0.10, 0.90), 95: (0.025, 0.975)}
+# Interval calibration: simulated spreads are widened by the factor that makes
+# 80 % of backtest log errors fall inside them (z_0.9 = 1.2816), never
+# narrowed, and capped so one wild backtest cannot blow the paths up.
+Z_80 = 1.2816
+SCALE_BOUNDS = (1.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class BacktestScore:
     n_points: int
     n_origins: int
     error: str | None = None
+    # Factor applied to the simulated spread on the log scale (see calibrate_paths).
+    interval_scale: float = 1.0
 
     @property
     def ok(self) -> bool:
@@ -45,12 +52,14 @@ class PointErrors:
     smape: np.ndarray
     inside_80: np.ndarray
     inside_95: np.ndarray
+    # Log error over the paths' log spread at that horizon, for calibration.
+    z: np.ndarray
 
     @staticmethod
     def concat(parts: list["PointErrors"]) -> "PointErrors":
         if not parts:
             empty = np.array([])
-            return PointErrors(empty, empty, empty.astype(bool), empty.astype(bool))
+            return PointErrors(empty, empty, empty.astype(bool), empty.astype(bool), empty)
         return PointErrors(*(np.concatenate([getattr(p, f) for p in parts]) for f in PointErrors.__dataclass_fields__))
 
 
@@ -75,9 +84,20 @@ def smape_terms(actual: np.ndarray, point: np.ndarray) -> np.ndarray:
     return np.where(denom > 0, 200.0 * np.abs(actual - point) / np.where(denom > 0, denom, 1.0), 0.0)
 
 
-def score_points(actual: np.ndarray, point: np.ndarray, bounds: dict[int, tuple[np.ndarray, np.ndarray]], scale: float) -> PointErrors:
+def score_points(
+    actual: np.ndarray,
+    point: np.ndarray,
+    bounds: dict[int, tuple[np.ndarray, np.ndarray]],
+    scale: float,
+    log_spread: np.ndarray | None = None,
+) -> PointErrors:
     """Errors of one forecast at the held-out points that were observed (NaN actuals dropped)."""
     seen = ~np.isnan(actual)
+    if log_spread is None:
+        z = np.full(seen.sum(), np.nan)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (np.log(actual[seen]) - np.log(point[seen])) / log_spread[seen]
     a, p = actual[seen], point[seen]
     lo80, hi80 = (b[seen] for b in bounds[80])
     lo95, hi95 = (b[seen] for b in bounds[95])
@@ -86,11 +106,27 @@ def score_points(actual: np.ndarray, point: np.ndarray, bounds: dict[int, tuple[
         smape=smape_terms(a, p),
         inside_80=(a >= lo80) & (a <= hi80),
         inside_95=(a >= lo95) & (a <= hi95),
+        z=z,
     )
 
 
 def path_bounds(paths: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     return {level: tuple(np.quantile(paths, qs, axis=0)) for level, qs in INTERVALS.items()}
+
+
+def calibrate_paths(paths: np.ndarray, point: np.ndarray, scale: float) -> np.ndarray:
+    """Widen each path's log deviation from the point forecast by ``scale``."""
+    if scale == 1.0:
+        return paths
+    log_point = np.log(point)
+    return np.exp(log_point + scale * (np.log(paths) - log_point))
+
+
+def interval_scale(z: np.ndarray) -> float:
+    finite = np.abs(z[np.isfinite(z)])
+    if len(finite) < 3:
+        return 1.0
+    return float(np.clip(np.quantile(finite, 0.8) / Z_80, *SCALE_BOUNDS))
 
 
 def summarize_errors(model: str, errors: PointErrors, n_origins: int) -> BacktestScore:
@@ -105,6 +141,7 @@ def summarize_errors(model: str, errors: PointErrors, n_origins: int) -> Backtes
         coverage_95=float(np.mean(errors.inside_95)),
         n_points=n,
         n_origins=n_origins,
+        interval_scale=interval_scale(errors.z),
     )
 
 
@@ -135,14 +172,17 @@ def forecast_errors(
     actual: np.ndarray,
     n_paths: int,
     rng: np.random.Generator,
+    scale: float = 1.0,
 ) -> PointErrors:
-    """Fit ``candidate`` on gap-filled ``train`` and score it on ``actual`` (NaN = unobserved)."""
+    """Fit ``candidate`` on gap-filled ``train`` and score it on ``actual`` (NaN = unobserved);
+    ``scale`` widens the simulated intervals (calibrate_paths)."""
     filled = fill_gaps(train)
     model = candidate.fit(filled, {k: fill_gaps(v[: len(train)]) for k, v in drivers.items()})
     horizon = len(actual)
     point = model.forecast(horizon)
-    bounds = path_bounds(model.simulate(horizon, n_paths, rng))
-    return score_points(actual, point, bounds, naive_scale(filled))
+    paths = calibrate_paths(model.simulate(horizon, n_paths, rng), point, scale)
+    log_spread = np.std(np.log(paths), axis=0)
+    return score_points(actual, point, path_bounds(paths), naive_scale(filled), log_spread)
 
 
 def backtest_candidate(
@@ -179,7 +219,8 @@ def select_candidate(scores: list[BacktestScore]) -> tuple[BacktestScore | None,
     best = ranked[0]
     reason = (
         f"lowest backtest MASE {best.mase:.2f} of {len(usable)} candidates over {best.n_points} held-out points "
-        f"({best.n_origins} origins; sMAPE {best.smape:.1f} %, 80 % cover {best.coverage_80:.0%})"
+        f"({best.n_origins} origins; sMAPE {best.smape:.1f} %, 80 % cover {best.coverage_80:.0%}, "
+        f"intervals widened x{best.interval_scale:.2f})"
     )
     if len(ranked) > 1:
         reason += f"; runner-up {ranked[1].model} {ranked[1].mase:.2f}"

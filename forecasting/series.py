@@ -13,6 +13,7 @@ from forecasting import contract as c
 from forecasting.backtest import (
     BacktestScore,
     backtest_candidate,
+    calibrate_paths,
     fill_gaps,
     rank_key,
     rolling_origins,
@@ -181,7 +182,9 @@ def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFo
         return SeriesForecast(**basics, error=str(exc))
     future_years = np.arange(series.years[-1] + 1, settings.horizon_year + 1)
     rng = np.random.default_rng(seed)
-    paths = model.simulate(len(future_years), settings.n_paths, rng)
+    point = model.forecast(len(future_years))
+    scale = score.interval_scale if score is not None else 1.0
+    paths = calibrate_paths(model.simulate(len(future_years), settings.n_paths, rng), point, scale)
     peaks = summarize_peaks(series.years, series.values, future_years, paths, series.target_year)
     quantiles = np.quantile(paths, FAN_QUANTILES, axis=0)
     fan = ForecastFan(
@@ -198,7 +201,7 @@ def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFo
         fan=fan,
         backtest=score,
         backtests=scores,
-        point_forecast=tuple(float(v) for v in model.forecast(len(future_years))),
+        point_forecast=tuple(float(v) for v in point),
         model_spec=model.spec(len(future_years)),
     )
 
