@@ -30,6 +30,16 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{len(result['warnings'])} warning(s): P(peak <= target year) below threshold")
     for warning in result["warnings"]:
         print(f"  ! {warning['message']}")
+    disagree = [r for r in result["series"] if r.get("directions_disagree") and r["indicator"] == "co2_emissions"]
+    out_of_bounds = [r for r in result["series"] if r.get("carbon_intensity_within_bounds") is False]
+    for row in disagree:
+        print(f"  ~ {row['region_id']}: energy projected {row['energy_direction']}, CO2 {row['co2_direction']} (next 10 years)")
+    for row in out_of_bounds:
+        if row["indicator"] == "co2_emissions":
+            print(
+                f"  ~ {row['region_id']}: projected carbon intensity leaves (0, 3] tCO2/tce in "
+                f"{row['carbon_intensity_first_year_out_of_bounds']}"
+            )
     print()
     if result["previous_run_id"]:
         print(f"Changes since run {result['previous_run_id']}:")

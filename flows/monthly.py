@@ -20,6 +20,7 @@ from flows import alerts, sources, summary, tracking
 from flows.catalog import Catalog, write_atomic
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
+from forecasting.intensity import check_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import ValidationReport, passing_rows, validate_panel
 
@@ -105,7 +106,8 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
         logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
         forecasts = fit_stage.with_options(task_runner=task_runner(config.dask))(parts, config.forecast.settings())
 
-        rows = [summary.series_row(f, config.regions) for f in forecasts]
+        intensity = check_regions(forecasts)
+        rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
         warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold)
         previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
         changes = alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold) if previous else []

@@ -1,12 +1,13 @@
 """The run summary: one row per region x indicator, built from forecasts and
 the registry, written as summary.json and printed as a table."""
 
+from forecasting.intensity import IntensityCheck
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
 from flows.config import Registry
 
 
-def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
+def series_row(forecast: SeriesForecast, registry: Registry, intensity: IntensityCheck | None = None) -> dict:
     region = registry.get(forecast.region_id)
     row = {
         "region_id": forecast.region_id,
@@ -22,7 +23,12 @@ def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
         "last_observed_year": forecast.last_observed_year,
         "filled_years": list(forecast.filled_years),
         "error": forecast.error,
+        "model_detail": forecast.model_detail,
+        "backtest": forecast.backtest.as_dict() if forecast.backtest else None,
+        "backtests": [score.as_dict() for score in forecast.backtests],
     }
+    if intensity is not None:
+        row.update(intensity.as_row())
     if forecast.peaks is not None:
         p = forecast.peaks
         row.update(

@@ -7,13 +7,18 @@ Metrics and tags go in batches (``log_batch``), never one call per value.
 import json
 import tempfile
 import time
+from dataclasses import asdict
+from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.entities import RunStatus
 
 from flows.catalog import Catalog
+from forecasting.models import ModelSpec
+from forecasting.models.rebuild import forecast_log, rebuild_results
 from forecasting.series import SeriesForecast
 
 PARENT_KIND = "parent"
@@ -28,7 +33,13 @@ SERIES_METRICS = (
     "peak_value_p10",
     "peak_value_p90",
     "p_censored",
+    "backtest_mase",
+    "backtest_smape",
+    "backtest_coverage_80",
+    "backtest_coverage_95",
 )
+MODEL_ARTIFACT = "model"
+SPEC_FILE = "peakwatch_spec.json"
 
 
 def _now_ms() -> int:
@@ -67,7 +78,62 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
         "p_censored": peaks.p_censored,
         "n_observed_years": float(forecast.n_observed),
         "last_observed_year": float(forecast.last_observed_year),
+        **backtest_metrics(forecast),
     }
+
+
+def backtest_metrics(forecast: SeriesForecast) -> dict[str, float]:
+    """The chosen model's rolling-origin backtest (absent when none could run)."""
+    score = forecast.backtest
+    if score is None or not score.ok:
+        return {}
+    return {
+        "backtest_mase": score.mase,
+        "backtest_smape": score.smape,
+        "backtest_coverage_80": score.coverage_80,
+        "backtest_coverage_95": score.coverage_95,
+        "backtest_points": float(score.n_points),
+        "backtest_origins": float(score.n_origins),
+        "interval_scale": score.interval_scale,
+    }
+
+
+def point_forecast_metrics(forecast: SeriesForecast, timestamp: int) -> list[Metric]:
+    """The chosen model's median forecast as one metric with the year as step."""
+    if forecast.fan is None:
+        return []
+    return [Metric("point_forecast", v, timestamp, year) for year, v in zip(forecast.fan.years, forecast.point_forecast)]
+
+
+def log_chosen_model(client: MlflowClient, run_id: str, spec: ModelSpec) -> None:
+    """Log the chosen statsmodels model under ``model/`` with ``mlflow.statsmodels``.
+
+    The results object is rebuilt from the worker's compact spec (data +
+    fitted parameters, no refit), so only a few hundred numbers cross the
+    cluster. ``peakwatch_spec.json`` beside it holds what a reload needs to
+    forecast: the family, and for STIRPAT the driver medians for the horizon.
+    """
+    import mlflow.statsmodels  # heavy import, only where models are logged
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / MODEL_ARTIFACT
+        mlflow.statsmodels.save_model(
+            rebuild_results(spec), str(path), pip_requirements=[f"statsmodels=={version('statsmodels')}"]
+        )
+        (path / SPEC_FILE).write_text(json.dumps(asdict(spec)), encoding="utf-8")
+        client.log_artifacts(run_id, str(path), MODEL_ARTIFACT)
+
+
+def reload_point_forecast(client: MlflowClient, run_id: str, horizon: int) -> np.ndarray:
+    """Reload a child run's logged model and forecast its median ``horizon`` years ahead."""
+    import mlflow.statsmodels
+
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(client.download_artifacts(run_id, MODEL_ARTIFACT, tmp))
+        results = mlflow.statsmodels.load_model(str(local))
+        raw = json.loads((local / SPEC_FILE).read_text(encoding="utf-8"))
+    spec = ModelSpec(**{**raw, "log_exog_future": raw["log_exog_future"] and tuple(map(tuple, raw["log_exog_future"]))})
+    return np.exp(forecast_log(spec, results, horizon))
 
 
 def log_series_runs(
@@ -92,6 +158,8 @@ def log_series_runs(
             "unit": forecast.unit,
             "model": forecast.model or "none",
             "status": forecast.status or "not_forecast",
+            # Which chosen models have a reloadable statsmodels artifact (drift has none).
+            "model_logged": "statsmodels" if forecast.model_spec else "params_only",
         }
         if forecast.error:
             tags["error"] = forecast.error[:5000]
@@ -99,10 +167,18 @@ def log_series_runs(
             experiment_id, run_name=f"{forecast.region_id}/{forecast.indicator}", tags=tags
         )
         metrics = [Metric(k, float(v), timestamp, 0) for k, v in series_metrics(forecast).items()]
-        params = [Param("model", forecast.model or "none"), Param("model_reason", forecast.model_reason[:6000])]
+        metrics += point_forecast_metrics(forecast, timestamp)
+        params = [
+            Param("model", forecast.model or "none"),
+            Param("model_reason", forecast.model_reason[:6000]),
+            Param("model_detail", forecast.model_detail[:6000]),
+            Param("candidates", ",".join(s.model for s in forecast.backtests)[:6000] or "none"),
+        ]
         if forecast.peaks is not None:
             params.append(Param("target_year", str(forecast.peaks.target_year)))
         client.log_batch(run.info.run_id, metrics=metrics, params=params)
+        if forecast.model_spec is not None:
+            log_chosen_model(client, run.info.run_id, forecast.model_spec)
         client.set_terminated(run.info.run_id, "FINISHED" if forecast.ok else "FAILED")
         child_ids[(forecast.region_id, forecast.indicator)] = run.info.run_id
     return child_ids

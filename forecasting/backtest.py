@@ -41,7 +41,9 @@ class BacktestScore:
         return self.error is None and self.n_points > 0 and np.isfinite(self.mase)
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """JSON-ready: NaN (nothing scored) becomes None."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: None if isinstance(v, float) and np.isnan(v) else v for k, v in out.items()}
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class SeriesEvaluation:
     indicator: str
     chosen: str | None
     errors: dict[str, PointErrors]  # model -> held-out errors
+    backtests: tuple = ()  # the candidates' BacktestScore on the training years
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def evaluate_series(
             raise
         except Exception as exc:
             log.debug("AutoETS on %s failed: %s", series.region_id, exc)
-    return SeriesEvaluation(series.region_id, series.indicator, chosen, errors)
+    return SeriesEvaluation(series.region_id, series.indicator, chosen, errors, tuple(backtests))
 
 
 def summarize_evaluations(evaluations: list[SeriesEvaluation]) -> list[EvaluationRow]:

@@ -31,6 +31,7 @@ REFERENCE = Candidate("rw_drift_log", lambda values, drivers: fit_log_drift(valu
 CANDIDATES: tuple[Candidate, ...] = (
     Candidate("ets_damped_log", lambda values, drivers: fit_log_ets(values, damped=True)),
     Candidate("ets_log", lambda values, drivers: fit_log_ets(values, damped=False)),
+    Candidate("ses_log", lambda values, drivers: fit_log_ets(values, trend=False)),
     Candidate("arima_log", lambda values, drivers: fit_log_arima(values)),
     Candidate("llt_log", lambda values, drivers: fit_log_llt(values)),
     Candidate("stirpat_log", fit_stirpat, needs_drivers=True),
