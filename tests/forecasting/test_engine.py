@@ -15,6 +15,8 @@ from forecasting.synthetic import simulate_panel
 
 YEARS = np.arange(2000, 2020)
 SETTINGS = ForecastSettings(n_paths=400, seed=11, backtest_paths=100)
+# Cheaper menu where the test is about plumbing, not about which model wins.
+FEW = ForecastSettings(n_paths=400, seed=11, backtest_paths=100, candidates=("ets_damped_log", "stirpat_log", "rw_drift_log"))
 
 
 def make(values, indicator=c.CO2, region="test.region", drivers=None):
@@ -49,10 +51,10 @@ def test_steady_rise_is_censored_not_dropped():
 
 def test_same_seed_same_numbers_different_seed_different_paths():
     series = make(noisy(np.linspace(10, 20, 20), sd=0.03))
-    first, again = forecast_series(series, SETTINGS), forecast_series(series, SETTINGS)
+    first, again = forecast_series(series, FEW), forecast_series(series, FEW)
     assert first.peaks == again.peaks and first.backtests == again.backtests
     assert first.point_forecast == again.point_forecast
-    other = forecast_series(series, ForecastSettings(**{**SETTINGS.__dict__, "seed": 12}))
+    other = forecast_series(series, ForecastSettings(**{**FEW.__dict__, "seed": 12}))
     assert other.fan != first.fan
 
 
@@ -62,10 +64,11 @@ def panel_series():
 
 
 def test_partitions_in_other_processes_equal_the_sequential_loop(panel_series):
-    sequential = forecast_partition(panel_series, SETTINGS)
+    sequential = forecast_partition(panel_series, FEW)
     with ProcessPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(forecast_partition, partition(panel_series, 2), [SETTINGS, SETTINGS]))
+        parts = list(pool.map(forecast_partition, partition(panel_series, 2), [FEW, FEW]))
     parallel = [f for part in parts for f in part]
+    assert any(f.model == "stirpat_log" for f in sequential) or all(len(f.backtests) == 3 for f in sequential)
     for a, b in zip(sequential, parallel):
         assert (a.model, a.peaks, a.backtests, a.point_forecast, a.fan) == (b.model, b.peaks, b.backtests, b.point_forecast, b.fan)
 
