@@ -23,7 +23,7 @@ from forecasting.evaluation import (
     evaluate_series,
     summarize_evaluations,
 )
-from forecasting.models import REFERENCE
+from forecasting.models import REFERENCE, candidates_for
 from forecasting.peaks import PEAKED_MIN_YEARS
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series, split_series
 
@@ -121,6 +121,15 @@ def run_bench(panel: pl.DataFrame, settings: ForecastSettings, repeats: int = 5)
                 f"  {label:<34} median {statistics.median(times):7.1f} ms  (min {min(times):.1f}; goal < "
                 f"{GOAL_MS_PER_SERIES:.0f} ms; chose {result.model})"
             )
+        lines.append("  per candidate (its backtests + final fit + 1000 paths):")
+        for cand in candidates_for(series.drivers, settings.candidates):
+            alone = ForecastSettings(**{**settings.__dict__, "candidates": (cand.name,)})
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                forecast_series(series, alone)
+                times.append((time.perf_counter() - started) * 1000)
+            lines.append(f"    {cand.name:<16} {statistics.median(times):7.1f} ms")
     return "\n".join(lines)
 
 
