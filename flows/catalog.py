@@ -1,6 +1,8 @@
 """The one place that knows where run outputs live under the artifacts folder."""
 
+import shutil
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -25,6 +27,18 @@ class Catalog:
     def summary(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "summary.json"
 
+    def validation_dir(self, run_id: str) -> Path:
+        """GX Data Docs of a run (``index.html`` inside)."""
+        return self.run_dir(run_id) / "validation"
+
+    def pending_validation_dir(self, token: str) -> Path:
+        """Data Docs written before the run has its id; moved by ``move_dir``."""
+        return self.root / "runs" / f".pending-{token}" / "validation"
+
+    def standalone_validation_dir(self) -> Path:
+        """Data Docs of a ``peakwatch validate`` call (not a run)."""
+        return self.root / "validate" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") / "validation"
+
     @property
     def mlflow_db(self) -> Path:
         return self.root / "mlflow.db"
@@ -40,3 +54,13 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     tmp.replace(path)
+
+
+def move_dir(source: Path, target: Path) -> Path:
+    """Move a finished folder into place with one rename; drop its emptied parent."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)
+    source.replace(target)
+    if source.parent.name.startswith(".pending-"):
+        shutil.rmtree(source.parent, ignore_errors=True)
+    return target

@@ -22,11 +22,17 @@ def _run(args: argparse.Namespace) -> int:
     print()
     print(summary.format_table(result["series"], warned))
     print()
-    quarantined = result["validation"]["quarantined"]
-    if quarantined:
+    print(summary.format_filled(result["series"]))
+    validation = result["validation"]
+    if validation["quarantined"]:
         print("Quarantined by validation (not forecast):")
-        for region, checks in quarantined.items():
+        for region, checks in validation["quarantined"].items():
             print(f"  {region}: {', '.join(checks)}")
+    if validation["warned"]:
+        print("Validation warnings (forecast anyway):")
+        for region, checks in validation["warned"].items():
+            print(f"  {region}: {', '.join(checks)}")
+    print(f"Validation report (GX Data Docs): {validation['docs_dir']}/index.html")
     print(f"{len(result['warnings'])} warning(s): P(peak <= target year) below threshold")
     for warning in result["warnings"]:
         print(f"  ! {warning['message']}")
@@ -80,6 +86,32 @@ def _evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from flows.catalog import Catalog
+    from flows.config import load_config
+    from flows.gate import validate_data
+    from validation.render import format_report
+
+    config = load_config(args.config)
+    if args.artifacts_dir:
+        config = config.model_copy(update={"artifacts_dir": args.artifacts_dir.resolve()})
+    docs_dir = None if args.no_docs else (args.docs_dir or Catalog(config.artifacts_dir).standalone_validation_dir())
+    report = validate_data(config, args.file, docs_dir)
+    print(format_report(report))
+    if not report.passed() and not report.warned:
+        print("peakwatch: nothing left to forecast: every region was quarantined", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from flows.bench import format_table, run_bench
+
+    rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow)
+    print(format_table(rows))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peakwatch",
@@ -116,6 +148,44 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, default=None, help="evaluate only the first N series (quick look)")
     evaluate.add_argument("--no-autoets", action="store_true", help="skip the statsforecast AutoETS reference")
     evaluate.set_defaults(handler=_evaluate)
+
+    validate = commands.add_parser(
+        "validate",
+        help="run the validation gate alone and print per region: passed, warned or quarantined",
+        description=(
+            "Run the Great Expectations gate on a tidy CSV FILE (contract columns) or, without FILE, "
+            "on every source of the config. Prints, per region, passed / warned / quarantined with the "
+            "checks at fault and their offending rows, and writes GX Data Docs (HTML). Thresholds come "
+            "from the config's 'validation:' block; parents for the hierarchy check from its region registry. "
+            "Exit status 0 when the data are usable (even with quarantined regions), 1 when they are not "
+            "(broken schema, no rows), 2 on a configuration error."
+        ),
+    )
+    validate.add_argument("file", type=Path, nargs="?", default=None, metavar="FILE", help="tidy CSV to check instead of the config's sources")
+    validate.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    validate.add_argument("--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder")
+    validate.add_argument(
+        "--docs-dir",
+        type=Path,
+        default=None,
+        help="write the Data Docs here (default: <artifacts>/validate/<UTC time>/validation)",
+    )
+    validate.add_argument("--no-docs", action="store_true", help="do not write Data Docs")
+    validate.set_defaults(handler=_validate)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure the fit stage and the whole flow on N synthetic series",
+        description=(
+            "For each size: fit-stage wall time on a Dask LocalCluster, series per second, the ideal time "
+            "(single-process loop / workers), actual/ideal, whole-flow time, and peak memory of the "
+            "scheduler-side process and of a worker. Each size runs in a fresh process."
+        ),
+    )
+    bench.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="series counts (default: %(default)s)")
+    bench.add_argument("--workers", type=int, default=2, help="Dask worker processes (default: %(default)s)")
+    bench.add_argument("--no-flow", action="store_true", help="time the fit stage only, not the whole flow")
+    bench.set_defaults(handler=_bench)
     return parser
 
 

@@ -16,9 +16,18 @@ SINGLE_THREAD_ENV = {
 }
 
 
-def task_runner(config: DaskConfig) -> DaskTaskRunner:
+def task_runner(config: DaskConfig, prefect_api_url: str | None = None) -> DaskTaskRunner:
+    """The Dask task runner for the fit stage.
+
+    ``prefect_api_url`` is handed to LocalCluster workers so that they report
+    to the flow's own Prefect server instead of each starting an ephemeral one.
+    Workers of an existing scheduler need PREFECT_API_URL in their own env.
+    """
     if config.address:
         return DaskTaskRunner(address=config.address)
+    env = dict(SINGLE_THREAD_ENV)
+    if prefect_api_url:
+        env["PREFECT_API_URL"] = prefect_api_url
     return DaskTaskRunner(
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={
@@ -26,7 +35,7 @@ def task_runner(config: DaskConfig) -> DaskTaskRunner:
             "threads_per_worker": config.threads_per_worker,
             "processes": True,
             "memory_limit": config.memory_limit,
-            "env": SINGLE_THREAD_ENV,
+            "env": env,
             "host": "127.0.0.1",
             "dashboard_address": None,
             "silence_logs": logging.WARNING,

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from forecasting.models import CANDIDATES
 from forecasting.series import ForecastSettings
+from validation.settings import GateSettings, Severity
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "peakwatch.yaml"
@@ -61,6 +62,10 @@ class Registry(Frozen):
     def target_years(self) -> dict[str, int]:
         return {r.id: r.target_year for r in self.regions if r.target_year is not None}
 
+    def parents(self) -> dict[str, str]:
+        """child region id -> parent region id, for the gate's hierarchy check."""
+        return {r.id: r.parent for r in self.regions if r.parent}
+
 
 class SourceConfig(Frozen):
     name: str
@@ -105,6 +110,35 @@ class TrackingConfig(Frozen):
     uri: str | None = None
 
 
+class ValidationConfig(Frozen):
+    """Thresholds of the validation gate (see validation/settings.py for meanings)."""
+
+    min_year: int = 1949
+    max_year: int | None = None  # null: the current year at run time
+    min_observed_years: int = Field(8, ge=2)
+    max_years_behind_latest: int = Field(3, ge=0)
+    max_missing_years: int = Field(0, ge=0)
+    max_jump_ratio: float = Field(3.0, gt=1)
+    min_carbon_intensity: float = Field(0.5, ge=0)
+    max_carbon_intensity: float = Field(3.0, gt=0)
+    max_child_parent_ratio: float = Field(1.0, gt=0)
+    severities: dict[str, Severity] = {}
+
+    @model_validator(mode="after")
+    def _known_checks(self) -> "ValidationConfig":
+        from validation.gate import check_names  # GX is heavy: import only when overrides are given
+
+        unknown = sorted(set(self.severities) - set(check_names())) if self.severities else []
+        if unknown:
+            raise ValueError(f"validation.severities: unknown check(s) {unknown}; known: {sorted(check_names())}")
+        if self.min_carbon_intensity >= self.max_carbon_intensity:
+            raise ValueError("validation: min_carbon_intensity must be below max_carbon_intensity")
+        return self
+
+    def settings(self) -> GateSettings:
+        return GateSettings(**self.model_dump())
+
+
 class WarningConfig(Frozen):
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
 
@@ -118,7 +152,18 @@ class Config(Frozen):
     dask: DaskConfig = DaskConfig()
     tracking: TrackingConfig = TrackingConfig()
     warnings: WarningConfig = WarningConfig()
+    validation: ValidationConfig = ValidationConfig()
     config_hash: str
+
+    @model_validator(mode="after")
+    def _gate_matches_forecast(self) -> "Config":
+        # A series the gate lets through must have enough years for the model.
+        if self.validation.min_observed_years < self.forecast.min_observed_years:
+            raise ValueError(
+                f"validation.min_observed_years ({self.validation.min_observed_years}) is below "
+                f"forecast.min_observed_years ({self.forecast.min_observed_years})"
+            )
+        return self
 
     @property
     def tracking_uri(self) -> str:

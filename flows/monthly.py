@@ -7,22 +7,24 @@ Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
 import json
 import subprocess
 import time
+import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
 from flows import alerts, sources, summary, tracking
-from flows.catalog import Catalog, write_atomic
+from flows.catalog import Catalog, move_dir, write_atomic
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from forecasting.intensity import check_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
-from validation.gate import ValidationReport, passing_rows, validate_panel
+from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
 
 
 @task
@@ -40,8 +42,8 @@ def pull_sources(config: Config, catalog: Catalog) -> tuple[pl.DataFrame, list[s
 
 
 @task
-def validate(panel: pl.DataFrame) -> ValidationReport:
-    return validate_panel(panel)
+def validate(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str], docs_dir: Path) -> ValidationReport:
+    return validate_panel(panel, settings, parents, docs_dir)
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -65,6 +67,12 @@ def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -
     return sorted(results, key=lambda f: (f.region_id, f.indicator))
 
 
+def prefect_api_url() -> str:
+    """The API this flow run reports to (the ephemeral server unless configured)."""
+    with get_client(sync_client=True) as client:
+        return str(client.api_url).rstrip("/")
+
+
 def code_version() -> str:
     try:
         sha = subprocess.run(
@@ -85,9 +93,14 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
     catalog = Catalog(config.artifacts_dir)
 
     panel, snapshots = pull_sources(config, catalog)
-    report = validate(panel)
+    # Data Docs go to a pending folder until the MLflow run gives the run its id.
+    pending_docs = catalog.pending_validation_dir(uuid.uuid4().hex[:12])
+    report = validate(panel, config.validation.settings(), config.regions.parents(), pending_docs)
+    logger.info("validation: %s", report.metrics())
     if report.quarantined:
         logger.warning("quarantined regions: %s", report.quarantined)
+    if report.warned:
+        logger.warning("regions with validation warnings: %s", report.warned)
     usable = passing_rows(panel, report)
 
     client, experiment_id = tracking.open_experiment(config.tracking_uri, config.run_series, catalog)
@@ -101,10 +114,13 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
     }
     run_id = tracking.start_parent_run(client, experiment_id, f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags)
     try:
+        report = replace(report, docs_dir=move_dir(pending_docs, catalog.validation_dir(run_id)))
+        tracking.log_validation(client, run_id, report.metrics(), report.docs_dir)
         series = split_series(usable, config.regions.target_years())
         parts = partition(series, n_partitions(config.dask))
         logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
-        forecasts = fit_stage.with_options(task_runner=task_runner(config.dask))(parts, config.forecast.settings())
+        runner = task_runner(config.dask, prefect_api_url())
+        forecasts = fit_stage.with_options(task_runner=runner)(parts, config.forecast.settings())
 
         intensity = check_regions(forecasts)
         rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
@@ -132,7 +148,6 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
         summary_path = catalog.summary(run_id)
         write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
         metrics = {
-            **report.metrics(),
             "series_forecast": sum(f.ok for f in forecasts),
             "series_failed": sum(not f.ok for f in forecasts),
             "warnings": len(warnings),

@@ -64,3 +64,15 @@ def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
             f"{row['p_peak_by_target']:>11.2f}  {flag}"
         )
     return "\n".join(lines)
+
+
+def format_filled(rows: list[dict]) -> str:
+    """Which years of each forecast series were filled, not observed."""
+    filled = [r for r in rows if r.get("filled_years")]
+    if not filled:
+        return "Every forecast series is fully observed: no years filled."
+    lines = ["Filled years (missing in the data, interpolated log-linearly before fitting; not observed):"]
+    for row in filled:
+        years = ", ".join(map(str, row["filled_years"]))
+        lines.append(f"  {row['region_id']} {row['indicator']}: {years} ({row['n_observed_years']} observed)")
+    return "\n".join(lines)

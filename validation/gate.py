@@ -1,183 +1,129 @@
 """The Great Expectations gate on the data contract.
 
 Validation returns data (what failed, where, with which severity); the flow
-decides what to do with it. ``fail`` quarantines the regions whose rows break
-the expectation; a broken schema makes the whole batch unusable.
+decides what to do with it. A ``fail`` check quarantines the regions of its
+offending rows, a ``warn`` check reports them and lets them go on. Only a
+broken schema or an empty batch makes the whole batch unusable.
 """
 
 import logging
-import os
-from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
 
-import great_expectations as gx
 import polars as pl
 
 from forecasting import contract as c
+from validation import runner
+from validation.report import CheckResult, UnusableDataError, ValidationReport
+from validation.settings import GateSettings, Severity
+from validation.suites import Suite, hierarchy, history, intensity, jumps, rows, schema
 
 log = logging.getLogger(__name__)
 
-Severity = Literal["fail", "warn"]
-SUITE_NAME = "peakwatch-contract"
+__all__ = ["CheckResult", "GateSettings", "UnusableDataError", "ValidationReport", "passing_rows", "validate_panel"]
+
+# Run after the schema suite has passed, in this order.
+SUITES: tuple[Suite, ...] = (rows.SUITE, history.SUITE, jumps.SUITE, intensity.SUITE, hierarchy.SUITE)
 
 
-class UnusableDataError(ValueError):
-    """The data as a whole cannot be used (broken schema or nothing left)."""
+def check_names() -> dict[str, Severity]:
+    """Every check the gate runs, with its default severity."""
+    settings = GateSettings()
+    return {ch.name: ch.severity for suite in (schema.SUITE, *SUITES) for ch in suite.build_checks(settings)}
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    expectation: str
-    column: str | None
-    severity: Severity
-    success: bool
-    unexpected_count: int = 0
-    # Offending rows (at most 20), as contract dicts, for the report.
-    offending_rows: tuple[dict, ...] = ()
-    regions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    n_rows: int
-    regions_checked: int
-    checks: tuple[CheckResult, ...]
-    quarantined: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region -> failed checks
-    warned: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def metrics(self) -> dict[str, float]:
-        return {
-            "validation_regions_checked": self.regions_checked,
-            "validation_regions_quarantined": len(self.quarantined),
-            "validation_regions_warned": len(self.warned),
-            "validation_regions_passed": self.regions_checked - len(self.quarantined),
-            "validation_checks_failed": sum(not ch.success for ch in self.checks),
-        }
-
-    def as_dict(self) -> dict:
-        return {
-            "n_rows": self.n_rows,
-            **self.metrics(),
-            "quarantined": {k: list(v) for k, v in self.quarantined.items()},
-            "warned": {k: list(v) for k, v in self.warned.items()},
-            "checks": [
-                {
-                    "expectation": ch.expectation,
-                    "column": ch.column,
-                    "severity": ch.severity,
-                    "success": ch.success,
-                    "unexpected_count": ch.unexpected_count,
-                    "regions": list(ch.regions),
-                    "offending_rows": list(ch.offending_rows),
-                }
-                for ch in self.checks
-            ],
-        }
-
-
-def _expectations(known_units: dict[str, str]) -> list[tuple[gx.expectations.Expectation, Severity]]:
-    e = gx.expectations
-    return [
-        (e.ExpectColumnValuesToNotBeNull(column=c.REGION_ID), "fail"),
-        (e.ExpectColumnValuesToNotBeNull(column=c.YEAR), "fail"),
-        (e.ExpectColumnValuesToNotBeNull(column=c.INDICATOR), "fail"),
-        (e.ExpectColumnValuesToNotBeNull(column=c.VALUE), "fail"),
-        (e.ExpectCompoundColumnsToBeUnique(column_list=[c.REGION_ID, c.INDICATOR, c.YEAR]), "fail"),
-        (e.ExpectColumnValuesToBeBetween(column=c.VALUE, min_value=0), "fail"),
-        (e.ExpectColumnValuesToBeInSet(column=c.INDICATOR, value_set=sorted(known_units)), "fail"),
-        (
-            e.ExpectColumnPairValuesToBeInSet(
-                column_A=c.INDICATOR,
-                column_B=c.UNIT,
-                value_pairs_set=sorted(known_units.items()),
-            ),
-            "fail",
-        ),
-    ]
-
-
-def _check_schema(panel: pl.DataFrame) -> None:
+def _schema_error(panel: pl.DataFrame, failed: list[CheckResult]) -> UnusableDataError:
     missing = [name for name in c.COLUMNS if name not in panel.columns]
     if missing:
-        raise UnusableDataError(f"data is missing contract column(s) {missing}; has {panel.columns}")
+        return UnusableDataError(f"data is missing contract column(s) {missing}; has {panel.columns}")
     wrong = {
-        name: str(panel.schema[name])
-        for name, dtype in c.SCHEMA.items()
-        if panel.schema[name] != dtype and not (dtype == pl.Int64 and panel.schema[name].is_integer())
+        ch.column: f"{panel.schema[ch.column]} (expected {c.SCHEMA[ch.column]})"
+        for ch in failed
+        if ch.column in c.SCHEMA
     }
-    if wrong:
-        raise UnusableDataError(f"contract column(s) with wrong types: {wrong}")
+    return UnusableDataError(f"contract column(s) with wrong types: {wrong}")
 
 
-def _gx_context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
-    return context
+def _verdicts(checks: list[CheckResult]) -> tuple[dict, dict]:
+    quarantined: dict[str, set[str]] = {}
+    warned: dict[str, set[str]] = {}
+    for ch in checks:
+        if ch.success:
+            continue
+        target = quarantined if ch.severity == "fail" else warned
+        for region in ch.regions:
+            target.setdefault(region, set()).add(ch.label)
+    q = {r: tuple(sorted(v)) for r, v in sorted(quarantined.items())}
+    w = {r: tuple(sorted(v)) for r, v in sorted(warned.items()) if r not in q}
+    return q, w
 
 
-def validate_panel(panel: pl.DataFrame, known_units: dict[str, str] = c.UNITS) -> ValidationReport:
-    """Run the contract suite on ``panel`` and say which regions to quarantine."""
-    _check_schema(panel)
-    if panel.is_empty():
-        raise UnusableDataError("data has no rows")
-    frame = panel.select(c.COLUMNS).to_pandas()
-    context = _gx_context()
-    batch = (
-        context.data_sources.add_pandas("peakwatch")
-        .add_dataframe_asset("panel")
-        .add_batch_definition_whole_dataframe("whole")
-    )
-    pairs = _expectations(known_units)
-    suite = context.suites.add(gx.ExpectationSuite(name=SUITE_NAME))
-    for expectation, _ in pairs:
-        suite.add_expectation(expectation)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=SUITE_NAME, data=batch, suite=suite)
-    )
-    result = definition.run(batch_parameters={"dataframe": frame}, result_format="COMPLETE")
+def _gaps(history_frame: pl.DataFrame) -> dict[str, dict[str, tuple[int, ...]]]:
+    gaps: dict[str, dict[str, tuple[int, ...]]] = {}
+    for row in history_frame.iter_rows(named=True):
+        years = tuple(int(y) for y in row["missing_years"].split(",") if y)
+        gaps.setdefault(row[c.REGION_ID], {})[row[c.INDICATOR]] = years
+    return gaps
 
-    severity_by_id = {exp.id: sev for (exp, sev) in zip(suite.expectations, [s for _, s in pairs])}
-    checks, quarantined, warned = [], {}, {}
-    for item in result.results:
-        config = item.expectation_config
-        severity = severity_by_id.get(config.id, "fail")
-        rows = item.result.get("unexpected_index_list") or []
-        indices = [r if isinstance(r, int) else r.get("index", r) for r in rows]
-        indices = [i for i in indices if isinstance(i, int)]
-        offending = panel[indices] if indices else panel.clear()
-        regions = tuple(sorted(set(offending[c.REGION_ID].drop_nulls().to_list())))
-        name = config.type
-        column = config.kwargs.get("column") or ",".join(config.kwargs.get("column_list", []) or []) or None
-        checks.append(
-            CheckResult(
-                expectation=name,
-                column=column,
-                severity=severity,
-                success=bool(item.success),
-                unexpected_count=int(item.result.get("unexpected_count") or len(indices)),
-                offending_rows=tuple(offending.head(20).to_dicts()),
-                regions=regions,
-            )
-        )
-        target = quarantined if severity == "fail" else warned
-        for region in regions:
-            target[region] = tuple(sorted(set(target.get(region, ())) | {f"{name}({column})"}))
+
+def validate_panel(
+    panel: pl.DataFrame,
+    settings: GateSettings = GateSettings(),
+    parents: dict[str, str] | None = None,
+    docs_dir: Path | None = None,
+) -> ValidationReport:
+    """Run every suite on ``panel``; say which regions to quarantine and which to warn about.
+
+    ``parents`` maps child region id -> parent region id (from the registry).
+    With ``docs_dir``, GX Data Docs (HTML, ``index.html``) are written there,
+    also when the data turn out unusable.
+    """
+    parents = parents or {}
+    context = runner.open_context(docs_dir)
+    run_id = runner.new_run_id()
+
+    def finish_docs() -> Path | None:
+        return runner.build_docs(context, docs_dir) if docs_dir is not None else None
+
+    def run(suite: Suite, frame: pl.DataFrame) -> list[CheckResult]:
+        return runner.run_suite(context, run_id, suite, frame, suite.build_checks(settings), settings.severities)
+
+    schema_checks = run(schema.SUITE, schema.build_frame(panel, settings, parents))
+    failed = [ch for ch in schema_checks if not ch.success]
+    if failed or panel.is_empty():
+        index = finish_docs()
+        where = f" (Data Docs: {index})" if index else ""
+        error = _schema_error(panel, failed) if failed else UnusableDataError("data has no rows")
+        raise UnusableDataError(f"{error}{where}")
+
+    checks = list(schema_checks)
+    history_frame = None
+    for suite in SUITES:
+        frame = suite.build_frame(panel, settings, parents)
+        if suite is history.SUITE:
+            history_frame = frame
+        checks.extend(run(suite, frame))
+    quarantined, warned = _verdicts(checks)
+    regions = tuple(sorted(panel[c.REGION_ID].drop_nulls().unique().to_list()))
     report = ValidationReport(
         n_rows=len(panel),
+        regions_checked=len(regions),
+        regions=regions,
         checks=tuple(checks),
         quarantined=quarantined,
-        warned={k: v for k, v in warned.items() if k not in quarantined},
-        regions_checked=panel[c.REGION_ID].n_unique(),
+        warned=warned,
+        gaps=_gaps(history_frame),
+        docs_dir=docs_dir,
     )
+    finish_docs()
+    log.info("validation: %s", report.metrics())
     return report
 
 
 def passing_rows(panel: pl.DataFrame, report: ValidationReport) -> pl.DataFrame:
-    """The rows of regions that were not quarantined."""
-    remaining = panel.filter(~pl.col(c.REGION_ID).is_in(list(report.quarantined)))
+    """The rows of regions that were not quarantined (rows without a region are dropped)."""
+    remaining = panel.filter(pl.col(c.REGION_ID).is_not_null() & ~pl.col(c.REGION_ID).is_in(list(report.quarantined)))
     if remaining.is_empty():
         raise UnusableDataError(
-            f"every region was quarantined by validation: {sorted(report.quarantined)}"
+            f"nothing left to forecast: every region was quarantined by validation: {sorted(report.quarantined)}"
         )
     return remaining

@@ -1,0 +1,133 @@
+"""``peakwatch bench``: does parallelism pay for itself, and does memory stay flat?
+
+Each size runs in a fresh Python process (so peak memory is per size): it makes
+N synthetic series with the same Kaya generator as the embedded default,
+starts a Dask LocalCluster, and measures
+
+* the fit stage on Dask (the flow's own ``fit_stage``, one Prefect task per partition),
+* the ideal time: the same fits in a plain single-process loop / workers,
+* the whole monthly flow on the same data against the same cluster
+  (validation, MLflow logging, summaries included),
+* peak RSS of this (scheduler-side) process and of the busiest worker.
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from distributed import Client, LocalCluster
+from prefect import flow
+from prefect_dask import DaskTaskRunner
+
+from flows.cluster import SINGLE_THREAD_ENV
+from flows.config import PROJECT_ROOT
+from flows.monthly import fit_stage, monthly_flow, prefect_api_url
+from forecasting.series import ForecastSettings, forecast_partition, partition, split_series
+from forecasting.synthetic import random_calibrations, simulate_panel
+
+DEFAULT_SIZES = (100, 1000, 10000)
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) -> Path:
+    config = {
+        "run_series": "peakwatch-bench",
+        "artifacts_dir": str(folder / "artifacts"),
+        "regions": str(PROJECT_ROOT / "configs" / "regions.yaml"),
+        "sources": [{"name": "synthetic-bench", "kind": "tidy_csv", "path": str(panel_path)}],
+        "dask": {"address": address, "n_workers": n_workers},
+    }
+    path = folder / "bench.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+@flow(name="peakwatch-bench")
+def bench_size(n_series: int, n_workers: int, with_flow: bool) -> dict:
+    settings = ForecastSettings()
+    panel = simulate_panel(random_calibrations(max(1, n_series // 2), seed=n_series), seed=n_series)
+    series = split_series(panel, {})[:n_series]
+    parts = partition(series, n_workers * 3)
+    env = {**SINGLE_THREAD_ENV, "PREFECT_API_URL": prefect_api_url()}
+    result = {"series": len(series), "workers": n_workers, "partitions": len(parts)}
+    with LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=True, env=env,
+        host="127.0.0.1", dashboard_address=None,
+    ) as cluster, Client(cluster) as client:
+        started = time.perf_counter()
+        fit_stage.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))(parts, settings)
+        result["fit_stage_s"] = time.perf_counter() - started
+        if with_flow:
+            with tempfile.TemporaryDirectory() as tmp:
+                panel_path = Path(tmp) / "panel.csv"
+                panel.write_csv(panel_path)
+                config = _write_config(Path(tmp), panel_path, cluster.scheduler_address, n_workers)
+                started = time.perf_counter()
+                monthly_flow(config_path=str(config))
+                result["flow_s"] = time.perf_counter() - started
+        worker_rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        result["worker_peak_mb"] = max(worker_rss.values())
+    started = time.perf_counter()
+    forecast_partition(series, settings)
+    sequential = time.perf_counter() - started
+    result["sequential_s"] = sequential
+    result["ideal_s"] = sequential / n_workers
+    result["scheduler_peak_mb"] = _peak_rss_mb()
+    return result
+
+
+def format_table(rows: list[dict]) -> str:
+    header = (
+        f"{'series':>7} {'fit stage s':>11} {'series/s':>9} {'ideal s':>8} {'actual/ideal':>12} "
+        f"{'flow s':>8} {'flow/fit':>8} {'sched MB':>9} {'worker MB':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        flow_s = r.get("flow_s")
+        flow_cell = f"{flow_s:.1f}" if flow_s else "-"
+        ratio_cell = f"{flow_s / r['fit_stage_s']:.2f}" if flow_s else "-"
+        lines.append(
+            f"{r['series']:>7} {r['fit_stage_s']:>11.1f} {r['series'] / r['fit_stage_s']:>9.0f} "
+            f"{r['ideal_s']:>8.1f} {r['fit_stage_s'] / r['ideal_s']:>12.2f} "
+            f"{flow_cell:>8} {ratio_cell:>8} "
+            f"{r['scheduler_peak_mb']:>9.0f} {r['worker_peak_mb']:>9.0f}"
+        )
+    return "\n".join(lines)
+
+
+def run_bench(sizes: tuple[int, ...], n_workers: int, with_flow: bool) -> list[dict]:
+    """Each size in a fresh process; prints the table as rows arrive."""
+    rows = []
+    for n in sizes:
+        print(f"benchmarking {n} series on {n_workers} workers ...", file=sys.stderr, flush=True)
+        cmd = [sys.executable, "-m", "flows.bench", "--one", str(n), "--workers", str(n_workers)]
+        if not with_flow:
+            cmd.append("--no-flow")
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT)
+        if done.returncode != 0:
+            raise RuntimeError(f"benchmark of {n} series failed:\n{done.stderr[-3000:]}")
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(format_table(rows), file=sys.stderr, flush=True)
+    return rows
+
+
+def _main() -> None:
+    parser = argparse.ArgumentParser(description="one benchmark size (used by `peakwatch bench`)")
+    parser.add_argument("--one", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-flow", action="store_true")
+    args = parser.parse_args()
+    print(json.dumps(bench_size(args.one, args.workers, not args.no_flow)))
+
+
+if __name__ == "__main__":
+    _main()

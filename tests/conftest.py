@@ -1,0 +1,18 @@
+"""Test-session environment: Prefect state in a temporary home, never ~/.prefect.
+
+Set before any test imports prefect, because Prefect reads its settings early.
+"""
+
+import os
+import tempfile
+
+# Same BLAS threading as the Dask workers, so in-process reference forecasts
+# match the cluster's to the last digit.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="peakwatch-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.pop("MLFLOW_TRACKING_URI", None)
+os.environ.pop("PEAKWATCH_DASK_ADDRESS", None)

@@ -1,0 +1,56 @@
+import polars as pl
+import pytest
+
+from forecasting import contract as c
+from forecasting.synthetic import simulate_panel
+from validation.gate import UnusableDataError, passing_rows, validate_panel
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return simulate_panel()
+
+
+def test_clean_panel_passes(panel):
+    report = validate_panel(panel)
+    assert report.quarantined == {}
+    assert report.metrics()["validation_regions_passed"] == 5
+    assert all(check.success for check in report.checks)
+
+
+def test_negative_value_quarantines_only_its_region(panel):
+    broken = panel.with_columns(
+        pl.when((pl.col(c.REGION_ID) == "hunan.zhuzhou") & (pl.col(c.YEAR) == 2010) & (pl.col(c.INDICATOR) == c.CO2))
+        .then(-5.0)
+        .otherwise(pl.col(c.VALUE))
+        .alias(c.VALUE)
+    )
+    report = validate_panel(broken)
+    assert list(report.quarantined) == ["hunan.zhuzhou"]
+    failed = [ch for ch in report.checks if not ch.success]
+    assert [ch.expectation for ch in failed] == ["expect_column_values_to_be_between"]
+    assert failed[0].offending_rows[0][c.YEAR] == 2010
+    assert passing_rows(broken, report)[c.REGION_ID].n_unique() == 4
+
+
+def test_duplicate_rows_and_unknown_units_are_caught(panel):
+    duplicate = panel.filter(pl.col(c.REGION_ID) == "hunan.yueyang").head(1)
+    wrong_unit = panel.filter(pl.col(c.REGION_ID) == "hunan.zhuzhou").head(1).with_columns(pl.lit("tce").alias(c.UNIT))
+    rest = panel.filter(~((pl.col(c.REGION_ID) == "hunan.zhuzhou") & (pl.col(c.YEAR) == 2005) & (pl.col(c.INDICATOR) == wrong_unit[c.INDICATOR][0])))
+    report = validate_panel(pl.concat([rest, duplicate, wrong_unit]))
+    assert set(report.quarantined) == {"hunan.yueyang", "hunan.zhuzhou"}
+    assert any("unique" in name for name in report.quarantined["hunan.yueyang"])
+    assert any("pair_values" in name for name in report.quarantined["hunan.zhuzhou"])
+
+
+def test_broken_schema_makes_the_data_unusable(panel):
+    with pytest.raises(UnusableDataError, match="missing contract column"):
+        validate_panel(panel.drop(c.UNIT))
+    with pytest.raises(UnusableDataError, match="wrong types"):
+        validate_panel(panel.with_columns(pl.col(c.VALUE).cast(pl.String)))
+
+
+def test_nothing_left_is_unusable(panel):
+    broken = panel.with_columns((-pl.col(c.VALUE)).alias(c.VALUE))
+    with pytest.raises(UnusableDataError, match="every region was quarantined"):
+        passing_rows(broken, validate_panel(broken))

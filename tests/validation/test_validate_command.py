@@ -1,0 +1,85 @@
+"""`peakwatch validate` and the `validation:` config block."""
+
+import shutil
+
+import polars as pl
+import pytest
+import yaml
+
+from flows import cli
+from flows.config import DEFAULT_CONFIG, ConfigError, load_config
+from forecasting import contract as c
+
+PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
+
+
+def write_config(tmp_path, **validation) -> "Path":
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["validation"] = {**raw.get("validation", {}), **validation}
+    raw["sources"][0]["path"] = str(PANEL_CSV)
+    raw["artifacts_dir"] = str(tmp_path / "artifacts")
+    shutil.copy(DEFAULT_CONFIG.parent / "regions.yaml", tmp_path / "regions.yaml")
+    path = tmp_path / "peakwatch.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_validation_block_is_parsed_into_the_gate_settings(tmp_path):
+    config = load_config(write_config(tmp_path, max_jump_ratio=5.0, severities={"history.recent": "warn"}))
+    settings = config.validation.settings()
+    assert settings.max_jump_ratio == 5.0 and settings.severities == {"history.recent": "warn"}
+    assert settings.max_carbon_intensity == 3.0
+    assert config.regions.parents()["hunan.yueyang.pingjiang"] == "hunan.yueyang"
+
+
+@pytest.mark.parametrize(
+    "block, message",
+    [
+        ({"severities": {"history.nonsense": "warn"}}, "unknown check.*history.nonsense"),
+        ({"severities": {"history.gaps": "maybe"}}, "severities"),
+        ({"min_observed_years": 5}, "validation.min_observed_years \\(5\\) is below forecast.min_observed_years"),
+        ({"min_carbon_intensity": 4.0}, "min_carbon_intensity must be below"),
+        ({"max_jump_ratio": 0.5}, "max_jump_ratio"),
+    ],
+)
+def test_bad_validation_block_is_a_config_error(tmp_path, block, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(write_config(tmp_path, **block))
+
+
+def test_validate_prints_verdicts_per_region(tmp_path, capsys):
+    panel = pl.read_csv(PANEL_CSV)
+    slip = (pl.col(c.REGION_ID) == "hunan.zhuzhou") & (pl.col(c.INDICATOR) == c.GDP) & (pl.col(c.YEAR) == 2015)
+    broken = panel.with_columns(pl.when(slip).then(pl.col(c.VALUE) * 10_000).otherwise(pl.col(c.VALUE)).alias(c.VALUE))
+    broken = broken.filter(~((pl.col(c.REGION_ID) == "hunan.yongzhou.jiangyong") & (pl.col(c.YEAR) < 2019)))
+    data = tmp_path / "broken.csv"
+    broken.write_csv(data)
+    docs = tmp_path / "docs"
+
+    code = cli.main(["validate", "--config", str(write_config(tmp_path)), "--docs-dir", str(docs), str(data)])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OK
+    assert "5 region(s) checked" in out and "3 passed, 1 warned, 1 quarantined" in out
+    quarantined = out.split("QUARANTINED (not forecast):")[1].split("WARNED")[0]
+    assert "hunan.yongzhou.jiangyong" in quarantined and "history.min_observed_years [fail]" in quarantined
+    warned = out.split("WARNED (forecast; check the warnings):")[1].split("PASSED")[0]
+    assert "hunan.zhuzhou" in warned and "jumps.year_on_year [warn]" in warned
+    assert "previous_year=2014, year=2015" in warned  # the offending pair of years
+    assert f"Data Docs: {docs / 'index.html'}" in out and (docs / "index.html").is_file()
+
+
+def test_validate_defaults_to_the_config_sources(tmp_path, capsys):
+    config = write_config(tmp_path)
+    code = cli.main(["validate", "--config", str(config)])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OK and "5 passed, 0 warned, 0 quarantined" in out
+    assert list((tmp_path / "artifacts" / "validate").glob("*/validation/index.html"))
+
+
+def test_validate_says_why_data_are_unusable(tmp_path, capsys):
+    data = tmp_path / "no_unit.csv"
+    pl.read_csv(PANEL_CSV).drop(c.UNIT).write_csv(data)
+    code = cli.main(["validate", "--config", str(write_config(tmp_path)), "--no-docs", str(data)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_ERROR
+    assert "unit" in err and str(data) in err

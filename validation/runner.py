@@ -1,0 +1,150 @@
+"""Run suites with Great Expectations (GX 1.x) and turn its results into ours.
+
+One ephemeral context per gate run; one pandas asset per suite frame (GX has no
+Polars source: convert at the boundary); one shared run id so the Data Docs
+show the suites of one gate run side by side.
+"""
+
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import great_expectations as gx
+import polars as pl
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.expectations.metadata_types import FailureSeverity
+
+from forecasting import contract as c
+from validation.report import MAX_OFFENDING_ROWS, CheckResult
+from validation.settings import Severity
+from validation.suites import Check, Suite
+
+DOCS_SITE = "peakwatch"
+GX_SEVERITY = {"fail": FailureSeverity.CRITICAL, "warn": FailureSeverity.WARNING}
+ROWS_PER_REGION = 5  # offending rows kept per region and check
+
+
+def staging_dir(docs_dir: Path) -> Path:
+    return Path(docs_dir).with_name(f".{Path(docs_dir).name}.tmp")
+
+
+def open_context(docs_dir: Path | None):
+    """An in-memory GX context; with ``docs_dir``, a Data Docs site rendered beside it."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = gx.data_context.types.base.ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        site = {
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging_dir(docs_dir))},
+        }
+        context.add_data_docs_site(site_name=DOCS_SITE, site_config=site)
+    return context
+
+
+def new_run_id() -> RunIdentifier:
+    now = datetime.now(timezone.utc)
+    return RunIdentifier(run_name=f"peakwatch-gate-{now:%Y%m%dT%H%M%S}", run_time=now)
+
+
+def _indices(result: dict) -> list[int]:
+    rows = result.get("unexpected_index_list") or []
+    found = [r if isinstance(r, int) else r.get("index") if isinstance(r, dict) else None for r in rows]
+    return [i for i in found if isinstance(i, int)]
+
+
+def _offending(frame: pl.DataFrame, indices: list[int]) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """All offending rows' regions, and a few rows per region for the report."""
+    if not indices:
+        return frame.clear(), ()
+    rows = frame[indices]
+    regions = tuple(sorted(set(rows[c.REGION_ID].drop_nulls().to_list()))) if c.REGION_ID in rows.columns else ()
+    if c.REGION_ID in rows.columns:
+        rows = rows.with_row_index("_n").filter(pl.col("_n").cum_count().over(c.REGION_ID) <= ROWS_PER_REGION).drop("_n")
+    return rows.head(MAX_OFFENDING_ROWS * ROWS_PER_REGION), regions
+
+
+def describe_rule(kwargs: dict) -> str:
+    """The expectation's bounds or set in words, for the terminal summary."""
+    column = kwargs.get("column")
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if column and (low is not None or high is not None):
+        if low is not None and high is not None:
+            return f"{low:.4g} <= {column} <= {high:.4g}"
+        return f"{column} >= {low:.4g}" if low is not None else f"{column} <= {high:.4g}"
+    if column and "value_set" in kwargs:
+        return f"{column} in {sorted(kwargs['value_set'])}"
+    if column and "type_" in kwargs:
+        return f"{column} of type {kwargs['type_']}"
+    if "column_list" in kwargs:
+        return f"one row per {', '.join(kwargs['column_list'])}"
+    if "value_pairs_set" in kwargs:
+        return f"({kwargs['column_A']}, {kwargs['column_B']}) in {sorted(tuple(p) for p in kwargs['value_pairs_set'])}"
+    if column:
+        return f"{column} not empty"
+    return ""
+
+
+def run_suite(
+    context, run_id: RunIdentifier, suite: Suite, frame: pl.DataFrame, checks: list[Check], severities: dict[str, Severity]
+) -> list[CheckResult]:
+    """Validate ``frame`` against ``checks``; one CheckResult per check, in order."""
+    batch = (
+        context.data_sources.add_or_update_pandas(suite.name)
+        .add_dataframe_asset(suite.name)
+        .add_batch_definition_whole_dataframe("whole")
+    )
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
+    severity_of = {}
+    for check in checks:
+        severity = severities.get(check.name, check.severity)
+        severity_of[check.name] = severity
+        expectation = check.expectation.copy(
+            update={"severity": GX_SEVERITY[severity], "meta": {"check": check.name, "severity": severity}}
+        )
+        gx_suite.add_expectation(expectation)
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+    result = definition.run(batch_parameters={"dataframe": frame.to_pandas()}, result_format="COMPLETE", run_id=run_id)
+
+    out = []
+    for item in result.results:
+        config = item.expectation_config
+        name = (config.meta or {}).get("check", config.type)
+        error = None
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            error = str(item.exception_info.get("exception_message"))
+        indices = _indices(item.result or {})
+        rows, regions = _offending(frame, indices)
+        kwargs = config.kwargs
+        column = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or (
+            f"{kwargs['column_A']},{kwargs['column_B']}" if "column_A" in kwargs else None
+        )
+        out.append(
+            CheckResult(
+                check=name,
+                expectation=config.type,
+                column=column,
+                severity=severity_of.get(name, "fail"),
+                success=bool(item.success),
+                suite=suite.name,
+                unexpected_count=int((item.result or {}).get("unexpected_count") or len(indices)),
+                offending_rows=tuple(rows.to_dicts()),
+                regions=regions,
+                error=error,
+                rule=describe_rule(kwargs),
+            )
+        )
+    return out
+
+
+def build_docs(context, docs_dir: Path) -> Path:
+    """Render Data Docs into a sibling temp folder, then swap it in: never half-written."""
+    final = Path(docs_dir)
+    staging = staging_dir(final)
+    shutil.rmtree(staging, ignore_errors=True)
+    context.build_data_docs(site_names=[DOCS_SITE])
+    shutil.rmtree(final, ignore_errors=True)
+    staging.replace(final)
+    return final / "index.html"

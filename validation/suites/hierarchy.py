@@ -1,0 +1,62 @@
+"""Cross-series: a child region is not larger than its parent (same indicator, year).
+
+Parents come from the region registry. The child is blamed (its row is the
+offending one, the parent's value is shown beside it): a county total above
+its city's is most often a county unit slip or a boundary mix-up.
+"""
+
+import great_expectations as gx
+import polars as pl
+
+from forecasting import contract as c
+from validation.settings import GateSettings
+from validation.suites import Check, Suite
+
+# Additive quantities only; a share or an intensity may exceed its parent's.
+ADDITIVE = (c.ENERGY, c.CO2, c.GDP, c.POPULATION)
+SCHEMA = {
+    c.REGION_ID: pl.String,
+    "parent_id": pl.String,
+    c.INDICATOR: pl.String,
+    c.YEAR: pl.Int64,
+    "child_value": pl.Float64,
+    "parent_value": pl.Float64,
+    "child_parent_ratio": pl.Float64,
+}
+
+
+def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
+    if not parents:
+        return pl.DataFrame(schema=SCHEMA)
+    links = pl.DataFrame({c.REGION_ID: list(parents), "parent_id": list(parents.values())}, schema={c.REGION_ID: pl.String, "parent_id": pl.String})
+    rows = (
+        panel.filter(pl.col(c.INDICATOR).is_in(ADDITIVE) & pl.col(c.VALUE).is_not_null())
+        .unique([c.REGION_ID, c.INDICATOR, c.YEAR], keep="first")
+        .select(c.REGION_ID, c.INDICATOR, c.YEAR, c.VALUE)
+    )
+    parent_rows = rows.rename({c.REGION_ID: "parent_id", c.VALUE: "parent_value"})
+    return (
+        rows.rename({c.VALUE: "child_value"})
+        .join(links, on=c.REGION_ID, how="inner")
+        .join(parent_rows, on=["parent_id", c.INDICATOR, c.YEAR], how="inner")
+        .filter(pl.col("parent_value") > 0)
+        .with_columns((pl.col("child_value") / pl.col("parent_value")).alias("child_parent_ratio"))
+        .select(list(SCHEMA))
+        .cast(SCHEMA)
+        .sort(c.REGION_ID, c.INDICATOR, c.YEAR)
+    )
+
+
+def build_checks(settings: GateSettings) -> list[Check]:
+    return [
+        Check(
+            "cross.child_within_parent",
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="child_parent_ratio", max_value=settings.max_child_parent_ratio
+            ),
+            "fail",
+        )
+    ]
+
+
+SUITE = Suite("peakwatch-hierarchy", build_frame, build_checks)

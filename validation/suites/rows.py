@@ -1,0 +1,64 @@
+"""Row-level checks on the contract frame: keys, years, indicators, units, ranges."""
+
+import great_expectations as gx
+import polars as pl
+from great_expectations.expectations.row_conditions import Column
+
+from forecasting import contract as c
+from validation.settings import GateSettings
+from validation.suites import Check, Suite
+
+# Quantities that cannot be negative (shares get their own 0-100 range).
+NON_NEGATIVE = (c.ENERGY, c.CO2, c.GDP, c.POPULATION)
+
+
+def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
+    return panel.select(c.COLUMNS)
+
+
+def build_checks(settings: GateSettings) -> list[Check]:
+    e = gx.expectations
+    return [
+        Check("rows.region_id_present", e.ExpectColumnValuesToNotBeNull(column=c.REGION_ID), "fail"),
+        Check("rows.year_present", e.ExpectColumnValuesToNotBeNull(column=c.YEAR), "fail"),
+        Check("rows.indicator_present", e.ExpectColumnValuesToNotBeNull(column=c.INDICATOR), "fail"),
+        # An empty value is a missing year: counted as a gap, and reported.
+        Check("rows.value_present", e.ExpectColumnValuesToNotBeNull(column=c.VALUE), "warn"),
+        Check("rows.known_indicator", e.ExpectColumnValuesToBeInSet(column=c.INDICATOR, value_set=sorted(c.UNITS)), "fail"),
+        Check(
+            "rows.indicator_unit",
+            e.ExpectColumnPairValuesToBeInSet(
+                column_A=c.INDICATOR, column_B=c.UNIT, value_pairs_set=sorted(c.UNITS.items())
+            ),
+            "fail",
+        ),
+        Check(
+            "rows.unique_key",
+            e.ExpectCompoundColumnsToBeUnique(column_list=[c.REGION_ID, c.INDICATOR, c.YEAR]),
+            "fail",
+        ),
+        Check(
+            "rows.year_range",
+            e.ExpectColumnValuesToBeBetween(
+                column=c.YEAR, min_value=settings.min_year, max_value=settings.latest_allowed_year()
+            ),
+            "fail",
+        ),
+        Check(
+            "rows.non_negative",
+            e.ExpectColumnValuesToBeBetween(
+                column=c.VALUE, min_value=0, row_condition=Column(c.INDICATOR).is_in(list(NON_NEGATIVE))
+            ),
+            "fail",
+        ),
+        Check(
+            "rows.share_range",
+            e.ExpectColumnValuesToBeBetween(
+                column=c.VALUE, min_value=0, max_value=100, row_condition=Column(c.INDICATOR) == c.NON_FOSSIL_SHARE
+            ),
+            "fail",
+        ),
+    ]
+
+
+SUITE = Suite("peakwatch-rows", build_frame, build_checks)
