@@ -39,6 +39,7 @@ SERIES_METRICS = (
     "backtest_coverage_95",
 )
 MODEL_ARTIFACT = "model"
+BACKTESTS_ARTIFACT = "backtests.json"
 SPEC_FILE = "peakwatch_spec.json"
 
 
@@ -177,6 +178,9 @@ def log_series_runs(
         if forecast.peaks is not None:
             params.append(Param("target_year", str(forecast.peaks.target_year)))
         client.log_batch(run.info.run_id, metrics=metrics, params=params)
+        if forecast.backtests:
+            # Every candidate's backtest, so a model switch can be explained from the run.
+            client.log_dict(run.info.run_id, [score.as_dict() for score in forecast.backtests], BACKTESTS_ARTIFACT)
         if forecast.model_spec is not None:
             log_chosen_model(client, run.info.run_id, forecast.model_spec)
         client.set_terminated(run.info.run_id, "FINISHED" if forecast.ok else "FAILED")

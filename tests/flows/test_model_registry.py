@@ -1,6 +1,8 @@
 """The chosen model of a child run, logged with mlflow.statsmodels to a real
 SQLite store, reloads and reproduces that run's median (point) forecast."""
 
+import json
+
 import numpy as np
 import pytest
 from mlflow import MlflowClient
@@ -35,3 +37,35 @@ def test_reloaded_model_reproduces_the_runs_point_forecast(tmp_path, zhuzhou_co2
     np.testing.assert_allclose(reloaded, forecast.point_forecast, rtol=1e-8)
     # The point forecast is the centre of the simulated fan.
     np.testing.assert_allclose(forecast.fan.quantiles[0.5][:5], forecast.point_forecast[:5], rtol=0.05)
+
+
+def test_child_runs_record_chosen_model_backtest_scores_and_table(tmp_path):
+    from flows.tracking import BACKTESTS_ARTIFACT, log_series_runs
+    from forecasting.series import forecast_partition
+
+    series = [s for s in split_series(simulate_panel(), {}) if s.region_id == "hunan.yueyang"]
+    settings = ForecastSettings(n_paths=200, backtest_paths=100, candidates=("ets_damped_log", "ses_log", "rw_drift_log"))
+    forecasts = forecast_partition(series, settings)
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.create_experiment("children", artifact_location=(tmp_path / "art").as_uri())
+    parent = client.create_run(experiment).info.run_id
+    child_ids = log_series_runs(client, experiment, parent, forecasts, {})
+
+    for forecast in forecasts:
+        run = client.get_run(child_ids[(forecast.region_id, forecast.indicator)])
+        assert run.data.params["model"] == forecast.model
+        assert run.data.params["model_reason"] == forecast.model_reason
+        assert run.data.params["candidates"] == "ets_damped_log,ses_log,rw_drift_log"
+        for key in ("mase", "smape", "coverage_80", "coverage_95"):
+            assert run.data.metrics[f"backtest_{key}"] == pytest.approx(getattr(forecast.backtest, key))
+        history = client.get_metric_history(run.info.run_id, "point_forecast")
+        assert [m.step for m in history] == list(forecast.fan.years)
+        np.testing.assert_allclose([m.value for m in history], forecast.point_forecast)
+        table = client.download_artifacts(run.info.run_id, BACKTESTS_ARTIFACT, str(tmp_path))
+        with open(table, encoding="utf-8") as handle:
+            rows = json.load(handle)
+        assert [r["model"] for r in rows] == ["ets_damped_log", "ses_log", "rw_drift_log"]
+        logged = {a.path for a in client.list_artifacts(run.info.run_id)}
+        expect_model = forecast.model != "rw_drift_log"
+        assert (MODEL_ARTIFACT in logged) == expect_model
+        assert run.data.tags["model_logged"] == ("statsmodels" if expect_model else "params_only")
