@@ -81,7 +81,9 @@ def format_goals(rows: list[EvaluationRow]) -> str:
     lines = []
     if rw:
         verdict = "met" if selected.median_mase < rw.median_mase else "MISSED"
-        lines.append(f"goal MASE < random walk with drift: {selected.median_mase:.3f} vs {rw.median_mase:.3f} -> {verdict}")
+        lines.append(
+            f"goal MASE < random walk with drift: {selected.median_mase:.3f} vs {rw.median_mase:.3f} -> {verdict}"
+        )
     if autoets:
         verdict = "met" if selected.median_mase <= autoets.median_mase else "MISSED"
         lines.append(f"goal MASE <= AutoETS: {selected.median_mase:.3f} vs {autoets.median_mase:.3f} -> {verdict}")
@@ -110,7 +112,10 @@ def run_bench(panel: pl.DataFrame, settings: ForecastSettings, repeats: int = 5)
         forecast_series(series, settings)  # warm-up: imports and first-call caches
         for label, variant in (
             ("full (all candidates, backtests)", settings),
-            ("damped ETS only, no backtests", ForecastSettings(**{**settings.__dict__, "candidates": ("ets_damped_log",), "backtest_origins": 0})),
+            (
+                "damped ETS only, no backtests",
+                ForecastSettings(**{**settings.__dict__, "candidates": ("ets_damped_log",), "backtest_origins": 0}),
+            ),
         ):
             times = []
             for _ in range(repeats):

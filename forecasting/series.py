@@ -127,7 +127,8 @@ def choose_model(
         )
         best, reason = select_candidate(list(scores))
         ranked = sorted((s for s in scores if s.ok), key=rank_key)
-        order = [next(cand for cand in candidates if cand.name == s.model) for s in ranked]
+        # When no candidate could be backtested, try them in menu order.
+        order = [next(cand for cand in candidates if cand.name == s.model) for s in ranked] or list(candidates)
     else:
         best, reason = None, f"too few observed years for backtests (need {settings.min_train_years} before an origin)"
         order = list(candidates)
@@ -135,8 +136,8 @@ def choose_model(
     for cand in order:
         try:
             model = cand.fit(filled, filled_drivers)
-        except ModelFitError as exc:
-            failures.append(f"{cand.name}: {exc}")
+        except Exception as exc:  # statsmodels raises more than ModelFitError; fall back, don't fail
+            failures.append(f"{cand.name}: {type(exc).__name__}: {exc}")
             continue
         score = next((s for s in scores if s.model == cand.name), None)
         if best is None:
@@ -152,7 +153,8 @@ def aligned_drivers(series: SeriesInput) -> dict[str, np.ndarray]:
     """Drivers usable for this series: same length and no gap at either end."""
     usable = {}
     for name, values in series.drivers.items():
-        if len(values) == len(series.values) and not np.isnan(values[[0, -1]]).any() and np.all(values[~np.isnan(values)] > 0):
+        same_years = len(values) == len(series.values)
+        if same_years and not np.isnan(values[[0, -1]]).any() and np.all(values[~np.isnan(values)] > 0):
             usable[name] = values
     return usable
 

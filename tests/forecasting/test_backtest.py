@@ -97,3 +97,18 @@ def test_stirpat_only_where_both_drivers_exist():
     both = {"gdp": np.ones(3), "population": np.ones(3)}
     assert "stirpat_log" in {c.name for c in candidates_for(both)}
     assert REFERENCE in CANDIDATES
+
+
+def test_when_the_winner_cannot_be_refitted_the_next_one_is_used_and_said(monkeypatch):
+    def fits_only_in_backtests(values, drivers):
+        if len(values) == 20:  # the final fit on the whole history
+            raise ValueError("singular matrix")
+        return REFERENCE.fit(values * 0 + values[-1], drivers)  # a flat, near-perfect forecast
+
+    flaky = Candidate("flaky", fits_only_in_backtests)
+    values = np.concatenate([10 * 1.15 ** np.arange(8), np.full(12, 10 * 1.15**7)])
+    monkeypatch.setattr("forecasting.series.candidates_for", lambda drivers, names=None: (flaky, REFERENCE))
+    model, reason, score, scores = choose_model(values, {}, ForecastSettings(backtest_paths=50), seed=3)
+    assert [s.model for s in scores] == ["flaky", "rw_drift_log"]
+    assert model.name == "rw_drift_log"
+    assert "next best by backtest" in reason and "singular matrix" in reason
