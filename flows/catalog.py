@@ -21,6 +21,11 @@ class Catalog:
     def manifest(self) -> Path:
         return self.raw_dir / "manifest.jsonl"
 
+    @property
+    def http_cache(self) -> Path:
+        """ETag / Last-Modified / sha256 of each URL's last download."""
+        return self.raw_dir / "http-cache.json"
+
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
 

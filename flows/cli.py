@@ -15,12 +15,17 @@ def _run(args: argparse.Namespace) -> int:
     from flows import alerts, summary
     from flows.monthly import monthly_flow
 
+    snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
     result = monthly_flow(
-        config_path=str(args.config), artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None
+        config_path=str(args.config),
+        artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+        snapshots=snapshots or None,
     )
     warned = {(w["region_id"], w["indicator"]) for w in result["warnings"]}
     print()
     print(summary.format_table(result["series"], warned))
+    print()
+    print(summary.format_pull(result["pull"]))
     print()
     print(summary.format_filled(result["series"]))
     validation = result["validation"]
@@ -128,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
     run.add_argument(
         "--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder"
+    )
+    run.add_argument(
+        "--snapshot",
+        action="append",
+        metavar="SHA256",
+        help="rerun on stored raw bytes instead of fetching: the sha256 of each source's snapshot "
+        "(artifacts/raw/manifest.jsonl, or the MLflow tag data_sha256); repeat or comma-separate, one per source",
     )
     run.set_defaults(handler=_run)
 

@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 from threadpoolctl import threadpool_limits
 
-from flows import sources
+from flows.catalog import Catalog
 from flows.ceads import read_ceads_emissions
 from flows.config import Config
 from forecasting import contract as c
@@ -33,11 +33,11 @@ GOAL_MS_PER_SERIES = 50.0
 
 
 def load_config_panel(config: Config) -> pl.DataFrame:
-    frames = []
-    for source in config.sources:
-        data = sources.read_source_bytes(source)
-        frames.append(sources.parse_tidy_csv(data, where=f"source '{source.name}' ({source.path})"))
-    return pl.concat(frames)
+    """The config's sources, fetched, parsed and merged; nothing is written."""
+    from flows.sources.pull import read_sources
+
+    panel, _, _ = read_sources(config.sources, config.regions, Catalog(config.artifacts_dir))
+    return panel
 
 
 def load_ceads_panel(path: Path) -> pl.DataFrame:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
-from flows import sources
-from flows.config import Config
+from flows.catalog import Catalog
+from flows.config import Config, TidySource
+from flows.sources import SourceError
+from flows.sources.pull import read_sources
 from validation.gate import ValidationReport, validate_panel
 
 
@@ -17,16 +19,13 @@ def load_panel(config: Config, file: Path | None) -> pl.DataFrame:
     """The contract frame from ``file`` (a tidy CSV) or from every source of the config."""
     if file is not None:
         path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise sources.SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-        return sources.parse_tidy_csv(data, where=str(path))
-    frames = [
-        sources.parse_tidy_csv(sources.read_source_bytes(s), where=f"source '{s.name}' ({s.path})")
-        for s in config.sources
-    ]
-    return pl.concat(frames)
+        if not path.is_file():
+            raise SourceError(f"cannot read {path}: no such file")
+        chosen = (TidySource(name=path.name, kind="tidy", path=path),)
+    else:
+        chosen = config.sources
+    panel, _, _ = read_sources(chosen, config.regions, Catalog(config.artifacts_dir))
+    return panel
 
 
 def validate_data(config: Config, file: Path | None, docs_dir: Path | None) -> ValidationReport:

@@ -18,27 +18,44 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from flows import alerts, sources, summary, tracking
+from flows import alerts, summary, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
+from flows.sources import TransientFetchError
+from flows.sources.fetch import Fetched, fetch_bytes
+from flows.sources.pull import PullResult, pull_all, resolve_pins
 from forecasting.intensity import check_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
 
 
+def _retry_transient(task, task_run, state) -> bool:
+    """Retry timeouts and 5xx, not a 404 or an HTML page (retrying cannot fix those)."""
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+@task(retry_condition_fn=_retry_transient)
+def fetch_source(source, catalog: Catalog) -> Fetched:
+    return fetch_bytes(source, catalog)
+
+
+def _fetch_with_retries(source, catalog: Catalog) -> Fetched:
+    delays = [source.retry_backoff_seconds * 2**i for i in range(source.retries)]  # exponential backoff
+    return fetch_source.with_options(retries=source.retries, retry_delay_seconds=delays or 0)(source, catalog)
+
+
 @task
-def pull_sources(config: Config, catalog: Catalog) -> tuple[pl.DataFrame, list[sources.Snapshot]]:
-    frames, snapshots = [], []
-    for source in config.sources:
-        data = sources.read_source_bytes(source)
-        snapshot = sources.snapshot_bytes(catalog, source, data)
-        frame = sources.parse_tidy_csv(data, where=f"source '{source.name}' ({source.path})")
-        snapshot = sources.Snapshot(**{**snapshot.__dict__, "rows": len(frame)})
-        sources.record_manifest(catalog, snapshot)
-        frames.append(frame)
-        snapshots.append(snapshot)
-    return pl.concat(frames), snapshots
+def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = ()) -> PullResult:
+    """Fetch (or, with --snapshot, reuse stored bytes), parse, merge; snapshot the raw bytes."""
+    pins = resolve_pins(catalog, config.sources, list(snapshots)) if snapshots else None
+    return pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins)
 
 
 @task
@@ -84,15 +101,26 @@ def code_version() -> str:
 
 
 @flow(name="peakwatch-monthly")
-def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None) -> dict:
-    """Run the whole monthly pipeline on a config; returns the run summary."""
+def monthly_flow(
+    config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, snapshots: list[str] | None = None
+) -> dict:
+    """Run the whole monthly pipeline on a config; returns the run summary.
+
+    ``snapshots``: sha256s of stored raw inputs (one per source) to rerun on instead of fetching.
+    """
     logger = get_run_logger()
     config = load_config(Path(config_path))
     if artifacts_dir:
         config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
     catalog = Catalog(config.artifacts_dir)
 
-    panel, snapshots = pull_sources(config, catalog)
+    pulled = pull_sources(config, catalog, tuple(snapshots or ()))
+    panel = pulled.panel
+    for source in pulled.sources:
+        if source.unmatched:
+            logger.warning("source %s: %d unmatched region(s) left out", source.source, len(source.unmatched))
+    if pulled.conflicts:
+        logger.warning("%d conflicting value(s) between sources (higher precedence kept)", len(pulled.conflicts))
     # Data Docs go to a pending folder until the MLflow run gives the run its id.
     pending_docs = catalog.pending_validation_dir(uuid.uuid4().hex[:12])
     report = validate(panel, config.validation.settings(), config.regions.parents(), pending_docs)
@@ -107,7 +135,7 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
     run_date = datetime.now(timezone.utc)
     tags = {
         "run_date": run_date.date().isoformat(),
-        "data_sha256": ",".join(s.sha256 for s in snapshots),
+        "data_sha256": ",".join(s.sha256 for s in pulled.sources),
         "config_hash": config.config_hash,
         "code_version": code_version(),
         "prefect_flow_run_id": str(flow_run.id or ""),
@@ -137,8 +165,10 @@ def monthly_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | No
             "tracking_uri": config.tracking_uri,
             "experiment": config.run_series,
             "data": [
-                {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows} for s in snapshots
+                {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows, "fetched": s.fetched}
+                for s in pulled.sources
             ],
+            "pull": pulled.as_dict(),
             "validation": report.as_dict(),
             "series": rows,
             "warnings": [w.as_dict() for w in warnings],

@@ -66,6 +66,28 @@ def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def format_pull(pull: dict) -> str:
+    """What each source gave, and what it could not place (never silently dropped)."""
+    lines = []
+    for src in pull["sources"]:
+        lines.append(f"source {src['source']}: {src['rows']} rows, {src['fetched']}, sha256 {src['sha256'][:12]}")
+        if src["derived"]:
+            lines.append(f"  {len(src['derived'])} region(s) not in the registry, forecast under derived ids")
+        for item in src["unmatched"]:
+            lines.append(f"  unmatched region {item['name']!r} ({item['n_rows']} row(s)) left out: {item['reason']}")
+        if src["no_data"]:
+            lines.append(f"  {len(src['no_data'])} region(s) with no values at all: {', '.join(src['no_data'])}")
+    if pull["n_conflicts"]:
+        lines.append(f"{pull['n_conflicts']} conflicting value(s) between sources; higher precedence kept:")
+        for item in pull["conflicts"][:10]:
+            dropped = ", ".join(f"{d['source']}={d['value']:g}" for d in item["dropped"])
+            lines.append(
+                f"  {item['region_id']} {item['indicator']} {item['year']}: "
+                f"kept {item['kept']['source']}={item['kept']['value']:g}, dropped {dropped}"
+            )
+    return "\n".join(lines)
+
+
 def format_filled(rows: list[dict]) -> str:
     """Which years of each forecast series were filled, not observed."""
     filled = [r for r in rows if r.get("filled_years")]

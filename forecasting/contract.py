@@ -28,6 +28,7 @@ CO2 = "co2_emissions"
 GDP = "gdp"
 POPULATION = "population"
 NON_FOSSIL_SHARE = "non_fossil_share"
+ELECTRICITY = "electricity_consumption"
 
 # The one unit each indicator is stored in; adapters convert into these.
 UNITS: dict[str, str] = {
@@ -36,6 +37,7 @@ UNITS: dict[str, str] = {
     GDP: "CNY_100M",
     POPULATION: "10k_persons",
     NON_FOSSIL_SHARE: "percent",
+    ELECTRICITY: "TWh",
 }
 
 # The series whose peak the product projects.

@@ -1,0 +1,77 @@
+"""Bytes from a file or an http(s) URL.
+
+URLs: a timeout per request; transient failures raise ``TransientFetchError``
+so the caller (a Prefect task with retries) can retry them with backoff; the
+ETag / Last-Modified of the last download are sent back so an unchanged file
+is answered with 304 and read from its snapshot instead of downloaded again.
+"""
+
+import json
+from dataclasses import dataclass
+
+import httpx
+
+from flows.catalog import Catalog
+from flows.sources.errors import SourceError, TransientFetchError
+
+
+@dataclass(frozen=True)
+class Fetched:
+    data: bytes
+    how: str  # "file" | "downloaded" | "not-modified" | "snapshot"
+    validators: dict | None = None  # {"etag", "last_modified"} to remember for next time
+
+
+def load_http_cache(catalog: Catalog) -> dict:
+    try:
+        return json.loads(catalog.http_cache.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def fetch_bytes(source, catalog: Catalog) -> Fetched:
+    where = f"source '{source.name}' ({source.location})"
+    if source.url is None:
+        try:
+            return Fetched(source.path.read_bytes(), "file")
+        except FileNotFoundError:
+            raise SourceError(f"{where}: file not found") from None
+        except OSError as exc:
+            raise SourceError(f"{where}: cannot read: {exc}") from None
+    return _fetch_url(source, catalog, where)
+
+
+def _fetch_url(source, catalog: Catalog, where: str) -> Fetched:
+    cached = load_http_cache(catalog).get(source.url)
+    cached_path = catalog.raw_dir / cached["file"] if cached else None
+    headers = {}
+    if cached and cached_path.exists():
+        if cached.get("etag"):
+            headers["If-None-Match"] = cached["etag"]
+        if cached.get("last_modified"):
+            headers["If-Modified-Since"] = cached["last_modified"]
+    try:
+        with httpx.Client(timeout=source.timeout_seconds, follow_redirects=True) as client:
+            response = client.get(source.url, headers=headers)
+    except httpx.TimeoutException:
+        raise TransientFetchError(f"{where}: no response within {source.timeout_seconds:g} s (timeout)") from None
+    except httpx.TransportError as exc:
+        raise TransientFetchError(f"{where}: download failed: {type(exc).__name__}: {exc}") from None
+    if response.status_code == 304 and headers:
+        return Fetched(cached_path.read_bytes(), "not-modified", _validators(response, cached))
+    if response.status_code >= 500:
+        raise TransientFetchError(f"{where}: HTTP {response.status_code} {response.reason_phrase}")
+    if response.status_code >= 400:
+        raise SourceError(f"{where}: HTTP {response.status_code} {response.reason_phrase}")
+    if "text/html" in response.headers.get("content-type", "") and source.file_format == "csv":
+        head = response.content[:80].decode("utf-8", errors="replace")
+        raise SourceError(f"{where}: the server sent an HTML page (Content-Type text/html), not CSV: {head!r}")
+    return Fetched(response.content, "downloaded", _validators(response, None))
+
+
+def _validators(response: httpx.Response, cached: dict | None) -> dict:
+    previous = cached or {}
+    return {
+        "etag": response.headers.get("etag") or previous.get("etag"),
+        "last_modified": response.headers.get("last-modified") or previous.get("last_modified"),
+    }

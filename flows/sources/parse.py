@@ -1,0 +1,147 @@
+"""Raw bytes of one source -> contract rows, with what could not be placed.
+
+Checks, in order, each naming file, row, column, region and year: years and
+values are numbers, no negative values, one unit per indicator, known units
+(converted here, once), regions matched (or reported / given a derived id),
+no duplicate region-indicator-year rows.
+"""
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from flows.sources.errors import SourceError
+from flows.sources.regions import RegionMatcher, derive_region_id
+from flows.sources.shapes import COLUMN, ORIGIN, to_long
+from flows.sources.tables import ROW, read_table
+from flows.sources.units import conversion, normalize_unit
+from forecasting import contract as c
+
+
+@dataclass(frozen=True)
+class Parsed:
+    frame: pl.DataFrame  # the contract columns
+    unmatched: tuple[dict, ...] = ()  # {"name", "reason", "rows"} left out of the run
+    derived: tuple[dict, ...] = ()  # {"name", "region_id"} not in the registry, forecast anyway
+    no_data: tuple[str, ...] = ()  # region ids whose every cell was empty
+
+
+def _cell(row: dict) -> str:
+    return f"row {row[ROW]}, column '{row[COLUMN]}' (region {row['region']!r}, year {row['year']})"
+
+
+def _fail(where: str, bad: pl.DataFrame, what) -> None:
+    if not bad.is_empty():
+        first = bad.row(0, named=True)
+        more = f"; {len(bad) - 1} more such cell(s)" if len(bad) > 1 else ""
+        raise SourceError(f"{where}: {_cell(first)}: {what(first)}{more}")
+
+
+def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Parsed:
+    table = read_table(
+        data, source.file_format, where, encoding=source.encoding, sheet=source.sheet, header_row=source.header_row
+    )
+    long = to_long(table, source, where)
+    _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")
+
+    as_number = long["year"].str.strip_chars().str.strip_suffix("年").cast(pl.Float64, strict=False)
+    ok = as_number.is_not_null() & (as_number == as_number.round(0)) & as_number.is_between(1900, 2100)
+    _fail(where, long.filter(~ok.fill_null(False)), lambda r: f"year {r['year']!r} is not a year")
+    long = long.with_columns(year=as_number.cast(pl.Int64))
+
+    missing = pl.col("value").is_null() | pl.col("value").is_in(list(source.missing_values))
+    seen_regions = long["region"].drop_nulls().unique(maintain_order=True).to_list()
+    long = long.filter(~missing)
+    numbers = long["value"].str.replace_all(",", "").str.strip_chars().cast(pl.Float64, strict=False)
+    _fail(where, long.filter(numbers.is_null()), lambda r: f"{r['value']!r} is not a number")
+    long = long.with_columns(value=numbers)
+    _fail(where, long.filter(pl.col("value") < 0), lambda r: f"negative value {r['value']}")
+    _fail(where, long.filter(pl.col("indicator").is_null()), lambda r: "indicator is empty")
+
+    long = _convert_units(long, where)
+    long, unmatched, derived = _match_regions(long, source, matcher)
+    _check_duplicates(long, where)
+
+    frame = long.select(
+        pl.col("region_id").alias(c.REGION_ID),
+        pl.col("year").alias(c.YEAR),
+        pl.col("indicator").alias(c.INDICATOR),
+        pl.col("value").alias(c.VALUE),
+        pl.col("unit").alias(c.UNIT),
+        _origin(long, source).alias(c.SOURCE),
+    )
+    with_data = set(long["region"].to_list())
+    no_data = tuple(
+        _region_id(name, source, matcher) or name for name in seen_regions if name not in with_data
+    )
+    return Parsed(c.conform(frame), unmatched, derived, no_data)
+
+
+def _origin(long: pl.DataFrame, source) -> pl.Expr:
+    """The contract's `source`: the config's label, else the file's own column, else the source name."""
+    if source.label is None and ORIGIN in long.columns:
+        return pl.col(ORIGIN).fill_null(source.name)
+    return pl.lit(source.label or source.name)
+
+
+def _convert_units(long: pl.DataFrame, where: str) -> pl.DataFrame:
+    long = long.with_columns(_unit_key=pl.col("unit").fill_null("").map_elements(normalize_unit, return_dtype=pl.String))
+    per_indicator = long.group_by("indicator", maintain_order=True).agg(
+        pl.col("_unit_key").unique(maintain_order=True), pl.col("unit").unique(maintain_order=True)
+    )
+    factors: dict[tuple[str, str], tuple[str, float]] = {}
+    for indicator, keys, units in per_indicator.iter_rows():
+        if len(keys) > 1:
+            rows = [long.filter((pl.col("indicator") == indicator) & (pl.col("_unit_key") == k))[ROW][0] for k in keys]
+            listed = ", ".join(f"{u!r} (first at row {r})" for u, r in zip(units, rows))
+            raise SourceError(f"{where}: mixed units for indicator {indicator!r}: {listed}; use one unit per indicator")
+        factors[(indicator, keys[0])] = conversion(units[0], indicator, f"{where}, indicator {indicator!r}")
+    table = pl.DataFrame(
+        [(i, k, u, f) for (i, k), (u, f) in factors.items()],
+        schema={"indicator": pl.String, "_unit_key": pl.String, "_unit": pl.String, "_factor": pl.Float64},
+        orient="row",
+    )
+    long = long.join(table, on=["indicator", "_unit_key"], how="left")
+    return long.with_columns(value=pl.col("value") * pl.col("_factor"), unit=pl.col("_unit")).drop(
+        "_unit_key", "_unit", "_factor"
+    )
+
+
+def _region_id(name: str, source, matcher: RegionMatcher) -> str | None:
+    match = matcher.match(name)
+    if match.region_id:
+        return match.region_id
+    if source.regions.unmatched == "derive":
+        return derive_region_id(name, source.regions.derive_prefix)
+    return None
+
+
+def _match_regions(long: pl.DataFrame, source, matcher: RegionMatcher):
+    ids, unmatched, derived = {}, [], []
+    for name in long["region"].unique(maintain_order=True).to_list():
+        match = matcher.match(name)
+        if match.region_id:
+            ids[name] = match.region_id
+        elif source.regions.unmatched == "derive":
+            ids[name] = derive_region_id(name, source.regions.derive_prefix)
+            derived.append({"name": name, "region_id": ids[name]})
+        else:
+            rows = long.filter(pl.col("region") == name)[ROW].unique().sort().to_list()
+            unmatched.append({"name": name, "reason": match.reason, "rows": rows[:10], "n_rows": len(rows)})
+    long = long.with_columns(region_id=pl.col("region").replace_strict(ids, default=None, return_dtype=pl.String))
+    return long.filter(pl.col("region_id").is_not_null()), tuple(unmatched), tuple(derived)
+
+
+def _check_duplicates(long: pl.DataFrame, where: str) -> None:
+    keys = ["region_id", "indicator", "year"]
+    dup = long.filter(pl.len().over(keys) > 1).sort([*keys, ROW])
+    if dup.is_empty():
+        return
+    first = dup.row(0, named=True)
+    rows = dup.filter(*(pl.col(k) == first[k] for k in keys))[ROW].to_list()
+    n = dup.select(keys).unique().height
+    raise SourceError(
+        f"{where}: duplicate rows for region {first['region_id']!r} ({first['region']!r}), "
+        f"indicator {first['indicator']!r}, year {first['year']}: rows {rows}"
+        + (f"; {n - 1} more duplicated region-year(s)" if n > 1 else "")
+    )

@@ -1,0 +1,71 @@
+"""Raw bytes stored under artifacts/raw/<sha256><suffix>, with a manifest line per pull.
+
+``find_snapshot`` goes the other way for ``peakwatch run --snapshot``: from a
+sha256 back to the stored bytes and the source they came from.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flows.catalog import Catalog, write_atomic
+from flows.sources.errors import SourceError
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    source: str
+    location: str
+    sha256: str
+    path: Path
+    rows: int = 0
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def store_snapshot(catalog: Catalog, source: str, location: str, suffix: str, data: bytes, rows: int) -> Snapshot:
+    """Store the bytes once (content-addressed) and append a manifest line."""
+    sha = sha256_of(data)
+    path = catalog.raw_snapshot(sha, suffix)
+    if not path.exists():
+        write_atomic(path, data)
+    snapshot = Snapshot(source=source, location=location, sha256=sha, path=path, rows=rows)
+    entry = {
+        "source": source,
+        "location": location,
+        "sha256": sha,
+        "rows": rows,
+        "file": path.name,
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    with catalog.manifest.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    return snapshot
+
+
+def read_manifest(catalog: Catalog) -> list[dict]:
+    if not catalog.manifest.exists():
+        return []
+    lines = catalog.manifest.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def find_snapshot(catalog: Catalog, sha256: str) -> tuple[dict, bytes]:
+    """The latest manifest entry for ``sha256`` and the stored bytes, verified."""
+    sha256 = sha256.strip().lower()
+    entries = [e for e in read_manifest(catalog) if e["sha256"] == sha256]
+    if not entries:
+        raise SourceError(f"snapshot {sha256}: not in the manifest {catalog.manifest}")
+    entry = entries[-1]
+    path = catalog.raw_dir / entry.get("file", sha256)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(f"snapshot {sha256}: listed in the manifest but {path} is missing") from None
+    if sha256_of(data) != sha256:
+        raise SourceError(f"snapshot {sha256}: {path} no longer has that sha256 (modified on disk?)")
+    return entry, data

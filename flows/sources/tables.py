@@ -1,0 +1,103 @@
+"""Bytes -> a frame of text cells (CSV, Parquet, Excel), before any reshaping.
+
+Every cell stays a string here so that the reshaping step can say exactly which
+cell is not a number. A ``_row`` column carries the row number a person would
+see in the file (header = row 1).
+"""
+
+import csv
+import io
+
+import fastexcel
+import polars as pl
+
+from flows.sources.decode import decode_text, reject_html
+from flows.sources.errors import SourceError
+
+ROW = "_row"
+
+
+def read_table(
+    data: bytes, file_format: str, where: str, encoding: str = "auto", sheet: str | None = None, header_row: int = 0
+) -> pl.DataFrame:
+    if not data.strip():
+        raise SourceError(f"{where}: file is empty")
+    if file_format == "csv":
+        frame = _read_csv(data, encoding, where, header_row)
+    elif file_format == "excel":
+        frame = _read_excel(data, sheet, where, header_row)
+    elif file_format == "parquet":
+        frame = _read_parquet(data, where)
+    else:
+        raise SourceError(f"{where}: unknown format {file_format!r}")
+    if frame.is_empty():
+        raise SourceError(f"{where}: header only, no data rows")
+    return frame
+
+
+def _read_csv(data: bytes, encoding: str, where: str, header_row: int) -> pl.DataFrame:
+    text = decode_text(data, encoding, where)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    # (line number, fields); blank lines skipped, line numbers kept for messages
+    rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+    rows = [(line, row) for line, row in rows if line > header_row]
+    if not rows:
+        raise SourceError(f"{where}: file is empty")
+    header = [cell.strip() for cell in rows[0][1]]
+    _check_header(header, where)
+    for index, (line, row) in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            last = index == len(rows)
+            raise SourceError(
+                f"{where}: row {line} has {len(row)} field(s), the header has {len(header)}"
+                + (" (the file looks truncated)" if last and len(row) < len(header) else "")
+            )
+    body = rows[1:]
+    columns = {name: [row[i].strip() or None for _, row in body] for i, name in enumerate(header)}
+    columns[ROW] = [line for line, _ in body]
+    return pl.DataFrame(columns, schema={**{name: pl.String for name in header}, ROW: pl.Int64})
+
+
+def _check_header(header: list[str], where: str) -> None:
+    blank = [i + 1 for i, name in enumerate(header) if not name]
+    if blank:
+        raise SourceError(f"{where}: header has blank column name(s) at position(s) {blank}")
+    seen = [name for i, name in enumerate(header) if name in header[:i]]
+    if seen:
+        raise SourceError(f"{where}: header repeats column name(s) {seen}")
+
+
+def _read_excel(data: bytes, sheet: str | None, where: str, header_row: int) -> pl.DataFrame:
+    if data.lstrip()[:1] == b"<":
+        reject_html(data[:400].decode("utf-8", errors="replace"), where)
+    try:
+        workbook = fastexcel.read_excel(data)
+    except Exception as exc:  # calamine reports zip/format damage with its own types
+        raise SourceError(f"{where}: cannot be read as an Excel workbook (truncated or corrupt?): {_first_line(exc)}") from None
+    name = sheet if sheet is not None else workbook.sheet_names[0]
+    if name not in workbook.sheet_names:
+        raise SourceError(f"{where}: no sheet named {name!r}; the workbook has {workbook.sheet_names}")
+    try:
+        frame = workbook.load_sheet_by_name(name, header_row=header_row, dtypes="string").to_polars()
+    except Exception as exc:
+        raise SourceError(f"{where}, sheet {name!r}: cannot be read: {_first_line(exc)}") from None
+    frame = frame.rename({col: str(col).strip() for col in frame.columns})
+    _check_header([col for col in frame.columns if not col.startswith("__UNNAMED__")], where)
+    frame = frame.select(col for col in frame.columns if not col.startswith("__UNNAMED__"))
+    frame = frame.with_columns(pl.col(pl.String).str.strip_chars().replace("", None))
+    first = header_row + 2  # the sheet row number of the first data row
+    frame = frame.with_columns(pl.int_range(first, pl.len() + first, dtype=pl.Int64).alias(ROW))
+    return frame.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
+
+
+def _read_parquet(data: bytes, where: str) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:
+        raise SourceError(f"{where}: cannot be read as Parquet (truncated or corrupt?): {_first_line(exc)}") from None
+    frame = frame.with_columns(pl.all().cast(pl.String))
+    return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,40 @@
+import pytest
+
+from flows.sources import SourceError
+from flows.sources.decode import decode_text
+
+TEXT = "region_id,year,indicator,value,unit\n岳阳市,2019,co2_emissions,12.5,万吨\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [TEXT.encode("utf-8"), b"\xef\xbb\xbf" + TEXT.encode("utf-8"), TEXT.encode("gbk"), TEXT.encode("gb18030")],
+    ids=["utf-8", "utf-8-bom", "gbk", "gb18030"],
+)
+def test_auto_reads_every_encoding_analysts_use(data):
+    assert decode_text(data, "auto", "f.csv") == TEXT
+
+
+def test_declared_gbk_reads_gbk():
+    assert decode_text(TEXT.encode("gbk"), "gbk", "f.csv") == TEXT
+
+
+def test_declared_utf8_with_bom_drops_the_bom():
+    assert decode_text(b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8", "f.csv").startswith("region_id")
+
+
+def test_gbk_bytes_read_as_utf8_fail_with_line_and_hint_instead_of_mojibake():
+    with pytest.raises(SourceError) as err:
+        decode_text(TEXT.encode("gbk"), "utf-8", "yearbook.csv")
+    message = str(err.value)
+    assert "yearbook.csv" in message and "line 2" in message and "GBK" in message
+
+
+def test_html_page_is_not_a_table():
+    with pytest.raises(SourceError, match="HTML page"):
+        decode_text(b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "auto", "f.csv")
+
+
+def test_utf8_bytes_declared_gbk_fail_instead_of_mojibake():
+    with pytest.raises(SourceError, match="declared gbk, but the bytes are UTF-8"):
+        decode_text(TEXT.encode("utf-8"), "gbk", "yearbook.csv")

@@ -1,0 +1,70 @@
+"""URL sources against a local server on 127.0.0.1: download, no re-download when unchanged."""
+
+import json
+
+import pytest
+
+from flows.catalog import Catalog
+from flows.sources import SourceError, TransientFetchError
+from flows.sources.fetch import fetch_bytes
+from flows.sources.pull import pull_all
+from tests.flows._sources_helpers import REGISTRY, Route, make_source, serve, tidy_csv, yearly_rows
+
+BODY = tidy_csv(yearly_rows("hunan.zhuzhou", "co2_emissions", "MtCO2", 20.0)).encode("gbk")
+
+
+def test_url_source_downloads_snapshots_and_remembers_the_etag(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    route = Route(BODY, etag='"v1"')
+    with serve({"/zhuzhou.csv": route}) as base:
+        source = make_source(url=f"{base}/zhuzhou.csv")
+        first = pull_all([source], REGISTRY, catalog)
+        second = pull_all([source], REGISTRY, catalog)
+    assert first.sources[0].fetched == "downloaded"
+    assert second.sources[0].fetched == "not-modified"
+    assert (route.full_responses, route.not_modified) == (1, 1)
+    assert first.sources[0].sha256 == second.sources[0].sha256
+    assert first.panel.equals(second.panel)
+    cache = json.loads(catalog.http_cache.read_text())
+    assert cache[source.url]["etag"] == '"v1"' and cache[source.url]["sha256"] == first.sources[0].sha256
+
+
+def test_last_modified_alone_also_avoids_a_download(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    route = Route(BODY, last_modified="Wed, 01 Oct 2025 08:00:00 GMT")
+    with serve({"/z.csv": route}) as base:
+        source = make_source(url=f"{base}/z.csv")
+        pull_all([source], REGISTRY, catalog)
+        again = pull_all([source], REGISTRY, catalog)
+    assert again.sources[0].fetched == "not-modified"
+    assert (route.full_responses, route.not_modified) == (1, 1)
+
+
+def test_changed_content_is_downloaded_again(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    route = Route(BODY, etag='"v1"')
+    with serve({"/z.csv": route}) as base:
+        source = make_source(url=f"{base}/z.csv")
+        first = pull_all([source], REGISTRY, catalog)
+        route.body, route.etag = BODY.replace(b"20.0", b"21.0"), '"v2"'
+        second = pull_all([source], REGISTRY, catalog)
+    assert second.sources[0].fetched == "downloaded"
+    assert second.sources[0].sha256 != first.sources[0].sha256
+    assert len(list(catalog.raw_dir.glob("*.csv"))) == 2  # both versions kept
+
+
+def test_server_errors_are_transient_and_client_errors_are_not(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    with serve({"/flaky.csv": Route(BODY, fail_first=1)}) as base:
+        with pytest.raises(TransientFetchError, match="HTTP 503"):
+            fetch_bytes(make_source(url=f"{base}/flaky.csv"), catalog)
+        assert fetch_bytes(make_source(url=f"{base}/flaky.csv"), catalog).data == BODY
+        with pytest.raises(SourceError) as err:
+            fetch_bytes(make_source(url=f"{base}/nope.csv"), catalog)
+        assert not isinstance(err.value, TransientFetchError)
+
+
+def test_timeout_is_transient(tmp_path):
+    with serve({"/slow.csv": Route(BODY, delay=1.5)}) as base:
+        with pytest.raises(TransientFetchError, match="no response within 0.2 s"):
+            fetch_bytes(make_source(url=f"{base}/slow.csv", timeout_seconds=0.2), Catalog(tmp_path))

@@ -1,0 +1,64 @@
+"""Several sources: declared precedence decides, conflicts are reported."""
+
+import pytest
+
+from flows.catalog import Catalog
+from flows.config import PROJECT_ROOT, ConfigError, load_config
+from flows.sources.pull import pull_all
+from forecasting import contract as c
+from tests.flows._sources_helpers import REGISTRY, make_source, tidy_csv
+
+
+def test_higher_precedence_wins_and_conflicts_are_reported(tmp_path):
+    (tmp_path / "synthetic.csv").write_text(
+        tidy_csv([("岳阳", 2018, "co2_emissions", 10, "MtCO2", "s"), ("岳阳", 2019, "co2_emissions", 11, "MtCO2", "s"),
+                  ("株洲", 2019, "co2_emissions", 5, "MtCO2", "s")])
+    )
+    (tmp_path / "yearbook.csv").write_text(
+        tidy_csv([("湖南岳阳", 2018, "co2_emissions", 1000, "万吨CO2", "y"), ("湖南岳阳", 2019, "co2_emissions", 1200, "万吨CO2", "y")])
+    )
+    sources = [
+        make_source(name="synthetic", path=tmp_path / "synthetic.csv", precedence=0, label="synthetic"),
+        make_source(name="yearbook", path=tmp_path / "yearbook.csv", precedence=10, label="yearbook"),
+    ]
+    result = pull_all(sources, REGISTRY, Catalog(tmp_path / "art"))
+    panel = {(r[c.REGION_ID], r[c.YEAR]): (r[c.VALUE], r[c.SOURCE]) for r in result.panel.iter_rows(named=True)}
+    assert panel[("hunan.yueyang", 2018)] == (10.0, "yearbook")  # same value: agreement, not a conflict
+    assert panel[("hunan.yueyang", 2019)] == (12.0, "yearbook")
+    assert panel[("hunan.zhuzhou", 2019)] == (5.0, "synthetic")  # only one source has it
+    assert result.conflicts == (
+        {"region_id": "hunan.yueyang", "indicator": "co2_emissions", "year": 2019,
+         "kept": {"source": "yearbook", "value": 12.0}, "dropped": [{"source": "synthetic", "value": 11.0}]},
+    )
+    assert result.as_dict()["n_conflicts"] == 1
+
+
+def write_config(tmp_path, sources_yaml: str):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"regions: {PROJECT_ROOT / 'configs' / 'regions.yaml'}\nsources:\n{sources_yaml}", encoding="utf-8")
+    return path
+
+
+def test_sources_need_distinct_precedence(tmp_path):
+    path = write_config(tmp_path, "  - {name: a, kind: tidy, path: a.csv}\n  - {name: b, kind: tidy, path: b.csv}\n")
+    with pytest.raises(ConfigError, match="distinct `precedence`"):
+        load_config(path)
+
+
+def test_source_kinds_are_a_discriminated_union(tmp_path):
+    path = write_config(
+        tmp_path,
+        "  - {name: a, kind: tidy_csv, path: a.csv}\n"
+        "  - {name: b, kind: wide_years, url: 'https://example.org/b.xlsx', region_column: 地区,"
+        " indicator: co2_emissions, unit: 万吨, precedence: 1}\n",
+    )
+    config = load_config(path)
+    assert [type(s).__name__ for s in config.sources] == ["TidySource", "WideYearsSource"]
+    assert config.sources[0].path == tmp_path / "a.csv"  # relative to the config file
+    assert config.sources[1].file_format == "excel"
+    bad = write_config(tmp_path, "  - {name: a, kind: wide_years, path: a.csv, indicator: co2_emissions, unit: t}\n")
+    with pytest.raises(ConfigError, match="region_column"):
+        load_config(bad)
+    both = write_config(tmp_path, "  - {name: a, kind: tidy, path: a.csv, url: 'http://x/a.csv'}\n")
+    with pytest.raises(ConfigError, match="exactly one of `path` or `url`"):
+        load_config(both)

@@ -1,0 +1,41 @@
+"""--snapshot: from a sha256 back to exactly the stored bytes."""
+
+import pytest
+
+from flows.catalog import Catalog
+from flows.sources import SourceError
+from flows.sources.pull import pull_all, resolve_pins
+from tests.flows._sources_helpers import REGISTRY, make_source, tidy_csv, yearly_rows
+
+
+def test_pinned_snapshot_reproduces_the_panel_after_the_file_changed(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    path = tmp_path / "in.csv"
+    path.write_text(tidy_csv(yearly_rows("岳阳", "co2_emissions", "MtCO2", 30.0)))
+    source = make_source(name="yb", path=path)
+    first = pull_all([source], REGISTRY, catalog)
+    manifest = catalog.manifest.read_text().splitlines()
+    assert len(manifest) == 1 and first.sources[0].sha256 in manifest[0] and '"rows": 16' in manifest[0]
+
+    path.write_text(tidy_csv(yearly_rows("岳阳", "co2_emissions", "MtCO2", 99.0)))  # the source moved on
+    pins = resolve_pins(catalog, [source], [first.sources[0].sha256])
+    rerun = pull_all([source], REGISTRY, catalog, pins=pins)
+    assert rerun.sources[0].fetched == "snapshot"
+    assert rerun.sources[0].sha256 == first.sources[0].sha256
+    assert rerun.panel.equals(first.panel)
+    assert not pull_all([source], REGISTRY, catalog).panel.equals(first.panel)
+
+
+def test_unknown_or_tampered_snapshot_is_an_error(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    path = tmp_path / "in.csv"
+    path.write_text(tidy_csv(yearly_rows("岳阳", "co2_emissions", "MtCO2", 30.0)))
+    source = make_source(name="yb", path=path)
+    sha = pull_all([source], REGISTRY, catalog).sources[0].sha256
+    with pytest.raises(SourceError, match="not in the manifest"):
+        resolve_pins(catalog, [source], ["0" * 64])
+    with pytest.raises(SourceError, match=r"no snapshot given for source\(s\) \['other'\]"):
+        resolve_pins(catalog, [source, make_source(name="other", path=path, precedence=1)], [sha])
+    (catalog.raw_dir / f"{sha}.csv").write_text("changed")
+    with pytest.raises(SourceError, match="no longer has that sha256"):
+        resolve_pins(catalog, [source], [sha])
