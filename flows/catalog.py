@@ -32,6 +32,9 @@ class Catalog:
     def summary(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "summary.json"
 
+    def report(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "report.html"
+
     def validation_dir(self, run_id: str) -> Path:
         """GX Data Docs of a run (``index.html`` inside)."""
         return self.run_dir(run_id) / "validation"

@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -11,9 +12,58 @@ from flows.config import DEFAULT_CONFIG, ConfigError
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
 
 
+class CliError(Exception):
+    """A user-facing failure: printed as one paragraph, no traceback."""
+
+
+def _config(args: argparse.Namespace):
+    from flows.config import load_config
+
+    config = load_config(args.config)
+    if args.artifacts_dir:
+        config = config.model_copy(update={"artifacts_dir": args.artifacts_dir.resolve()})
+    return config
+
+
+def _open_store(config):
+    """The MLflow client and the run series' experiment id, or a CliError saying what is missing."""
+    from flows import tracking
+
+    missing = tracking.missing_local_store(config.tracking_uri)
+    if missing:
+        raise CliError(f"no MLflow store at {missing}; run `peakwatch run` first")
+    client = tracking.connect(config.tracking_uri)
+    experiment_id = tracking.find_experiment(client, config.run_series)
+    if experiment_id is None:
+        raise CliError(f"no experiment '{config.run_series}' at {config.tracking_uri}")
+    return client, experiment_id
+
+
+def _where(result: dict) -> list[str]:
+    """Where a run's outputs are, with UI links when servers are configured."""
+    from prefect.settings import get_current_settings
+
+    from flows import tracking
+
+    uri, run_id = result["tracking_uri"], result["run_id"]
+    mlflow_url = tracking.run_url(uri, run_id)
+    if mlflow_url is None and uri.startswith("sqlite:///"):
+        mlflow_url = f"open with: mlflow ui --backend-store-uri {uri}"
+    ui_url = get_current_settings().ui_url
+    flow_run = result["prefect_flow_run_id"]
+    return [
+        f"Report:      {result['report_path']}",
+        f"Summary:     {result['summary_path']}",
+        f"MLflow run:  {run_id} (experiment '{result['experiment']}', {uri})",
+        *([f"             {mlflow_url}"] if mlflow_url else []),
+        f"Prefect run: {flow_run}" + (f" ({ui_url}/runs/flow-run/{flow_run})" if ui_url else " (ephemeral server)"),
+    ]
+
+
 def _run(args: argparse.Namespace) -> int:
-    from flows import alerts, summary
+    from flows import alerts, scenario_report, summary
     from flows.monthly import monthly_flow
+    from flows.report import rank_by_risk
 
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
     result = monthly_flow(
@@ -23,11 +73,15 @@ def _run(args: argparse.Namespace) -> int:
     )
     warned = {(w["region_id"], w["indicator"]) for w in result["warnings"]}
     print()
-    print(summary.format_table(result["series"], warned))
+    print(summary.format_table(rank_by_risk(result), warned))
     print()
     print(summary.format_pull(result["pull"]))
     print()
     print(summary.format_filled(result["series"]))
+    if result.get("scenarios"):
+        print("Scenarios (the statistical forecast first, then each scenario):")
+        print(scenario_report.format_scenario_table(result["series"], result["scenarios"]))
+        print()
     validation = result["validation"]
     if validation["quarantined"]:
         print("Quarantined by validation (not forecast):")
@@ -52,15 +106,91 @@ def _run(args: argparse.Namespace) -> int:
                 f"{row['carbon_intensity_first_year_out_of_bounds']}"
             )
     print()
+    early = result.get("early_warnings") or {}
+    if early.get("alerts"):
+        print(f"New early warnings ({len(early['alerts'])}), delivery: {early['delivery']}")
+        for alert in early["alerts"]:
+            print(f"  {alert['message']}")
+        for delivery in early.get("deliveries", []):
+            error = f" ({delivery['error']})" if delivery["error"] else ""
+            print(f"  via {delivery['block']}: {delivery['status']}{error}")
+    else:
+        print("No new early warnings" + (f" (notify step error: {early['error']})" if early.get("error") else "."))
+    if early.get("still_late"):
+        print(f"Still late, not re-announced: {len(early['still_late'])} series")
+    print()
     if result["previous_run_id"]:
         print(f"Changes since run {result['previous_run_id']}:")
         print(alerts.format_changes(result["changes"]))
     else:
         print("First run in this series: nothing to compare with yet.")
     print()
-    print(f"Summary:     {result['summary_path']}")
-    print(f"MLflow run:  {result['run_id']} (experiment '{result['experiment']}', {result['tracking_uri']})")
-    print(f"Prefect run: {result['prefect_flow_run_id']}")
+    print("\n".join(_where(result)))
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from flows import compare
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep the table clean
+    config = _config(args)
+    client, experiment_id = _open_store(config)
+    try:
+        run_a, run_b = compare.resolve_runs(client, experiment_id, args.run_a, args.run_b)
+        summary_a, summary_b = compare.load_run_summary(client, run_a), compare.load_run_summary(client, run_b)
+    except compare.CompareError as exc:
+        raise CliError(str(exc)) from None
+    rows = compare.compare_summaries(summary_a, summary_b, config.warnings.p_peak_threshold)
+    print(compare.format_comparison(rows, summary_a, summary_b))
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from flows import compare, tables, tracking
+    from flows.catalog import Catalog, write_atomic
+    from flows.report import render_report
+    from flows.summary import DEFAULT_SCENARIO
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one line per table is noise
+    config = _config(args)
+    client, experiment_id = _open_store(config)
+    run_id = args.run or tracking.latest_parent_run_id(client, experiment_id)
+    if run_id is None:
+        raise CliError(f"no finished parent run in experiment '{config.run_series}' at {config.tracking_uri}")
+    try:
+        compare.check_parent_run(client, run_id, experiment_id)
+        run_summary = compare.load_run_summary(client, run_id)
+    except compare.CompareError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Run {run_id} ({run_summary['run_date']}): downloading {len(run_summary['series'])} forecast tables ...", file=sys.stderr)
+    found = tracking.load_forecast_tables(client, experiment_id, run_id)
+    forecasts = [
+        tables.forecast_from_table(row, found.get((row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO)))
+        for row in run_summary["series"]
+    ]
+    names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+    path = args.output or Catalog(config.artifacts_dir).report(run_id)
+    write_atomic(path, render_report(run_summary, forecasts, names))
+    print(f"Report:      {path}")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from prefect.settings import get_current_settings
+
+    from flows.config import load_config
+    from flows.deployment import build_deployment, serve_deployment
+
+    config = load_config(args.config)
+    deployment = build_deployment(config.schedule, args.config, args.artifacts_dir)
+    api = get_current_settings().api.url or "the ephemeral local Prefect server"
+    print(
+        f"Serving 'peakwatch-monthly/{config.schedule.deployment}' against {api}: "
+        f"cron '{config.schedule.cron}' ({config.schedule.timezone})"
+        + (", schedule paused" if config.schedule.paused else "")
+        + ". Stop with Ctrl-C."
+    )
+    serve_deployment(deployment)
     return EXIT_OK
 
 
@@ -93,13 +223,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from flows.catalog import Catalog
-    from flows.config import load_config
     from flows.gate import validate_data
     from validation.render import format_report
 
-    config = load_config(args.config)
-    if args.artifacts_dir:
-        config = config.model_copy(update={"artifacts_dir": args.artifacts_dir.resolve()})
+    config = _config(args)
     docs_dir = None if args.no_docs else (args.docs_dir or Catalog(config.artifacts_dir).standalone_validation_dir())
     report = validate_data(config, args.file, docs_dir)
     print(format_report(report))
@@ -123,12 +250,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="Will each region's energy use and CO2 emissions peak before its plan's target year?",
     )
     parser.add_argument("--verbose", action="store_true", help="show full tracebacks on errors")
-    commands = parser.add_subparsers(dest="command", required=True)
+    # Also accepted after the subcommand; SUPPRESS keeps it from resetting the top-level flag.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
+        parents=[verbose],
         help="run the monthly flow once (pull, validate, forecast on Dask, log to MLflow, warn)",
-        description="Run the monthly flow once on a config (default: the embedded synthetic panel).",
+        description=(
+            "Run the monthly flow once on a config (default: the embedded synthetic panel). Prints the regions "
+            "most at risk first, the warnings, the changes since the previous run, and where the run report "
+            "(runs/<run>/report.html), the summary, the MLflow run and the Prefect flow run are."
+        ),
     )
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
     run.add_argument(
@@ -161,8 +296,67 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-autoets", action="store_true", help="skip the statsforecast AutoETS reference")
     evaluate.set_defaults(handler=_evaluate)
 
+    serve = commands.add_parser(
+        "serve",
+        help="serve the monthly deployment on its cron schedule (runs until stopped)",
+        description=(
+            "Register the Prefect deployment 'peakwatch-monthly/<schedule.deployment>' with the cron "
+            "schedule from the config (default 06:00 on the 1st of each month, Asia/Shanghai) and run "
+            "its flow runs in this process until stopped. Uses PREFECT_API_URL when set, else the "
+            "ephemeral local Prefect server. Trigger a run by hand with "
+            "`prefect deployment run 'peakwatch-monthly/monthly'` or from the Prefect UI."
+        ),
+    )
+    serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    serve.add_argument(
+        "--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder in every run"
+    )
+    serve.set_defaults(handler=_serve)
+
+    cmp = commands.add_parser(
+        "compare",
+        parents=[verbose],
+        help="compare two monthly runs per region and indicator (peak year, P(peak <= target), peak value)",
+        description=(
+            "Show two parent runs side by side: median peak year, P(peak <= target year) and median peak "
+            "value per region and indicator in run A and run B, the change, and its cause when known "
+            "(new data years, revised data, model switch). Without RUN_B, B is the latest finished run; "
+            "without either, A and B are the latest two finished runs (A the older). The tracking store "
+            "is the config's tracking.uri, MLFLOW_TRACKING_URI, or the config's local SQLite store."
+        ),
+    )
+    cmp.add_argument("run_a", nargs="?", metavar="RUN_A", help="MLflow run id of the earlier parent run")
+    cmp.add_argument("run_b", nargs="?", metavar="RUN_B", help="MLflow run id of the later parent run")
+    cmp.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    cmp.add_argument(
+        "--artifacts-dir", type=Path, default=None,
+        help="override the config's artifacts folder (where the local SQLite store lives)",
+    )
+    cmp.set_defaults(handler=_compare)
+
+    rep = commands.add_parser(
+        "report",
+        parents=[verbose],
+        help="regenerate the HTML run report of a past run from MLflow (default: the latest)",
+        description=(
+            "Download a parent run's summary.json and its child runs' forecast tables from MLflow and render "
+            "the self-contained HTML run report again (headline table, fan charts, changes, validation). "
+            "Without RUN, the latest finished parent run. Writes <artifacts>/runs/<run>/report.html unless "
+            "--output is given; the MLflow run itself is not modified."
+        ),
+    )
+    rep.add_argument("run", nargs="?", metavar="RUN", help="MLflow run id of the parent run (default: the latest)")
+    rep.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    rep.add_argument(
+        "--artifacts-dir", type=Path, default=None,
+        help="override the config's artifacts folder (where the local SQLite store lives)",
+    )
+    rep.add_argument("--output", type=Path, default=None, help="write the report here instead")
+    rep.set_defaults(handler=_report)
+
     validate = commands.add_parser(
         "validate",
+        parents=[verbose],
         help="run the validation gate alone and print per region: passed, warned or quarantined",
         description=(
             "Run the Great Expectations gate on a tidy CSV FILE (contract columns) or, without FILE, "
@@ -187,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench",
+        parents=[verbose],
         help="measure the fit stage and the whole flow on N synthetic series",
         description=(
             "For each size: fit-stage wall time on a Dask LocalCluster, series per second, the ideal time "
@@ -208,15 +403,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as exc:
-        print(f"peakwatch: configuration error: {exc}", file=sys.stderr)
+        print(paragraph(f"peakwatch: configuration error: {exc}"), file=sys.stderr)
         return EXIT_CONFIG
+    except CliError as exc:
+        print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:
         if args.verbose:
             traceback.print_exc()
-        print(f"peakwatch: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if not args.verbose:
-            print("(run with --verbose for the full traceback)", file=sys.stderr)
+        hint = "" if args.verbose else " (run with --verbose for the full traceback)"
+        print(paragraph(f"peakwatch: {type(exc).__name__}: {exc}{hint}"), file=sys.stderr)
         return EXIT_ERROR
+
+
+def paragraph(message: str) -> str:
+    """One readable paragraph: the message's lines and indents joined into one line
+    (the terminal wraps it; paths stay whole for copying)."""
+    return " ".join(message.split())
 
 
 if __name__ == "__main__":

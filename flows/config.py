@@ -7,13 +7,17 @@ loaded at run time, never at import.
 
 import hashlib
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from forecasting.models import CANDIDATES
+from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
 from validation.settings import GateSettings, Severity
 
@@ -29,13 +33,24 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class IntensityCut(Frozen):
+    period: tuple[int, int]  # first and last year; the cut is against the year before
+    percent: float = Field(gt=0, lt=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "IntensityCut":
+        if self.period[0] > self.period[1]:
+            raise ValueError(f"period {list(self.period)} ends before it starts")
+        return self
+
+
 class Plan(Frozen):
     seed: str
     title: str
     scope: Literal["energy_sector", "whole_economy"]
     peak_target_year: int
     non_fossil_share: dict[int, float] | None = None
-    energy_intensity_cut: dict | None = None
+    energy_intensity_cut: IntensityCut | None = None
     new_energy_capacity_mw: dict[int, float] | None = None
 
 
@@ -67,6 +82,20 @@ class Registry(Frozen):
     def parents(self) -> dict[str, str]:
         """child region id -> parent region id, for the gate's hierarchy check."""
         return {r.id: r.parent for r in self.regions if r.parent}
+
+    def plan_targets(self) -> dict[str, PlanTargets]:
+        """The scenario simulation's slice of each region's plan."""
+        targets = {}
+        for region in self.regions:
+            if region.plan is None:
+                continue
+            cut = region.plan.energy_intensity_cut
+            targets[region.id] = PlanTargets(
+                scope=region.plan.scope,
+                non_fossil_share=region.plan.non_fossil_share,
+                energy_intensity_cut=(cut.period[0], cut.period[1], cut.percent) if cut else None,
+            )
+        return targets
 
 
 class RegionMatching(Frozen):
@@ -200,6 +229,37 @@ class TrackingConfig(Frozen):
     uri: str | None = None
 
 
+class WarningRule(Frozen):
+    """When one series warns: ``late`` below the threshold, ``drift`` on a move."""
+
+    p_peak_threshold: float = Field(0.5, ge=0, le=1)
+    drift_years: float = Field(1.0, gt=0)  # median peak year later by at least this
+    p_drop: float = Field(0.1, gt=0, le=1)  # or P(peak <= target) fell by more than this
+
+
+class RuleOverride(Frozen):
+    p_peak_threshold: float | None = Field(None, ge=0, le=1)
+    drift_years: float | None = Field(None, gt=0)
+    p_drop: float | None = Field(None, gt=0, le=1)
+
+
+class NotifyConfig(Frozen):
+    # Prefect notification blocks as "<block-type-slug>/<block-name>"; the
+    # URL and any token live in the block, never here.
+    blocks: tuple[str, ...] = ("custom-webhook/peakwatch-warnings",)
+    retries: int = Field(2, ge=0)
+    retry_delay_seconds: float = Field(5.0, ge=0)
+
+    @field_validator("blocks")
+    @classmethod
+    def _slug_and_name(cls, blocks: tuple[str, ...]) -> tuple[str, ...]:
+        for block in blocks:
+            slug, _, name = block.partition("/")
+            if not slug or not name:
+                raise ValueError(f"block {block!r}: expected '<block-type-slug>/<block-name>'")
+        return blocks
+
+
 class ValidationConfig(Frozen):
     """Thresholds of the validation gate (see validation/settings.py for meanings)."""
 
@@ -231,6 +291,173 @@ class ValidationConfig(Frozen):
 
 class WarningConfig(Frozen):
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
+    drift_years: float = Field(1.0, gt=0)
+    p_drop: float = Field(0.1, gt=0, le=1)
+    scenario: str = "statistical"  # rows without a scenario of their own (summary.DEFAULT_SCENARIO)
+    regions: dict[str, RuleOverride] = {}
+    notify: NotifyConfig = NotifyConfig()
+
+    def rule_for(self, region_id: str) -> WarningRule:
+        """The defaults, with this region's overrides (if any) on top."""
+        override = self.regions.get(region_id)
+        base = self.model_dump(include={"p_peak_threshold", "drift_years", "p_drop"})
+        if override:
+            base.update(override.model_dump(exclude_none=True))
+        return WarningRule(**base)
+
+    def threshold_overrides(self) -> dict[str, float]:
+        return {r: o.p_peak_threshold for r, o in self.regions.items() if o.p_peak_threshold is not None}
+
+
+class ScheduleConfig(Frozen):
+    """The Prefect deployment that runs the monthly flow by itself."""
+
+    deployment: str = "monthly"  # full name: peakwatch-monthly/<deployment>
+    cron: str = "0 6 1 * *"  # 06:00 on the 1st of each month
+    timezone: str = "Asia/Shanghai"
+    paused: bool = False
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, cron: str) -> str:
+        try:
+            CronSim(cron, datetime.now(timezone.utc))
+        except CronSimError as exc:
+            raise ValueError(f"invalid cron expression {cron!r}: {exc}") from None
+        return cron
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {timezone!r}") from None
+        return timezone
+
+
+class DriverConfig(Frozen):
+    source: Literal["statistical", "plan", "fixed"] = "statistical"
+    rates: dict[int, float] = {}  # fixed: year -> yearly change (-0.04 = -4 %/yr) from that year on
+    sd: float = Field(0.0, ge=0)
+    noise: float = Field(0.0, ge=0)
+    base_non_fossil_share: float = Field(18.0, ge=0, lt=100)
+
+    @model_validator(mode="after")
+    def _rates_for_fixed(self) -> "DriverConfig":
+        if self.source == "fixed" and not self.rates:
+            raise ValueError("source 'fixed' needs rates: {year: yearly change}")
+        if any(r <= -1 for r in self.rates.values()):
+            raise ValueError("a yearly change must be above -1 (-100 %)")
+        return self
+
+    def spec(self) -> DriverSpec:
+        return DriverSpec(
+            source=self.source,
+            rates=tuple(sorted(self.rates.items())),
+            sd=self.sd,
+            noise=self.noise,
+            base_non_fossil_share=self.base_non_fossil_share,
+        )
+
+
+DriverName = Literal["population", "gdp_per_capita", "energy_intensity", "carbon_intensity"]
+
+
+class ScenarioFile(Frozen):
+    """One configs/scenarios/<name>.yaml; after loading, inheritance is resolved."""
+
+    name: str
+    description: str = ""
+    inherits: str | None = None
+    drivers: dict[DriverName, DriverConfig] = {}
+    events: Literal["none", "committed", "all"] | None = None
+
+    def spec(self) -> ScenarioSpec:
+        return ScenarioSpec(
+            name=self.name,
+            description=self.description,
+            drivers={name: self.drivers.get(name, DriverConfig()).spec() for name in DRIVERS},
+            events=self.events or "committed",
+        )
+
+
+class YearLaw(Frozen):
+    min: int
+    mode: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "YearLaw":
+        if not self.min <= self.mode <= self.max:
+            raise ValueError(f"need min <= mode <= max, got {self.min}, {self.mode}, {self.max}")
+        return self
+
+
+class EventConfig(Frozen):
+    id: str
+    region: str
+    fuel: Literal["coal", "gas", "oil", "wind", "solar", "hydro", "biomass", "nuclear"]
+    action: Literal["commission", "retire"] = "commission"
+    capacity_mw: float = Field(gt=0)
+    year: int | YearLaw
+    hours: float = Field(gt=0, le=8760)
+    heat_rate_gce_per_kwh: float = Field(gt=0)
+    emission_factor_tco2_per_tce: float = Field(ge=0)
+    export_share: float = Field(0.0, ge=0, le=1)
+    status: Literal["committed", "planned"] = "planned"
+
+    def event(self) -> PlantEvent:
+        law = self.year if isinstance(self.year, YearLaw) else YearLaw(min=self.year, mode=self.year, max=self.year)
+        return PlantEvent(
+            event_id=self.id,
+            region_id=self.region,
+            fuel=self.fuel,
+            capacity_mw=self.capacity_mw,
+            year_min=law.min,
+            year_mode=law.mode,
+            year_max=law.max,
+            hours=self.hours,
+            heat_rate_gce_per_kwh=self.heat_rate_gce_per_kwh,
+            emission_factor_tco2_per_tce=self.emission_factor_tco2_per_tce,
+            action=self.action,
+            status=self.status,
+            export_share=self.export_share,
+        )
+
+
+class ScenariosConfig(Frozen):
+    dir: Path
+    run: tuple[str, ...] = ()
+    n_draws: int = Field(1000, ge=1000)
+    seed: int = 20300101
+    probability: float = Field(0.8, gt=0, lt=1)
+    cut_bounds: tuple[float, float] = (-0.10, 0.30)
+    files: tuple[ScenarioFile, ...] = ()  # resolved, in `run` order
+    events: tuple[EventConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "ScenariosConfig":
+        lo, hi = self.cut_bounds
+        if not -1 < lo < hi < 1:
+            raise ValueError(f"cut_bounds must satisfy -1 < low < high < 1, got {list(self.cut_bounds)}")
+        return self
+
+    def settings(self, forecast: "ForecastConfig") -> ScenarioSettings:
+        return ScenarioSettings(
+            n_draws=self.n_draws,
+            seed=self.seed,
+            horizon_year=forecast.horizon_year,
+            min_observed_years=forecast.min_observed_years,
+            probability=self.probability,
+            cut_bounds=self.cut_bounds,
+        )
+
+    def specs(self) -> tuple[ScenarioSpec, ...]:
+        return tuple(f.spec() for f in self.files)
+
+    def plant_events(self) -> tuple[PlantEvent, ...]:
+        return tuple(e.event() for e in self.events)
 
 
 class Config(Frozen):
@@ -242,7 +469,9 @@ class Config(Frozen):
     dask: DaskConfig = DaskConfig()
     tracking: TrackingConfig = TrackingConfig()
     warnings: WarningConfig = WarningConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     validation: ValidationConfig = ValidationConfig()
+    scenarios: ScenariosConfig | None = None
     config_hash: str
 
     @model_validator(mode="after")
@@ -289,6 +518,70 @@ def _resolve(base: Path, value: str | Path) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
 
 
+def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> ScenarioFile:
+    """Read <folder>/<name>.yaml and merge what it inherits (its drivers override)."""
+    if name in seen:
+        raise ConfigError(f"{folder}: scenario inheritance loops: {' -> '.join(seen + (name,))}")
+    path = folder / f"{name}.yaml"
+    try:
+        scenario = ScenarioFile(**_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid scenario:\n{exc}") from None
+    if scenario.name != name:
+        raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {name!r}")
+    if scenario.inherits is None:
+        return scenario
+    parent = _load_scenario_file(folder, scenario.inherits, seen + (name,))
+    return scenario.model_copy(
+        update={
+            "drivers": {**parent.drivers, **scenario.drivers},
+            "events": scenario.events or parent.events,
+        }
+    )
+
+
+def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[ScenariosConfig, list[Path]]:
+    """The `scenarios:` block, the scenario files it names and events.yaml."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{base}: `scenarios` must be a mapping")
+    folder = _resolve(base, raw.get("dir", "scenarios"))
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{base}: scenarios.dir {folder} is not a folder (copy configs/scenarios/ beside the config, "
+            "point scenarios.dir at it, or drop the `scenarios:` block)"
+        )
+    names = raw.get("run", [])
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{base}: scenarios.run must be a list of scenario names")
+    files = tuple(_load_scenario_file(folder, name) for name in names)
+    events_path = folder / "events.yaml"
+    read = [folder / f"{n}.yaml" for n in names]
+    events_raw = []
+    if events_path.exists():
+        events_raw = _read_yaml(events_path).get("events") or []
+        read.append(events_path)
+    events = []
+    for index, entry in enumerate(events_raw, start=1):
+        label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
+        try:
+            events.append(EventConfig(**entry))
+        except (ValidationError, TypeError) as exc:
+            raise ConfigError(f"{events_path}: event {label!r} is invalid:\n{exc}") from None
+    events = tuple(events)
+    known = {r.id for r in registry.regions}
+    for event in events:
+        if event.region not in known:
+            raise ConfigError(f"{events_path}: event {event.id!r}: region {event.region!r} is not in the registry")
+    ids = [e.id for e in events]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"{events_path}: duplicate event ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    try:
+        block = ScenariosConfig(**{**raw, "dir": folder, "files": files, "events": events})
+    except ValidationError as exc:
+        raise ConfigError(f"{base}: invalid `scenarios` block:\n{exc}") from None
+    return block, read
+
+
 def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     """Parse the run config and the region registry it names; apply env overrides."""
     path = Path(path).resolve()
@@ -304,13 +597,23 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         raw.setdefault("tracking", {})["uri"] = os.environ["MLFLOW_TRACKING_URI"]
     if os.environ.get("PEAKWATCH_DASK_ADDRESS"):
         raw.setdefault("dask", {})["address"] = os.environ["PEAKWATCH_DASK_ADDRESS"]
-    digest = hashlib.sha256(path.read_bytes() + registry_path.read_bytes()).hexdigest()
     try:
         registry = Registry(**registry_raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{registry_path}: invalid region registry:\n{exc}") from None
+    hashed = [path, registry_path]
+    if raw.get("scenarios") is not None:
+        raw["scenarios"], scenario_files = _load_scenarios(raw["scenarios"], base, registry)
+        hashed += scenario_files
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in hashed)).hexdigest()
+    try:
         config = Config(**{**raw, "regions": registry, "config_hash": digest})
     except ValidationError as exc:
         raise ConfigError(f"{path}: invalid configuration:\n{exc}") from None
     unknown_parents = {r.parent for r in registry.regions if r.parent} - {r.id for r in registry.regions}
     if unknown_parents:
         raise ConfigError(f"{registry_path}: parent region(s) not in the registry: {sorted(unknown_parents)}")
+    unknown_overrides = set(config.warnings.regions) - {r.id for r in registry.regions}
+    if unknown_overrides:
+        raise ConfigError(f"{path}: warnings.regions names region(s) not in the registry: {sorted(unknown_overrides)}")
     return config

@@ -18,14 +18,17 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from flows import alerts, summary, tracking
+from flows import alerts, notify, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir, write_atomic
+from flows.report import write_run_report
 from flows.cluster import n_partitions, task_runner
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
+from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
 from flows.sources import TransientFetchError
 from flows.sources.fetch import Fetched, fetch_bytes
 from flows.sources.pull import PullResult, pull_all, resolve_pins
 from forecasting.intensity import check_regions
+from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
 
@@ -69,10 +72,16 @@ def fit_partition(series: list[SeriesInput], settings: ForecastSettings) -> list
 
 
 @flow(name="peakwatch-fit-stage")
-def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -> list[SeriesForecast]:
-    """One Prefect task per partition on the Dask cluster; results stream back."""
+def fit_stage(
+    partitions: list[list[SeriesInput]], settings: ForecastSettings, scenarios: ScenarioWork | None = None
+) -> tuple[list[SeriesForecast], list[ScenarioResult]]:
+    """One Prefect task per partition on the Dask cluster; results stream back.
+
+    Scenario partitions go to the same cluster, submitted first: they are cheap.
+    """
     logger = get_run_logger()
     total = sum(len(p) for p in partitions)
+    scenario_futures = submit_scenarios(scenarios)
     futures = [fit_partition.submit(p, settings) for p in partitions]
     results: list[SeriesForecast] = []
     started = time.monotonic()
@@ -81,7 +90,23 @@ def fit_stage(partitions: list[list[SeriesInput]], settings: ForecastSettings) -
         elapsed = time.monotonic() - started
         left = elapsed / len(results) * (total - len(results))
         logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", len(results), total, elapsed, left)
-    return sorted(results, key=lambda f: (f.region_id, f.indicator))
+    return sorted(results, key=lambda f: (f.region_id, f.indicator)), collect_scenarios(scenario_futures, scenarios)
+
+
+def plan_scenarios(config: Config, usable: pl.DataFrame) -> ScenarioWork | None:
+    """The scenario work on the validated panel, if the config names scenarios."""
+    if config.scenarios is None or not config.scenarios.files:
+        return None
+    regions = split_regions(
+        usable,
+        config.regions.target_years(),
+        config.regions.plan_targets(),
+        config.scenarios.plant_events(),
+        config.regions.parents(),
+    )
+    # Scenarios are cheap: one partition per worker is enough.
+    parts = partition(regions, config.dask.n_workers)
+    return ScenarioWork(parts, config.scenarios.specs(), config.scenarios.settings(config.forecast))
 
 
 def prefect_api_url() -> str:
@@ -148,15 +173,29 @@ def monthly_flow(
         parts = partition(series, n_partitions(config.dask))
         logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
         runner = task_runner(config.dask, prefect_api_url())
-        forecasts = fit_stage.with_options(task_runner=runner)(parts, config.forecast.settings())
+        forecasts, scenario_results = fit_stage.with_options(task_runner=runner)(
+            parts, config.forecast.settings(), plan_scenarios(config, usable)
+        )
 
         intensity = check_regions(forecasts)
         rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
-        warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold)
+        thresholds = config.warnings.threshold_overrides()
+        warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
         previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
-        changes = alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold) if previous else []
+        changes = (
+            alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, overrides=thresholds)
+            if previous else []
+        )
         names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
-        tracking.log_series_runs(client, experiment_id, run_id, forecasts, names)
+        child_ids = tracking.log_series_runs(
+            client, experiment_id, run_id, forecasts, names, common_tags={"run_date": tags["run_date"]}
+        )
+        tracking_scenarios.log_scenario_runs(client, experiment_id, run_id, scenario_results, names)
+        scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
+        # Early warnings: announce what changed, once; never fails the run.
+        this_run = {"run_id": run_id, "run_date": run_date.isoformat(timespec="seconds"),
+                    "config_hash": config.config_hash, "code_version": tags["code_version"]}
+        announced = notify.notify_warnings(config, client, experiment_id, this_run, rows, forecasts, child_ids)
 
         run_summary = {
             "run_id": run_id,
@@ -171,20 +210,27 @@ def monthly_flow(
             "pull": pulled.as_dict(),
             "validation": report.as_dict(),
             "series": rows,
+            "scenarios": scenario_rows,
+            "scenario_comparison": scenario_report.compare_scenarios(rows, scenario_rows),
             "warnings": [w.as_dict() for w in warnings],
             "previous_run_id": previous["run_id"] if previous else None,
             "changes": changes,
+            "early_warnings": announced,
         }
         summary_path = catalog.summary(run_id)
         write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
+        report_path = write_run_report(catalog, run_summary, forecasts, names)
         metrics = {
             "series_forecast": sum(f.ok for f in forecasts),
             "series_failed": sum(not f.ok for f in forecasts),
+            "scenario_results": sum(r.ok for r in scenario_results),
+            "scenario_failed": sum(not r.ok for r in scenario_results),
             "warnings": len(warnings),
             "changes": len(changes),
         }
+        tracking.log_run_reports(client, run_id, run_summary)
         tracking.finish_parent_run(
-            client, run_id, metrics, {"summary": summary_path}, tags={"warnings": str(len(warnings))}
+            client, run_id, metrics, {"summary": summary_path, "report": report_path}, tags={"warnings": str(len(warnings))}
         )
     except BaseException as exc:
         tracking.fail_parent_run(client, run_id, f"{type(exc).__name__}: {exc}")
@@ -192,4 +238,5 @@ def monthly_flow(
 
     logger.info("run %s: %d series, %d warnings", run_id, len(rows), len(warnings))
     run_summary["summary_path"] = str(summary_path)
+    run_summary["report_path"] = str(report_path)
     return run_summary

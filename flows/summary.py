@@ -1,10 +1,23 @@
 """The run summary: one row per region x indicator, built from forecasts and
 the registry, written as summary.json and printed as a table."""
 
+import hashlib
+import json
+import unicodedata
+
 from forecasting.intensity import IntensityCheck
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
 from flows.config import Registry
+
+# The scenario of a plain statistical forecast (the scenario engine adds others).
+DEFAULT_SCENARIO = "statistical"
+
+
+def history_digest(forecast: SeriesForecast) -> str:
+    """sha256 of the series' input years and values: tells revised data from new years."""
+    payload = json.dumps([forecast.first_year, [None if v != v else v for v in forecast.history]])
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def series_row(forecast: SeriesForecast, registry: Registry, intensity: IntensityCheck | None = None) -> dict:
@@ -14,6 +27,7 @@ def series_row(forecast: SeriesForecast, registry: Registry, intensity: Intensit
         "name_zh": region.name_zh if region else None,
         "name_en": region.name_en if region else None,
         "indicator": forecast.indicator,
+        "scenario": getattr(forecast, "scenario", None) or DEFAULT_SCENARIO,
         "unit": forecast.unit,
         "model": forecast.model,
         "model_reason": forecast.model_reason,
@@ -22,6 +36,7 @@ def series_row(forecast: SeriesForecast, registry: Registry, intensity: Intensit
         "first_year": forecast.first_year,
         "last_observed_year": forecast.last_observed_year,
         "filled_years": list(forecast.filled_years),
+        "history_sha256": history_digest(forecast),
         "error": forecast.error,
         "model_detail": forecast.model_detail,
         "backtest": forecast.backtest.as_dict() if forecast.backtest else None,
@@ -46,13 +61,19 @@ def series_row(forecast: SeriesForecast, registry: Registry, intensity: Intensit
     return row
 
 
+def pad(text: str, width: int) -> str:
+    """Left-align in ``width`` terminal columns: a Chinese character takes two."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
 def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
     header = f"{'region':<26} {'name':<8} {'indicator':<19} {'status':<8} {'peak (p10-p90)':<20} {'P(<=target)':>11}  warn"
     lines = [header, "-" * len(header)]
     for row in rows:
-        name = row.get("name_zh") or ""
+        name = pad(row.get("name_zh") or "", 8)
         if row.get("error"):
-            lines.append(f"{row['region_id']:<26} {name:<8} {row['indicator']:<19} not forecast: {row['error']}")
+            lines.append(f"{row['region_id']:<26} {name} {row['indicator']:<19} not forecast: {row['error']}")
             continue
         band = (
             f"{format_peak_year(row['peak_year_median'])} "
@@ -60,7 +81,7 @@ def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
         )
         flag = "LATE" if (row["region_id"], row["indicator"]) in warned else ""
         lines.append(
-            f"{row['region_id']:<26} {name:<8} {row['indicator']:<19} {row['status']:<8} {band:<20} "
+            f"{row['region_id']:<26} {name} {row['indicator']:<19} {row['status']:<8} {band:<20} "
             f"{row['p_peak_by_target']:>11.2f}  {flag}"
         )
     return "\n".join(lines)

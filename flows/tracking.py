@@ -2,21 +2,28 @@
 child run per region x indicator with the same metric names every month.
 
 Metrics and tags go in batches (``log_batch``), never one call per value.
+Artifacts (tables, fan charts, reports) are written to temporary folders and
+uploaded from there: nothing lands in the repository.
 """
 
 import json
+import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.entities import RunStatus
 
+from flows import plots, tables
 from flows.catalog import Catalog
+from flows.summary import DEFAULT_SCENARIO
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
 from forecasting.series import SeriesForecast
@@ -38,20 +45,55 @@ SERIES_METRICS = (
     "backtest_coverage_80",
     "backtest_coverage_95",
 )
-MODEL_ARTIFACT = "model"
-BACKTESTS_ARTIFACT = "backtests.json"
+# Artifact names, the same in every run.
+SUMMARY_JSON = "summary.json"
+VALIDATION_JSON = "validation.json"
+WARNINGS_CSV = "warnings.csv"
+FORECAST_CSV = "forecast.csv"
+FAN_CHART_PNG = "fan_chart.png"
+BACKTEST_CSV = "backtest.csv"
+MODEL_ARTIFACT = "model"  # the chosen statsmodels model (mlflow.statsmodels)
 SPEC_FILE = "peakwatch_spec.json"
+# Store round trips in flight while logging child runs to a tracking server. A
+# SQLite store serialises writes: there threads only add contention, so one
+# (scripts/benchmark_tracking.py measures both).
+SERVER_LOG_THREADS = 4
+
+
+def log_threads(tracking_uri: str) -> int:
+    return SERVER_LOG_THREADS if tracking_uri.startswith(("http://", "https://")) else 1
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def open_experiment(tracking_uri: str, experiment: str, catalog: Catalog) -> tuple[MlflowClient, str]:
-    client = MlflowClient(tracking_uri)
+def connect(tracking_uri: str) -> MlflowClient:
+    """A client for a local store (sqlite:///...) or a tracking server (http://...)."""
+    # Against a server, MLflow prints a "View run" link on every terminated run
+    # and fetches the run again to do so: one extra round trip per child run.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    return MlflowClient(tracking_uri)
+
+
+def missing_local_store(tracking_uri: str) -> Path | None:
+    """The SQLite file a sqlite:/// URI names, when it does not exist yet (else None)."""
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    path = Path(tracking_uri.removeprefix("sqlite:///"))
+    return None if path.exists() else path
+
+
+def find_experiment(client: MlflowClient, experiment: str) -> str | None:
     found = client.get_experiment_by_name(experiment)
+    return found.experiment_id if found is not None else None
+
+
+def open_experiment(tracking_uri: str, experiment: str, catalog: Catalog) -> tuple[MlflowClient, str]:
+    client = connect(tracking_uri)
+    found = find_experiment(client, experiment)
     if found is not None:
-        return client, found.experiment_id
+        return client, found
     # A local SQLite store keeps its artifacts beside it under artifacts/;
     # a tracking server chooses its own artifact root.
     location = catalog.mlflow_artifacts.resolve().as_uri() if tracking_uri.startswith("sqlite") else None
@@ -65,9 +107,15 @@ def start_parent_run(client: MlflowClient, experiment_id: str, name: str, tags: 
 
 
 def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
+    """The same metric names every month (SERIES_METRICS + data extent) for the compare view."""
+    metrics = {
+        "n_observed_years": float(forecast.n_observed),
+        "last_observed_year": float(forecast.last_observed_year),
+        **backtest_metrics(forecast),
+    }
     peaks = forecast.peaks
     if peaks is None:
-        return {}
+        return metrics
     return {
         "peak_year_median": peaks.peak_year_median,
         "peak_year_p10": peaks.peak_year_p10,
@@ -77,9 +125,7 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
         "peak_value_p10": peaks.peak_value_p10,
         "peak_value_p90": peaks.peak_value_p90,
         "p_censored": peaks.p_censored,
-        "n_observed_years": float(forecast.n_observed),
-        "last_observed_year": float(forecast.last_observed_year),
-        **backtest_metrics(forecast),
+        **metrics,
     }
 
 
@@ -106,8 +152,8 @@ def point_forecast_metrics(forecast: SeriesForecast, timestamp: int) -> list[Met
     return [Metric("point_forecast", v, timestamp, year) for year, v in zip(forecast.fan.years, forecast.point_forecast)]
 
 
-def log_chosen_model(client: MlflowClient, run_id: str, spec: ModelSpec) -> None:
-    """Log the chosen statsmodels model under ``model/`` with ``mlflow.statsmodels``.
+def save_chosen_model(spec: ModelSpec, path: Path) -> None:
+    """Save the chosen statsmodels model at ``path`` with ``mlflow.statsmodels``.
 
     The results object is rebuilt from the worker's compact spec (data +
     fitted parameters, no refit), so only a few hundred numbers cross the
@@ -116,12 +162,17 @@ def log_chosen_model(client: MlflowClient, run_id: str, spec: ModelSpec) -> None
     """
     import mlflow.statsmodels  # heavy import, only where models are logged
 
+    mlflow.statsmodels.save_model(
+        rebuild_results(spec), str(path), pip_requirements=[f"statsmodels=={version('statsmodels')}"]
+    )
+    (path / SPEC_FILE).write_text(json.dumps(asdict(spec)), encoding="utf-8")
+
+
+def log_chosen_model(client: MlflowClient, run_id: str, spec: ModelSpec) -> None:
+    """Log the chosen model under ``model/`` of an existing run (save_chosen_model)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / MODEL_ARTIFACT
-        mlflow.statsmodels.save_model(
-            rebuild_results(spec), str(path), pip_requirements=[f"statsmodels=={version('statsmodels')}"]
-        )
-        (path / SPEC_FILE).write_text(json.dumps(asdict(spec)), encoding="utf-8")
+        save_chosen_model(spec, path)
         client.log_artifacts(run_id, str(path), MODEL_ARTIFACT)
 
 
@@ -137,55 +188,130 @@ def reload_point_forecast(client: MlflowClient, run_id: str, horizon: int) -> np
     return np.exp(forecast_log(spec, results, horizon))
 
 
+def series_scenario(forecast: SeriesForecast, default: str = DEFAULT_SCENARIO) -> str:
+    return getattr(forecast, "scenario", None) or default
+
+
+def series_tags(
+    forecast: SeriesForecast,
+    parent_run_id: str,
+    names: dict[str, tuple[str, str]],
+    scenario: str,
+    common: dict[str, str],
+) -> dict[str, str]:
+    """Tags that line up one series across months: filter on region_id, indicator, scenario."""
+    name_zh, name_en = names.get(forecast.region_id, ("", ""))
+    tags = {
+        **common,
+        "mlflow.parentRunId": parent_run_id,
+        KIND_TAG: CHILD_KIND,
+        "region_id": forecast.region_id,
+        "region_name_zh": name_zh,
+        "region_name_en": name_en,
+        "indicator": forecast.indicator,
+        "scenario": scenario,
+        "unit": forecast.unit,
+        "model": forecast.model or "none",
+        "status": forecast.status or "not_forecast",
+    }
+    # Which chosen models have a reloadable statsmodels artifact (the drift model has none).
+    tags["model_logged"] = "statsmodels" if forecast.model_spec else "params_only"
+    if forecast.error:
+        tags["error"] = forecast.error[:5000]
+    return tags
+
+
+def series_params(forecast: SeriesForecast) -> list[Param]:
+    params = [
+        Param("model", forecast.model or "none"),
+        Param("model_reason", forecast.model_reason[:6000]),
+        Param("model_detail", forecast.model_detail[:6000]),
+        Param("candidates", ",".join(s.model for s in forecast.backtests)[:6000] or "none"),
+    ]
+    if forecast.peaks is not None:
+        params.append(Param("target_year", str(forecast.peaks.target_year)))
+    return params
+
+
+def write_series_artifacts(forecast: SeriesForecast, folder: Path) -> Path:
+    """forecast.csv, fan_chart.png, (when the forecast has one) backtest.csv, and
+    the chosen statsmodels model under model/, in ``folder``: one upload per series."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if forecast.model_spec is not None:
+        save_chosen_model(forecast.model_spec, folder / MODEL_ARTIFACT)
+    tables.forecast_table(forecast).write_csv(folder / FORECAST_CSV)
+    backtest = tables.backtest_table(forecast)
+    if backtest is not None:
+        backtest.write_csv(folder / BACKTEST_CSV)
+    plots.plot_fan_chart(forecast, folder / FAN_CHART_PNG)
+    return folder
+
+
+def _log_series_run(
+    client: MlflowClient,
+    experiment_id: str,
+    forecast: SeriesForecast,
+    tags: dict[str, str],
+    timestamp: int,
+    folder: Path | None,
+) -> str:
+    """Four store calls per series, the fewest the MLflow API allows: create
+    (with tags), one log_batch (metrics + params), one artifact upload, terminate."""
+    run_name = f"{forecast.region_id}/{forecast.indicator}"
+    if tags["scenario"] != DEFAULT_SCENARIO:
+        run_name += f"/{tags['scenario']}"
+    run_id = client.create_run(experiment_id, run_name=run_name, tags=tags, start_time=timestamp).info.run_id
+    metrics = [Metric(k, float(v), timestamp, 0) for k, v in series_metrics(forecast).items()]
+    metrics += point_forecast_metrics(forecast, timestamp)
+    client.log_batch(run_id, metrics=metrics, params=series_params(forecast))
+    if folder is not None:
+        client.log_artifacts(run_id, str(folder))
+    client.set_terminated(run_id, "FINISHED" if forecast.ok else "FAILED")
+    return run_id
+
+
 def log_series_runs(
     client: MlflowClient,
     experiment_id: str,
     parent_run_id: str,
     forecasts: list[SeriesForecast],
     names: dict[str, tuple[str, str]],
-) -> dict[tuple[str, str], str]:
-    """One child run per series; returns (region_id, indicator) -> child run id."""
-    child_ids = {}
+    scenario: str = DEFAULT_SCENARIO,
+    common_tags: dict[str, str] | None = None,
+    with_artifacts: bool = True,
+    threads: int | None = None,
+) -> dict[tuple[str, str, str], str]:
+    """One child run per series; returns (region_id, indicator, scenario) -> child run id.
+
+    MLflow has no call that creates many runs at once: each series costs four
+    store calls. Against a server they go through a small thread pool (round
+    trips overlap) while this thread renders the next series' artifacts.
+    """
+    threads = threads or log_threads(client.tracking_uri)
     timestamp = _now_ms()
-    for forecast in forecasts:
-        name_zh, name_en = names.get(forecast.region_id, ("", ""))
-        tags = {
-            "mlflow.parentRunId": parent_run_id,
-            KIND_TAG: CHILD_KIND,
-            "region_id": forecast.region_id,
-            "region_name_zh": name_zh,
-            "region_name_en": name_en,
-            "indicator": forecast.indicator,
-            "unit": forecast.unit,
-            "model": forecast.model or "none",
-            "status": forecast.status or "not_forecast",
-            # Which chosen models have a reloadable statsmodels artifact (drift has none).
-            "model_logged": "statsmodels" if forecast.model_spec else "params_only",
-        }
-        if forecast.error:
-            tags["error"] = forecast.error[:5000]
-        run = client.create_run(
-            experiment_id, run_name=f"{forecast.region_id}/{forecast.indicator}", tags=tags
-        )
-        metrics = [Metric(k, float(v), timestamp, 0) for k, v in series_metrics(forecast).items()]
-        metrics += point_forecast_metrics(forecast, timestamp)
-        params = [
-            Param("model", forecast.model or "none"),
-            Param("model_reason", forecast.model_reason[:6000]),
-            Param("model_detail", forecast.model_detail[:6000]),
-            Param("candidates", ",".join(s.model for s in forecast.backtests)[:6000] or "none"),
-        ]
-        if forecast.peaks is not None:
-            params.append(Param("target_year", str(forecast.peaks.target_year)))
-        client.log_batch(run.info.run_id, metrics=metrics, params=params)
-        if forecast.backtests:
-            # Every candidate's backtest, so a model switch can be explained from the run.
-            client.log_dict(run.info.run_id, [score.as_dict() for score in forecast.backtests], BACKTESTS_ARTIFACT)
-        if forecast.model_spec is not None:
-            log_chosen_model(client, run.info.run_id, forecast.model_spec)
-        client.set_terminated(run.info.run_id, "FINISHED" if forecast.ok else "FAILED")
-        child_ids[(forecast.region_id, forecast.indicator)] = run.info.run_id
+    child_ids: dict[tuple[str, str, str], str] = {}
+    with tempfile.TemporaryDirectory(prefix="peakwatch-series-") as tmp, ThreadPoolExecutor(threads) as pool:
+        futures = {}
+        for i, forecast in enumerate(forecasts):
+            series_scen = series_scenario(forecast, scenario)
+            tags = series_tags(forecast, parent_run_id, names, series_scen, common_tags or {})
+            folder = write_series_artifacts(forecast, Path(tmp) / str(i)) if with_artifacts else None
+            key = (forecast.region_id, forecast.indicator, series_scen)
+            futures[key] = pool.submit(_log_series_run, client, experiment_id, forecast, tags, timestamp, folder)
+        for key, future in futures.items():
+            child_ids[key] = future.result()
     return child_ids
+
+
+def log_run_reports(client: MlflowClient, run_id: str, run_summary: dict) -> None:
+    """validation.json and warnings.csv beside the parent run's summary.json."""
+    with tempfile.TemporaryDirectory(prefix="peakwatch-reports-") as tmp:
+        folder = Path(tmp)
+        (folder / VALIDATION_JSON).write_text(
+            json.dumps(run_summary["validation"], ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        tables.warnings_table(run_summary["warnings"]).write_csv(folder / WARNINGS_CSV)
+        client.log_artifacts(run_id, tmp)
 
 
 def finish_parent_run(
@@ -219,21 +345,68 @@ def fail_parent_run(client: MlflowClient, run_id: str, reason: str) -> None:
     client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
 
 
-def previous_summary(client: MlflowClient, experiment_id: str, exclude_run_id: str) -> dict | None:
-    """The summary.json of the latest finished parent run before this one."""
-    runs = client.search_runs(
+def find_parent_runs(client: MlflowClient, experiment_id: str, max_results: int = 5) -> list:
+    """Finished parent runs, newest first."""
+    return client.search_runs(
         [experiment_id],
         filter_string=f"tags.`{KIND_TAG}` = '{PARENT_KIND}' and attributes.status = 'FINISHED'",
         order_by=["attributes.start_time DESC"],
-        max_results=5,
+        max_results=max_results,
     )
-    for run in runs:
+
+
+def load_summary(client: MlflowClient, run_id: str) -> dict:
+    """A parent run's summary.json (raises if the run has none)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        local = client.download_artifacts(run_id, SUMMARY_JSON, tmp)
+        return json.loads(Path(local).read_text(encoding="utf-8"))
+
+
+def previous_summary(client: MlflowClient, experiment_id: str, exclude_run_id: str) -> dict | None:
+    """The summary.json of the latest finished parent run before this one."""
+    for run in find_parent_runs(client, experiment_id):
         if run.info.run_id == exclude_run_id:
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                local = client.download_artifacts(run.info.run_id, "summary.json", tmp)
-            except Exception:  # an older or broken run without a summary
-                continue
-            return json.loads(Path(local).read_text(encoding="utf-8"))
+        try:
+            return load_summary(client, run.info.run_id)
+        except Exception:  # an older or broken run without a summary
+            continue
     return None
+
+
+def latest_parent_run_id(client: MlflowClient, experiment_id: str) -> str | None:
+    runs = find_parent_runs(client, experiment_id, max_results=1)
+    return runs[0].info.run_id if runs else None
+
+
+def _download_forecast_table(client: MlflowClient, run_id: str) -> pl.DataFrame | None:
+    with tempfile.TemporaryDirectory(prefix="peakwatch-forecast-") as tmp:
+        try:
+            local = client.download_artifacts(run_id, FORECAST_CSV, tmp)
+        except Exception:  # a failed series logs no forecast table
+            return None
+        return pl.read_csv(local)
+
+
+def load_forecast_tables(
+    client: MlflowClient, experiment_id: str, parent_run_id: str, threads: int = SERVER_LOG_THREADS
+) -> dict[tuple[str, str, str], pl.DataFrame | None]:
+    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when it has none).
+    Downloads only read, so they overlap even on a SQLite store."""
+    children = client.search_runs(
+        [experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
+        max_results=50000,
+    )
+    keys = [(r.data.tags["region_id"], r.data.tags["indicator"], r.data.tags.get("scenario", DEFAULT_SCENARIO)) for r in children]
+    with ThreadPoolExecutor(threads) as pool:
+        tables = pool.map(lambda r: _download_forecast_table(client, r.info.run_id), children)
+        return dict(zip(keys, tables))
+
+
+def run_url(tracking_uri: str, run_id: str) -> str | None:
+    """The run's page in the MLflow UI when the store is a tracking server (else None)."""
+    if not tracking_uri.startswith(("http://", "https://")):
+        return None
+    experiment_id = connect(tracking_uri).get_run(run_id).info.experiment_id
+    return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"

@@ -19,7 +19,15 @@ from forecasting.backtest import (
     rolling_origins,
     select_candidate,
 )
-from forecasting.models import REFERENCE, Candidate, FittedModel, ModelFitError, ModelSpec, candidates_for
+from forecasting.models import (
+    REFERENCE,
+    FittedModel,
+    ModelFitError,
+    ModelSpec,
+    candidates_for,
+    fit_log_drift,
+    fit_log_ets,
+)
 from forecasting.models.stirpat import DRIVERS
 from forecasting.peaks import HORIZON_YEAR, PeakStatistics, classify_history, summarize_peaks
 
@@ -102,6 +110,17 @@ def series_seed(base_seed: int, region_id: str, indicator: str) -> int:
 def candidate_rng(seed: int, index: int) -> np.random.Generator:
     """Independent streams per candidate, so adding one does not shift the others."""
     return np.random.default_rng([seed, index])
+
+
+def fit_model(values: np.ndarray) -> tuple[FittedModel, str]:
+    """The damped log-ETS, or the log random walk with drift when it fails: no
+    backtests. Kept for the scenario engine's driver fits (cheap, and pinned by
+    its tests); series forecasts use ``choose_model``."""
+    try:
+        return fit_log_ets(values), "damped trend on logs; default model"
+    except ModelFitError as exc:
+        log.info("falling back to drift: %s", exc)
+        return fit_log_drift(values), f"fallback: {exc}"
 
 
 def choose_model(

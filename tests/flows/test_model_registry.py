@@ -1,9 +1,8 @@
 """The chosen model of a child run, logged with mlflow.statsmodels to a real
 SQLite store, reloads and reproduces that run's median (point) forecast."""
 
-import json
-
 import numpy as np
+import polars as pl
 import pytest
 from mlflow import MlflowClient
 
@@ -40,7 +39,7 @@ def test_reloaded_model_reproduces_the_runs_point_forecast(tmp_path, zhuzhou_co2
 
 
 def test_child_runs_record_chosen_model_backtest_scores_and_table(tmp_path):
-    from flows.tracking import BACKTESTS_ARTIFACT, log_series_runs
+    from flows.tracking import BACKTEST_CSV, log_series_runs
     from forecasting.series import forecast_partition
 
     series = [s for s in split_series(simulate_panel(), {}) if s.region_id == "hunan.yueyang"]
@@ -50,9 +49,10 @@ def test_child_runs_record_chosen_model_backtest_scores_and_table(tmp_path):
     experiment = client.create_experiment("children", artifact_location=(tmp_path / "art").as_uri())
     parent = client.create_run(experiment).info.run_id
     child_ids = log_series_runs(client, experiment, parent, forecasts, {})
+    assert all(len(key) == 3 for key in child_ids)  # (region, indicator, scenario)
 
     for forecast in forecasts:
-        run = client.get_run(child_ids[(forecast.region_id, forecast.indicator)])
+        run = client.get_run(child_ids[(forecast.region_id, forecast.indicator, "statistical")])
         assert run.data.params["model"] == forecast.model
         assert run.data.params["model_reason"] == forecast.model_reason
         assert run.data.params["candidates"] == "ets_damped_log,ses_log,rw_drift_log"
@@ -61,10 +61,12 @@ def test_child_runs_record_chosen_model_backtest_scores_and_table(tmp_path):
         history = client.get_metric_history(run.info.run_id, "point_forecast")
         assert [m.step for m in history] == list(forecast.fan.years)
         np.testing.assert_allclose([m.value for m in history], forecast.point_forecast)
-        table = client.download_artifacts(run.info.run_id, BACKTESTS_ARTIFACT, str(tmp_path))
-        with open(table, encoding="utf-8") as handle:
-            rows = json.load(handle)
-        assert [r["model"] for r in rows] == ["ets_damped_log", "ses_log", "rw_drift_log"]
+        table = client.download_artifacts(run.info.run_id, BACKTEST_CSV, str(tmp_path))
+        assert pl.read_csv(table)["model"].to_list() == ["ets_damped_log", "ses_log", "rw_drift_log"]
+        # The logged model reproduces this run's point forecast.
+        if forecast.model_spec is not None:
+            reloaded = reload_point_forecast(client, run.info.run_id, len(forecast.point_forecast))
+            np.testing.assert_allclose(reloaded, forecast.point_forecast, rtol=1e-8)
         logged = {a.path for a in client.list_artifacts(run.info.run_id)}
         expect_model = forecast.model != "rw_drift_log"
         assert (MODEL_ARTIFACT in logged) == expect_model

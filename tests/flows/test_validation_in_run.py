@@ -15,7 +15,7 @@ from mlflow import MlflowClient
 
 from flows import cli
 from flows.config import DEFAULT_CONFIG
-from flows.tracking import KIND_TAG, PARENT_KIND
+from flows.tracking import CHILD_KIND, KIND_TAG, PARENT_KIND
 from forecasting import contract as c
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -41,6 +41,7 @@ def run(tmp_path_factory):
     raw["artifacts_dir"] = str(tmp / "artifacts")
     raw["forecast"]["n_paths"] = 200
     shutil.copy(DEFAULT_CONFIG.parent / "regions.yaml", tmp / "regions.yaml")
+    shutil.copytree(DEFAULT_CONFIG.parent / "scenarios", tmp / "scenarios")
     (tmp / "peakwatch.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
     return tmp, tmp / "artifacts"
 
@@ -84,8 +85,9 @@ def test_parent_run_holds_the_data_docs(finished):
 def test_quarantined_region_is_not_forecast_and_the_rest_are(finished):
     code, out, client, experiment, parent, artifacts = finished
     children = client.search_runs([experiment.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
-    regions = {r.data.tags["region_id"] for r in children}
-    assert SHORT not in regions and {SLIPPED, GAPPY} <= regions and len(children) == 8
+    regions = {r.data.tags["region_id"] for r in children}  # series and scenario runs alike
+    series_runs = [r for r in children if r.data.tags[KIND_TAG] == CHILD_KIND]
+    assert SHORT not in regions and {SLIPPED, GAPPY} <= regions and len(series_runs) == 8
     summary = json.loads((artifacts / "runs" / parent.info.run_id / "summary.json").read_text())
     assert "history.min_observed_years" in " ".join(summary["validation"]["quarantined"][SHORT])
     assert "jumps.year_on_year" in " ".join(summary["validation"]["warned"][SLIPPED])

@@ -19,6 +19,7 @@ def write_config(tmp_path, **validation) -> "Path":
     raw["sources"][0]["path"] = str(PANEL_CSV)
     raw["artifacts_dir"] = str(tmp_path / "artifacts")
     shutil.copy(DEFAULT_CONFIG.parent / "regions.yaml", tmp_path / "regions.yaml")
+    shutil.copytree(DEFAULT_CONFIG.parent / "scenarios", tmp_path / "scenarios")
     path = tmp_path / "peakwatch.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     return path

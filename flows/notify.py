@@ -1,0 +1,201 @@
+"""The notify step: decide which warnings are new, deliver them, remember them.
+
+Delivery goes through Prefect notification blocks named in the config (a
+custom webhook by default), plus a Prefect markdown artifact with the warnings
+table and MLflow tags on the affected child runs. Nothing here may fail the
+forecast: every failure is retried (deliveries), logged and reported in the
+run summary. Error reports name the block and the HTTP status or error type
+only, never the exception text, which can carry the webhook URL.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import httpx
+from mlflow import MlflowClient
+from mlflow.entities import RunTag
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.blocks.core import Block
+
+from flows import early_warnings, warning_state
+from flows.config import Config, NotifyConfig
+from flows.early_warnings import Decision
+from forecasting.series import SeriesForecast
+
+ARTIFACT_KEY = "peakwatch-warnings"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    block: str
+    status: str  # sent | failed | missing
+    attempts: int
+    error: str | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong, without the request URL (it may hold a token)."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
+def send_with_retries(
+    send: Callable[[], None], retries: int, delay_seconds: float, sleep: Callable[[float], None] = time.sleep
+) -> tuple[int, str | None]:
+    """Call ``send`` until it succeeds or ``retries`` extra attempts are used up.
+
+    Returns (attempts, None) on success, (attempts, last error) otherwise.
+    """
+    error = None
+    for attempt in range(1, retries + 2):
+        try:
+            send()
+            return attempt, None
+        except Exception as exc:
+            error = describe_error(exc)
+            if attempt <= retries:
+                sleep(delay_seconds * attempt)
+    return retries + 1, error
+
+
+@task(name="deliver-warnings")
+def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyConfig) -> Delivery:
+    """Send one message through one notification block ("<type-slug>/<name>")."""
+    logger = get_run_logger()
+    try:
+        block = Block.load(block_ref)
+    except ValueError:
+        logger.warning(
+            "notification block %r not found on the Prefect API; create it (see README) to receive warnings",
+            block_ref,
+        )
+        return Delivery(block_ref, "missing", 0, "block not found")
+    except Exception as exc:  # the Prefect API itself is unreachable or refuses
+        logger.warning("could not load notification block %r: %s", block_ref, describe_error(exc))
+        return Delivery(block_ref, "failed", 0, f"block not loaded: {describe_error(exc)}")
+    attempts, error = send_with_retries(
+        lambda: block.notify(body, subject), settings.retries, settings.retry_delay_seconds
+    )
+    if error:
+        logger.warning("delivery through %r failed after %d attempt(s): %s", block_ref, attempts, error)
+        return Delivery(block_ref, "failed", attempts, error)
+    logger.info("warnings delivered through %r (%d attempt(s))", block_ref, attempts)
+    return Delivery(block_ref, "sent", attempts)
+
+
+def format_message(decision: Decision, run: dict, experiment: str) -> tuple[str, str]:
+    """(subject, body) of the message: one line per new warning, then the still-late list."""
+    n = len(decision.alerts)
+    subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({run['run_date'][:10]})"
+    lines = [a.describe() for a in decision.alerts]
+    if decision.still_late:
+        lines += ["", "Still late (announced before, not repeated):"]
+        lines += [f"  {s['region_id']} {s['indicator']} [{s['scenario']}]" for s in decision.still_late]
+    lines += ["", f"MLflow run {run['run_id']} in experiment '{experiment}'"]
+    return subject, "\n".join(lines)
+
+
+def series_list(refs: tuple[dict, ...]) -> str:
+    return ", ".join(f"`{s['region_id']}` {s['indicator']}" for s in refs)
+
+
+def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -> str:
+    out = [f"# peakwatch early warnings, run {run['run_date'][:10]}", ""]
+    if decision.alerts:
+        out += [
+            "| kind | region | indicator | scenario | median peak (old → new) "
+            "| P(peak ≤ target) (old → new) | likely cause |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for a in decision.alerts:
+            old_year = "–" if a.peak_year_median_old is None else f"{a.peak_year_median_old:.0f}"
+            old_p = "–" if a.p_peak_by_target_old is None else f"{a.p_peak_by_target_old:.2f}"
+            out.append(
+                f"| {a.kind} | {a.name_en} (`{a.region_id}`) | {a.indicator} | {a.scenario} "
+                f"| {old_year} → {a.peak_year_median_new:.0f} | {old_p} → {a.p_peak_by_target_new:.2f} "
+                f"| {'; '.join(a.causes)} |"
+            )
+    else:
+        out.append("No new warnings.")
+    if decision.still_late:
+        out += ["", "Still late (not re-announced): " + series_list(decision.still_late)]
+    if decision.back_on_time:
+        out += ["", "Back on time: " + series_list(decision.back_on_time)]
+    if deliveries:
+        out += ["", "Delivery: " + ", ".join(f"{d.block}: {d.status}" for d in deliveries)]
+    return "\n".join(out)
+
+
+def tag_runs(
+    client: MlflowClient, run_id: str, child_ids: dict[tuple[str, ...], str], decision: Decision, status: str
+) -> None:
+    """``child_ids``: (region_id, indicator, scenario) -> child run id, as log_series_runs returns."""
+    for alert in decision.alerts:
+        child = child_ids.get((alert.region_id, alert.indicator, alert.scenario))
+        if child:
+            client.log_batch(
+                child,
+                tags=[
+                    RunTag("peakwatch.warning", alert.kind),
+                    RunTag("peakwatch.warning.message", alert.describe()[:5000]),
+                    RunTag("peakwatch.warning.delivery", status),
+                ],
+            )
+    client.log_batch(
+        run_id,
+        tags=[
+            RunTag("peakwatch.warnings.announced", str(len(decision.alerts))),
+            RunTag("peakwatch.warnings.still_late", str(len(decision.still_late))),
+            RunTag("peakwatch.warnings.delivery", status),
+        ],
+    )
+
+
+def notify_warnings(
+    config: Config,
+    client: MlflowClient,
+    experiment_id: str,
+    run: dict,
+    rows: list[dict],
+    forecasts: list[SeriesForecast],
+    child_ids: dict[tuple[str, ...], str],
+) -> dict:
+    """Decide, deliver, record. Returns the report for the run summary; never raises.
+
+    ``run`` holds run_id, run_date, config_hash and code_version.
+    """
+    logger = get_run_logger()
+    try:
+        state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
+        histories = {(f.region_id, f.indicator): f.history for f in forecasts}
+        decision = early_warnings.decide_alerts(rows, histories, state, config.warnings, run)
+        deliveries = []
+        if decision.alerts:
+            subject, body = format_message(decision, run, config.run_series)
+            settings = config.warnings.notify
+            deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
+        delivered = all(d.status == "sent" for d in deliveries)
+        if not decision.alerts:
+            status = "none"
+        elif not deliveries:  # no block configured: the summary and artifact are the channel
+            status = "recorded"
+        else:
+            status = "sent" if delivered else "failed"
+        warning_state.save_state(client, run["run_id"], early_warnings.next_state(state, decision, delivered, run))
+        tag_runs(client, run["run_id"], child_ids, decision, status)
+        create_markdown_artifact(
+            markdown=format_markdown(decision, deliveries, run),
+            key=ARTIFACT_KEY,
+            description=f"{len(decision.alerts)} new early warning(s), {len(decision.still_late)} still late",
+        )
+    except Exception as exc:  # notification must never sink the forecast
+        logger.exception("notify step failed; the forecast is unaffected")
+        empty = {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": []}
+        return {**empty, "delivery": "error", "error": f"{type(exc).__name__}: {exc}"}
+    if decision.alerts and not delivered:
+        logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
+    return {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}

@@ -1,0 +1,116 @@
+"""The run report: one self-contained HTML page per run (inline CSS, charts as
+base64 PNG data URIs, no script, nothing fetched), built from the run summary
+and the run's forecasts. Jinja's autoescape escapes every string from data.
+"""
+
+import base64
+import io
+from pathlib import Path
+
+import jinja2
+
+from flows import plots
+from flows.catalog import Catalog, write_atomic
+from flows.summary import DEFAULT_SCENARIO
+from forecasting.peaks import format_peak_year
+from forecasting.series import SeriesForecast
+
+TEMPLATE = "report.html.j2"
+
+
+def _scenario(row: dict) -> str:
+    return row.get("scenario") or DEFAULT_SCENARIO
+
+
+def _risk(row: dict) -> tuple:
+    """Most at risk first: warned, then lowest P(peak <= target), then latest median
+    peak year; series that could not be forecast after every forecast one."""
+    if row.get("error"):
+        return (2, 0.0, 0.0)
+    return (0 if row["warned"] else 1, row["p_peak_by_target"], -row["peak_year_median"])
+
+
+def rank_by_risk(summary: dict) -> list[dict]:
+    """The summary's rows of the statistical scenario, riskiest first, each with ``warned``."""
+    warned = {(w["region_id"], w["indicator"]) for w in summary["warnings"]}
+    rows = [
+        {**row, "warned": (row["region_id"], row["indicator"]) in warned}
+        for row in summary["series"]
+        if _scenario(row) == DEFAULT_SCENARIO
+    ]
+    return sorted(rows, key=_risk)
+
+
+def headline_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[dict]:
+    """One row per region x indicator, riskiest first, then one per region quarantined by validation."""
+    rows = rank_by_risk(summary)
+    for region_id, checks in summary["validation"]["quarantined"].items():
+        name_zh, name_en = names.get(region_id, (None, None))
+        rows.append({"region_id": region_id, "name_zh": name_zh, "name_en": name_en, "quarantined": checks})
+    return rows
+
+
+def chart_uri(forecast: SeriesForecast, title: str, scenarios: dict[str, SeriesForecast]) -> str:
+    buffer = io.BytesIO()
+    plots.plot_fan_chart(forecast, buffer, title, scenarios)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def region_sections(summary: dict, forecasts: list[SeriesForecast], order: list[str]) -> list[dict]:
+    """Per region (in ``order``): its summary rows and one chart per indicator, the
+    statistical forecast drawn with the other scenarios' median paths."""
+    rows = summary["series"]
+    if len(rows) != len(forecasts):
+        raise ValueError(f"report: {len(rows)} summary rows but {len(forecasts)} forecasts")
+    series: dict[tuple[str, str], dict[str, tuple[dict, SeriesForecast]]] = {}
+    for row, forecast in zip(rows, forecasts):
+        series.setdefault((row["region_id"], row["indicator"]), {})[_scenario(row)] = (row, forecast)
+    sections = {region_id: {"region_id": region_id, "rows": [], "charts": []} for region_id in order}
+    for (region_id, indicator), by_scenario in sorted(series.items()):
+        row, forecast = by_scenario.get(DEFAULT_SCENARIO) or next(iter(by_scenario.values()))
+        section = sections.setdefault(region_id, {"region_id": region_id, "rows": [], "charts": []})
+        section.update(name_zh=row.get("name_zh"), name_en=row.get("name_en"))
+        section["rows"].extend(r for r, _ in by_scenario.values())
+        if forecast.history or forecast.fan is not None:
+            others = {name: f for name, (_, f) in by_scenario.items() if f is not forecast}
+            label = plots.INDICATOR_LABELS.get(indicator, indicator)
+            title = " · ".join(filter(None, (row.get("name_zh"), row.get("name_en"), label, forecast.model)))
+            section["charts"].append({"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, others)})
+    return [s for s in sections.values() if s["rows"]]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("flows", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["peak_year"] = lambda y: "–" if y is None else format_peak_year(y)
+    env.filters["indicator"] = lambda i: plots.INDICATOR_LABELS.get(i, i)
+    return env
+
+
+def render_report(
+    summary: dict, forecasts: list[SeriesForecast], names: dict[str, tuple[str, str]] | None = None
+) -> str:
+    """The report page; ``forecasts[i]`` is the forecast of ``summary["series"][i]``."""
+    headline = headline_rows(summary, names or {})
+    order = list(dict.fromkeys(r["region_id"] for r in headline))
+    return _environment().get_template(TEMPLATE).render(
+        summary=summary,
+        headline=headline,
+        regions=region_sections(summary, forecasts, order),
+        validation=summary["validation"],
+        failed_checks=[ch for ch in summary["validation"]["checks"] if not ch["success"]],
+    )
+
+
+def write_run_report(
+    catalog: Catalog, summary: dict, forecasts: list[SeriesForecast], names: dict[str, tuple[str, str]] | None = None
+) -> Path:
+    """Render and write ``runs/<run>/report.html`` atomically; returns its path."""
+    path = catalog.report(summary["run_id"])
+    write_atomic(path, render_report(summary, forecasts, names))
+    return path

@@ -1,0 +1,142 @@
+"""Tables logged as MLflow artifacts: a series' forecast, its backtest, a run's warnings.
+
+Each is a Polars frame; the caller decides where it is written.
+"""
+
+from dataclasses import asdict, is_dataclass
+
+import numpy as np
+import polars as pl
+
+from forecasting.peaks import PeakStatistics
+from forecasting.series import FAN_QUANTILES, ForecastFan, SeriesForecast, fill_gaps
+
+OBSERVED, FILLED, FORECAST = "observed", "filled", "forecast"
+
+
+def quantile_column(q: float) -> str:
+    """0.5 -> median, 0.1 -> p10, 0.025 -> p2.5 (p10-p90 = 80 % band, p2.5-p97.5 = 95 %)."""
+    return "median" if q == 0.5 else f"p{q * 100:g}"
+
+
+def forecast_table(forecast: SeriesForecast) -> pl.DataFrame:
+    """One row per year: history (observed or gap-filled) then the forecast quantiles.
+
+    Columns: year, kind (observed / filled / forecast), value (history only),
+    one column per fan quantile (forecast years only).
+    """
+    values = np.asarray(forecast.history, dtype=float)
+    years = list(range(forecast.first_year, forecast.first_year + len(values)))
+    observed = ~np.isnan(values)
+    # Observed years keep their input values exactly (fill_gaps round-trips through logs).
+    filled = np.where(observed, values, fill_gaps(values)) if observed.sum() > 1 else values
+    quantiles = sorted(forecast.fan.quantiles) if forecast.fan else []
+    future = list(forecast.fan.years) if forecast.fan else []
+    columns: dict[str, list] = {
+        "year": years + future,
+        "kind": [OBSERVED if o else FILLED for o in observed] + [FORECAST] * len(future),
+        "value": [float(v) if not np.isnan(v) else None for v in filled] + [None] * len(future),
+    }
+    for q in quantiles:
+        columns[quantile_column(q)] = [None] * len(years) + list(forecast.fan.quantiles[q])
+    schema = {"year": pl.Int64, "kind": pl.String, "value": pl.Float64} | {quantile_column(q): pl.Float64 for q in quantiles}
+    return pl.DataFrame(columns, schema=schema)
+
+
+def _peaks_from_row(row: dict) -> PeakStatistics | None:
+    if row.get("peak_year_median") is None:
+        return None
+    return PeakStatistics(
+        peak_year_median=row["peak_year_median"],
+        peak_year_p10=row["peak_year_p10"],
+        peak_year_p90=row["peak_year_p90"],
+        p_peak_by_target=row["p_peak_by_target"],
+        p_censored=row["p_censored"],
+        peak_value_median=row["peak_value"],
+        peak_value_p10=row["peak_value_p10"],
+        peak_value_p90=row["peak_value_p90"],
+        target_year=row["target_year"],
+        peak_year_distribution={int(k): v for k, v in row.get("peak_year_distribution", {}).items()},
+    )
+
+
+def forecast_from_table(row: dict, table: pl.DataFrame | None) -> SeriesForecast:
+    """The inverse of ``forecast_table`` joined with the series' summary row: what
+    a past run's report needs, rebuilt from its MLflow artifacts (no table: no chart data)."""
+    history, fan = (), None
+    if table is not None:
+        past = table.filter(pl.col("kind") != FORECAST).sort("year")
+        history = tuple(
+            float("nan") if kind == FILLED or value is None else value
+            for kind, value in zip(past["kind"], past["value"])
+        )
+        future = table.filter(pl.col("kind") == FORECAST).sort("year")
+        quantiles = {q: tuple(future[quantile_column(q)]) for q in FAN_QUANTILES if quantile_column(q) in future.columns}
+        fan = ForecastFan(years=tuple(future["year"]), quantiles=quantiles) if len(future) else None
+    return SeriesForecast(
+        region_id=row["region_id"],
+        indicator=row["indicator"],
+        unit=row["unit"],
+        n_observed=row["n_observed_years"],
+        first_year=row["first_year"],
+        last_observed_year=row["last_observed_year"],
+        filled_years=tuple(row.get("filled_years") or ()),
+        model=row.get("model"),
+        model_reason=row.get("model_reason") or "",
+        status=row.get("status"),
+        peaks=_peaks_from_row(row),
+        fan=fan,
+        error=row.get("error"),
+        history=history,
+    )
+
+
+def _as_mapping(item) -> dict:
+    if is_dataclass(item):
+        return asdict(item)
+    if isinstance(item, dict):
+        return dict(item)
+    raise TypeError(f"cannot tabulate a backtest of type {type(item).__name__}")
+
+
+def _scalar(value):
+    return value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
+
+
+def backtest_table(forecast: SeriesForecast) -> pl.DataFrame | None:
+    """The forecast's backtest table (fields ``backtests``, else ``backtest``) as a frame, or None.
+
+    Accepts a Polars frame, a sequence of rows (dataclasses or dicts), or one
+    dataclass / dict whose fields are equal-length columns or scalars.
+    """
+    # Every candidate's scores (``backtests``) when the engine provides them, else ``backtest``.
+    backtest = getattr(forecast, "backtests", None) or getattr(forecast, "backtest", None)
+    if backtest is None:
+        return None
+    if isinstance(backtest, pl.DataFrame):
+        return backtest
+    if isinstance(backtest, (list, tuple)):
+        if not backtest:
+            return None
+        return pl.DataFrame([{k: _scalar(v) for k, v in _as_mapping(row).items()} for row in backtest])
+    fields = _as_mapping(backtest)
+    lengths = {len(v) for v in fields.values() if isinstance(v, (list, tuple, np.ndarray))}
+    if len(lengths) == 1 and all(isinstance(v, (list, tuple, np.ndarray)) for v in fields.values()):
+        return pl.DataFrame({k: list(v) for k, v in fields.items()})
+    return pl.DataFrame([{k: _scalar(v) for k, v in fields.items()}])
+
+
+WARNING_COLUMNS = {
+    "region_id": pl.String,
+    "indicator": pl.String,
+    "kind": pl.String,
+    "target_year": pl.Int64,
+    "p_peak_by_target": pl.Float64,
+    "peak_year_median": pl.Float64,
+    "message": pl.String,
+}
+
+
+def warnings_table(warnings: list[dict]) -> pl.DataFrame:
+    """The run's warnings (``Warning.as_dict()`` rows); a header-only frame when none."""
+    return pl.DataFrame([{k: w.get(k) for k in WARNING_COLUMNS} for w in warnings], schema=WARNING_COLUMNS)

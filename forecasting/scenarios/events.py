@@ -1,0 +1,50 @@
+"""Planned capacity as steps in energy use and emissions."""
+
+import numpy as np
+
+from forecasting.scenarios.spec import PlantEvent
+
+
+def draw_years(event: PlantEvent, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Commissioning (or retirement) year of each draw, from the event's triangular law."""
+    if event.year_min == event.year_max:
+        return np.full(n_draws, event.year_min)
+    # Round a continuous triangular draw to whole years: the step starts in that year.
+    return np.rint(rng.triangular(event.year_min - 0.5, event.year_mode, event.year_max + 0.5, n_draws)).astype(int)
+
+
+def event_steps(
+    events: tuple[PlantEvent, ...],
+    scope: str,
+    future_years: np.ndarray,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Energy (Mtce) and CO2 (MtCO2) added per draw and future year by ``events``.
+
+    A plant counts in full from the year it comes on line (or is retired).
+    Returns two arrays of shape (n_draws, len(future_years)).
+    """
+    energy = np.zeros((n_draws, len(future_years)))
+    co2 = np.zeros((n_draws, len(future_years)))
+    for event in events:
+        start = draw_years(event, n_draws, rng)
+        active = future_years[None, :] >= start[:, None]
+        d_energy, d_co2 = event.steps(scope)
+        energy += active * d_energy
+        co2 += active * d_co2
+    return energy, co2
+
+
+def describe_event(event: PlantEvent, scope: str) -> str:
+    d_energy, d_co2 = event.steps(scope)
+    when = (
+        str(event.year_mode)
+        if event.year_min == event.year_max
+        else f"{event.year_mode} ({event.year_min}-{event.year_max})"
+    )
+    verb = "retire" if event.action == "retire" else "add"
+    return (
+        f"{event.event_id}: {verb} {event.capacity_mw:g} MW {event.fuel} from {when}: "
+        f"{d_energy:+.3f} Mtce, {d_co2:+.3f} MtCO2 per year"
+    )

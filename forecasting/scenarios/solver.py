@@ -1,0 +1,102 @@
+"""What it takes: the smallest extra yearly intensity cut that makes the peak
+come on time with the promised probability.
+
+The lever scales path year k by (1 - cut)^k with GDP unchanged, i.e. a yearly
+cut in carbon intensity of GDP (emissions) or energy intensity (energy) on top
+of the scenario. Every candidate cut is evaluated on the same simulated draws
+(common random numbers), so P(cut) is a deterministic function and bisection
+converges on it.
+"""
+
+import numpy as np
+
+from forecasting.peaks import path_peak_years
+from forecasting.scenarios.kaya import apply_cut
+from forecasting.scenarios.spec import WhatItTakes
+
+
+def p_peak_by_target(
+    history_years: np.ndarray,
+    history_values: np.ndarray,
+    years: np.ndarray,
+    paths: np.ndarray,
+    target_year: int,
+    cut: float = 0.0,
+) -> float:
+    peak_years, _ = path_peak_years(history_years, history_values, years, apply_cut(paths, cut))
+    return float(np.mean(peak_years <= target_year))
+
+
+def median_yearly_cut(intensity_last: float, intensity_paths: np.ndarray, years: np.ndarray, target_year: int) -> float:
+    """Median over draws of the mean yearly decline from the last observed year to the target."""
+    last_year = int(years[0]) - 1
+    target = min(max(target_year, int(years[0])), int(years[-1]))
+    span = target - last_year
+    ratio = intensity_paths[:, target - int(years[0])] / intensity_last
+    return float(np.median(1.0 - ratio ** (1.0 / span)))
+
+
+def solve_cut(
+    history_years: np.ndarray,
+    history_values: np.ndarray,
+    years: np.ndarray,
+    paths: np.ndarray,
+    target_year: int,
+    probability: float,
+    bounds: tuple[float, float],
+    tolerance: float,
+) -> tuple[float | None, float]:
+    """Smallest cut in ``bounds`` with P(peak <= target) >= probability, by bisection.
+
+    Returns (cut, P at cut); cut is None when even the upper bound falls short
+    (then P is the upper bound's). The returned cut always meets the
+    probability: only cuts verified to meet it are ever returned.
+    """
+    lo, hi = bounds
+
+    def p(cut: float) -> float:
+        return p_peak_by_target(history_years, history_values, years, paths, target_year, cut)
+
+    p_hi = p(hi)
+    if p_hi < probability:
+        return None, p_hi
+    p_lo = p(lo)
+    if p_lo >= probability:
+        return lo, p_lo
+    while hi - lo > tolerance:
+        mid = 0.5 * (lo + hi)
+        p_mid = p(mid)
+        if p_mid >= probability:
+            hi, p_hi = mid, p_mid
+        else:
+            lo = mid
+    return hi, p_hi
+
+
+def what_it_takes(
+    lever: str,
+    history_years: np.ndarray,
+    history_values: np.ndarray,
+    years: np.ndarray,
+    paths: np.ndarray,
+    gdp_last: float,
+    gdp_paths: np.ndarray,
+    target_year: int,
+    probability: float,
+    bounds: tuple[float, float],
+    tolerance: float,
+) -> WhatItTakes:
+    cut, achieved = solve_cut(
+        history_years, history_values, years, paths, target_year, probability, bounds, tolerance
+    )
+    scenario_cut = median_yearly_cut(history_values[-1] / gdp_last, paths / gdp_paths, years, target_year)
+    required = None if cut is None else 1.0 - (1.0 - scenario_cut) * (1.0 - cut)
+    return WhatItTakes(
+        lever=lever,
+        probability=probability,
+        reachable=cut is not None,
+        extra_cut=cut,
+        scenario_cut=scenario_cut,
+        required_cut=required,
+        achieved_probability=achieved,
+    )

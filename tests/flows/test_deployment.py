@@ -1,0 +1,70 @@
+"""Snapshot of the monthly deployment, and the schedule/warning config it is built from."""
+
+import pytest
+import yaml
+
+from flows.cli import build_parser
+from flows.config import DEFAULT_CONFIG, ConfigError, load_config
+from flows.deployment import build_deployment, describe_deployment
+
+SNAPSHOT = {
+    "name": "monthly",
+    "flow_name": "peakwatch-monthly",
+    "entrypoint": "flows.monthly.monthly_flow",
+    "schedules": [{"cron": "0 6 1 * *", "timezone": "Asia/Shanghai", "active": True}],
+    "paused": False,
+    "parameters": {"config_path": str(DEFAULT_CONFIG)},
+    "tags": ["peakwatch"],
+}
+
+
+def test_default_deployment_snapshot():
+    deployment = build_deployment(load_config().schedule, DEFAULT_CONFIG)
+    assert describe_deployment(deployment) == SNAPSHOT
+
+
+def test_artifacts_dir_becomes_a_parameter(tmp_path):
+    deployment = build_deployment(load_config().schedule, DEFAULT_CONFIG, tmp_path)
+    assert deployment.parameters == {"config_path": str(DEFAULT_CONFIG), "artifacts_dir": str(tmp_path.resolve())}
+
+
+def write_variant(tmp_path, **sections):
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["regions"] = str(DEFAULT_CONFIG.parent / "regions.yaml")
+    raw["sources"][0]["path"] = str(DEFAULT_CONFIG.parent / raw["sources"][0]["path"])
+    if "scenarios" in raw:
+        raw["scenarios"]["dir"] = str(DEFAULT_CONFIG.parent / raw["scenarios"]["dir"])
+    for name, values in sections.items():
+        raw[name] = {**raw.get(name, {}), **values}
+    path = tmp_path / "peakwatch.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_schedule_is_configurable(tmp_path):
+    path = write_variant(tmp_path, schedule={"deployment": "nightly", "cron": "30 2 * * *", "timezone": "UTC", "paused": True})
+    described = describe_deployment(build_deployment(load_config(path).schedule, path))
+    assert (described["name"], described["schedules"], described["paused"]) == (
+        "nightly", [{"cron": "30 2 * * *", "timezone": "UTC", "active": True}], True,
+    )
+
+
+@pytest.mark.parametrize(
+    "sections, message",
+    [
+        ({"schedule": {"cron": "0 6 32 * *"}}, "invalid cron expression '0 6 32 * *'"),
+        ({"schedule": {"timezone": "Asia/Peking"}}, "unknown IANA timezone 'Asia/Peking'"),
+        ({"warnings": {"regions": {"hunan.nowhere": {"p_peak_threshold": 0.6}}}}, "hunan.nowhere"),
+        ({"warnings": {"notify": {"blocks": ["peakwatch-warnings"]}}}, "<block-type-slug>/<block-name>"),
+    ],
+)
+def test_bad_schedule_or_warning_config_names_the_fault(tmp_path, sections, message):
+    path = write_variant(tmp_path, **sections)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert message in str(error.value) and str(path) in str(error.value)
+
+
+def test_serve_command_is_documented():
+    args = build_parser().parse_args(["serve", "--config", str(DEFAULT_CONFIG)])
+    assert args.handler.__name__ == "_serve" and args.config == DEFAULT_CONFIG

@@ -1,0 +1,88 @@
+"""Run-to-run diff (alerts.compare_rows) and the `peakwatch compare` table."""
+
+from flows import alerts, compare
+
+
+def _row(region="hunan.zhuzhou", indicator="co2_emissions", **over) -> dict:
+    row = {
+        "region_id": region, "indicator": indicator, "unit": "MtCO2", "model": "ets_damped_log", "error": None,
+        "first_year": 2005, "last_observed_year": 2023, "n_observed_years": 19, "filled_years": [],
+        "history_sha256": "aaa", "target_year": 2030, "peak_year_median": 2035.0,
+        "p_peak_by_target": 0.3, "peak_value": 40.0,
+    }
+    return {**row, **over}
+
+
+def test_unchanged_series_are_listed_only_on_request():
+    rows = [_row()]
+    assert alerts.compare_rows(rows, rows, 0.5) == []
+    (same,) = alerts.compare_rows(rows, rows, 0.5, include_unchanged=True)
+    assert same["change"] == "unchanged" and same["causes"] == []
+    assert same["peak_value_old"] == same["peak_value_new"] == 40.0
+
+
+def test_new_data_years_are_the_cause():
+    old = _row(last_observed_year=2022, n_observed_years=18, history_sha256="old")
+    new = _row(peak_year_median=2037.0, history_sha256="new")
+    (change,) = alerts.compare_rows([new], [old], 0.5)
+    assert change["change"] == "moved"
+    assert change["causes"] == ["data now ends 2023 (was 2022)"]
+
+
+def test_same_years_different_values_is_revised_data():
+    (change,) = alerts.compare_rows([_row(history_sha256="b", peak_value=41.0)], [_row(history_sha256="a")], 0.5)
+    assert change["causes"] == ["revised data (same years, different values)"]
+    assert (change["peak_value_old"], change["peak_value_new"]) == (40.0, 41.0)
+
+
+def test_revised_data_is_reported_even_when_the_projection_did_not_move():
+    (change,) = alerts.compare_rows([_row(history_sha256="b")], [_row(history_sha256="a")], 0.5)
+    assert change["change"] == "input changed" and change["causes"] == ["revised data (same years, different values)"]
+
+
+def test_old_summaries_without_digests_fall_back_to_the_run_data_sha():
+    old, new = _row(history_sha256=None), _row(history_sha256=None, peak_value=42.0)
+    assert alerts.compare_rows([new], [old], 0.5)[0]["causes"] == []
+    assert alerts.compare_rows([new], [old], 0.5, data_changed=True)[0]["causes"] == [
+        "input data changed (data sha256 differs)"
+    ]
+
+
+def test_model_switch_and_crossing():
+    old = _row(p_peak_by_target=0.6)
+    new = _row(model="log_drift", p_peak_by_target=0.4)
+    (change,) = alerts.compare_rows([new], [old], 0.5)
+    assert change["change"] == "crossed to late"
+    assert change["causes"] == ["model ets_damped_log -> log_drift"]
+
+
+def test_scenarios_are_separate_series_and_missing_scenario_means_statistical():
+    old = [_row()]  # a summary written before scenarios existed
+    new = [_row(scenario="statistical"), _row(scenario="policy", peak_year_median=2029.0)]
+    changes = alerts.compare_rows(new, old, 0.5, include_unchanged=True)
+    assert [(c["scenario"], c["change"]) for c in changes] == [("policy", "new series"), ("statistical", "unchanged")]
+
+
+def test_comparison_table_shows_both_runs_the_change_and_the_cause():
+    a = {"run_id": "A1", "run_date": "2026-10-01", "data_sha256": "x" * 64,
+         "series": [_row(), _row(indicator="energy_consumption", unit="Mtce", history_sha256="e")]}
+    b = {"run_id": "B1", "run_date": "2026-11-01", "data_sha256": "y" * 64,
+         "series": [_row(history_sha256="changed", peak_year_median=2038.0, p_peak_by_target=0.25, peak_value=41.5),
+                    _row(indicator="energy_consumption", unit="Mtce", history_sha256="e")]}
+    rows = compare.compare_summaries(a, b, 0.5)
+    text = compare.format_comparison(rows, a, b)
+    co2 = next(line for line in text.splitlines() if "co2_emissions" in line)
+    assert co2.split()[2:11] == ["2035", "2038", "+3", "0.30", "0.25", "-0.05", "40.000", "41.500", "+1.500"]
+    assert co2.endswith("moved           revised data (same years, different values)")
+    energy = next(line for line in text.splitlines() if "energy_consumption" in line)
+    assert "unchanged" in energy and "+0" in energy
+    assert text.splitlines()[-1].startswith("1 of 2 series changed")
+
+
+def test_compare_without_a_local_store_says_so_and_creates_nothing(tmp_path, capsys, monkeypatch):
+    from flows import cli
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert cli.main(["compare", "--artifacts-dir", str(tmp_path)]) == 1
+    assert f"no MLflow store at {tmp_path / 'mlflow.db'}" in capsys.readouterr().err
+    assert not (tmp_path / "mlflow.db").exists()

@@ -1,0 +1,73 @@
+"""Delivery retries, secret-free error reports and the message formats."""
+
+import httpx
+
+from flows.config import WarningConfig
+from flows.early_warnings import decide_alerts
+from flows.notify import Delivery, describe_error, format_markdown, format_message, send_with_retries
+
+RUN = {"run_id": "abc123", "run_date": "2026-12-01T06:00:00+08:00", "config_hash": "c", "code_version": "v"}
+
+
+def flaky(failures: int, exc: Exception):
+    calls = []
+
+    def send():
+        calls.append(1)
+        if len(calls) <= failures:
+            raise exc
+
+    return send, calls
+
+
+def test_send_retries_until_success():
+    send, calls = flaky(2, RuntimeError("boom"))
+    sleeps = []
+    assert send_with_retries(send, retries=2, delay_seconds=1.0, sleep=sleeps.append) == (3, None)
+    assert len(calls) == 3 and sleeps == [1.0, 2.0]
+
+
+def test_send_gives_up_and_reports_the_status_without_the_url():
+    request = httpx.Request("POST", "https://hooks.example.org/services/SECRET-TOKEN")
+    error = httpx.HTTPStatusError("Server error '503' for url '...SECRET-TOKEN'", request=request,
+                                  response=httpx.Response(503, request=request))
+    send, calls = flaky(99, error)
+    attempts, reported = send_with_retries(send, retries=1, delay_seconds=0, sleep=lambda s: None)
+    assert (attempts, reported, len(calls)) == (2, "HTTP 503", 2)
+    assert describe_error(httpx.ConnectError("connect to https://x/SECRET-TOKEN failed")) == "ConnectError"
+
+
+def decision():
+    rows = [
+        {"region_id": "hunan.zhuzhou", "name_en": "Zhuzhou", "indicator": "co2_emissions", "target_year": 2030,
+         "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
+         "last_observed_year": 2023, "error": None},
+        {"region_id": "hunan.hengyang.leiyang", "name_en": "Leiyang", "indicator": "co2_emissions",
+         "target_year": 2030, "p_peak_by_target": 0.0, "peak_year_median": 2057.0, "model": "ets",
+         "first_year": 2020, "last_observed_year": 2023, "error": None},
+    ]
+    state = {"series": {"hunan.hengyang.leiyang|co2_emissions|statistical": {
+        "late": True, "peak_year_median": 2057.0, "p_peak_by_target": 0.0, "model": "ets", "first_year": 2020,
+        "last_observed_year": 2023, "history": [1, 2, 3, 4], "target_year": 2030,
+        "last_warning": {"kind": "late", "run_id": "old", "run_date": "2026-11-01"}}}}
+    histories = {(r["region_id"], r["indicator"]): (1.0, 2.0, 3.0, 4.0) for r in rows}
+    return decide_alerts(rows, histories, state, WarningConfig(), RUN)
+
+
+def test_message_lists_new_warnings_then_still_late():
+    subject, body = format_message(decision(), RUN, "peakwatch-monthly")
+    assert subject == "peakwatch: 1 new early warning (2026-12-01)"
+    lines = body.splitlines()
+    assert lines[0].startswith("LATE    Zhuzhou (hunan.zhuzhou) co2_emissions [statistical]: late for its 2030 target")
+    assert "Still late (announced before, not repeated):" in lines
+    assert "  hunan.hengyang.leiyang co2_emissions [statistical]" in lines
+    assert lines[-1] == "MLflow run abc123 in experiment 'peakwatch-monthly'"
+
+
+def test_markdown_table_has_one_row_per_warning_and_the_delivery():
+    markdown = format_markdown(decision(), [Delivery("custom-webhook/x", "failed", 3, "HTTP 500")], RUN)
+    rows = [line for line in markdown.splitlines() if line.startswith("| late |")]
+    assert rows == ["| late | Zhuzhou (`hunan.zhuzhou`) | co2_emissions | statistical | – → 2041 | – → 0.20 "
+                    "| first assessment of this series |"]
+    assert "Still late (not re-announced): `hunan.hengyang.leiyang` co2_emissions" in markdown
+    assert markdown.endswith("Delivery: custom-webhook/x: failed")

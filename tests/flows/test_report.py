@@ -1,0 +1,128 @@
+"""The run report page (flows/report.py) and the table round trip that lets
+`peakwatch report` rebuild a past run's forecasts from MLflow artifacts."""
+
+import base64
+import dataclasses
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from flows import report, summary, tables
+from flows.config import DEFAULT_CONFIG, load_config
+from forecasting.series import ForecastSettings, SeriesInput, forecast_series
+
+
+def make_forecast(region_id: str, growth: float, indicator: str = "co2_emissions"):
+    years = np.arange(2005, 2024)
+    values = 10 * (1 + growth) ** np.arange(len(years))
+    values[3] = np.nan  # 2008 missing: a filled year
+    return forecast_series(SeriesInput(region_id, indicator, "MtCO2", years, values, 2030), ForecastSettings(n_paths=200))
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_config(DEFAULT_CONFIG).regions
+
+
+@pytest.fixture(scope="module")
+def run(registry):
+    """A summary of three series (one rising fast, one flat, one failed) and a quarantined region."""
+    forecasts = [
+        make_forecast("hunan.zhuzhou", -0.01),
+        make_forecast("hunan.yueyang", 0.05),
+        dataclasses.replace(make_forecast("hunan.hengyang.leiyang", 0.0), peaks=None, fan=None, error="too few years"),
+    ]
+    rows = [summary.series_row(f, registry) for f in forecasts]
+    run_summary = {
+        "run_id": "run-2", "run_date": "2026-11-23T12:00:00+00:00", "experiment": "peakwatch-monthly",
+        "code_version": "0.1.0", "config_hash": "abc" * 10, "previous_run_id": "run-1",
+        "data": [{"source": "panel", "location": "x.csv", "sha256": "f" * 64, "rows": 100}],
+        "validation": {
+            "n_rows": 100, "validation_regions_checked": 4, "validation_regions_passed": 3,
+            "validation_regions_quarantined": 1, "validation_regions_warned": 0, "validation_checks_failed": 1,
+            "quarantined": {"hunan.yongzhou.jiangyong": ["negative values"]}, "warned": {},
+            "checks": [{"expectation": "negative values", "column": "value", "severity": "fail", "success": False,
+                        "unexpected_count": 2, "regions": ["hunan.yongzhou.jiangyong"], "offending_rows": []}],
+        },
+        "series": rows,
+        "warnings": [{"region_id": "hunan.yueyang", "indicator": "co2_emissions"}],
+        "changes": [{"region_id": "hunan.yueyang", "indicator": "co2_emissions", "scenario": "statistical",
+                     "change": "crossed to late", "peak_year_median_old": 2029.0, "peak_year_median_new": 2041.0,
+                     "p_peak_by_target_old": 0.6, "p_peak_by_target_new": 0.2, "causes": ["data now ends 2023 (was 2022)"]}],
+    }
+    return run_summary, forecasts
+
+
+def test_headline_puts_the_warned_region_first_then_failed_then_quarantined(run, registry):
+    run_summary, _ = run
+    names = {r.id: (r.name_zh, r.name_en) for r in registry.regions}
+    rows = report.headline_rows(run_summary, names)
+    assert [r["region_id"] for r in rows] == [
+        "hunan.yueyang", "hunan.zhuzhou", "hunan.hengyang.leiyang", "hunan.yongzhou.jiangyong"
+    ]
+    assert rows[0]["warned"] and not rows[1]["warned"]
+    assert rows[-1]["name_zh"] == "江永县" and rows[-1]["quarantined"] == ["negative values"]
+
+
+def test_report_holds_every_section_and_is_self_contained(run, registry):
+    run_summary, forecasts = run
+    names = {r.id: (r.name_zh, r.name_en) for r in registry.regions}
+    html = report.render_report(run_summary, forecasts, names)
+    # Headline rows, Chinese and pinyin names, the change and its cause, the quarantine reason.
+    for text in ("岳阳市", "Yueyang", "株洲市", "江永县", "crossed to late", "data now ends 2023 (was 2022)",
+                 "negative values", "too few years", "2029 → 2041"):
+        assert text in html
+    assert len(re.findall(r'<tr class="late" data-region="hunan.yueyang"', html)) == 1
+    # One chart per series (the failed one still shows its history), each a decodable PNG data URI.
+    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(uris) == 3
+    assert all(base64.b64decode(u).startswith(b"\x89PNG") for u in uris)
+    # Nothing fetched, nothing executed.
+    assert not re.search(r'(src|href)="(?!data:)', html)
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+
+
+def test_strings_from_data_are_escaped(run):
+    run_summary, forecasts = run
+    hostile = dict(run_summary)
+    hostile["series"] = [
+        {**row, "name_zh": "<script>alert(1)</script>", "name_en": '"><img src=x onerror=alert(2)> $\\frac{1}{'}
+        for row in run_summary["series"]
+    ]
+    hostile["validation"] = {**run_summary["validation"], "quarantined": {"<b>evil</b>": ["<i>check</i>"]}}
+    html = report.render_report(hostile, forecasts)  # a "$" in a chart title must not break mathtext either
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    assert "<b>evil" not in html and "&lt;b&gt;evil&lt;/b&gt;" in html
+
+
+def test_scenario_median_paths_are_drawn_on_the_statistical_chart(run):
+    _, forecasts = run
+    base = forecasts[0]
+    plain = report.chart_uri(base, "t", {})
+    with_scenario = report.chart_uri(base, "t", {"high-growth": make_forecast("hunan.zhuzhou", 0.04)})
+    assert plain != with_scenario
+
+
+def test_summary_rows_and_forecast_tables_rebuild_the_forecast(run, registry):
+    _, forecasts = run
+    original = forecasts[0]
+    row = summary.series_row(original, registry)
+    rebuilt = tables.forecast_from_table(row, tables.forecast_table(original))
+    np.testing.assert_array_equal(np.asarray(rebuilt.history), np.asarray(original.history))  # NaN where filled
+    assert rebuilt.fan == original.fan
+    assert rebuilt.peaks == original.peaks
+    assert rebuilt.filled_years == original.filled_years == (2008,)
+    # The same chart, so a regenerated report shows what the run showed.
+    assert report.chart_uri(rebuilt, "t", {}) == report.chart_uri(original, "t", {})
+
+
+def test_chinese_titles_draw_without_missing_glyphs(run):
+    _, forecasts = run
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report.chart_uri(forecasts[0], "岳阳市 平江县 株洲市 江永县 耒阳市", {})
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert missing == []

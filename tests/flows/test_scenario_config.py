@@ -1,0 +1,98 @@
+"""Scenario YAML: parsed once into frozen specs; inheritance; clear errors."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.config import PROJECT_ROOT, ConfigError, load_config
+
+REGIONS = PROJECT_ROOT / "configs" / "regions.yaml"
+DATA = PROJECT_ROOT / "data" / "default_panel.csv"
+
+
+def write_config(tmp_path: Path, scenarios: dict[str, dict], events: list | None = None, run=None) -> Path:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name, body in scenarios.items():
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(body))
+    if events is not None:
+        (folder / "events.yaml").write_text(yaml.safe_dump({"events": events}))
+    config = {
+        "artifacts_dir": str(tmp_path / "artifacts"),
+        "regions": str(REGIONS),
+        "sources": [{"name": "default", "kind": "tidy_csv", "path": str(DATA)}],
+        "scenarios": {"dir": "scenarios", "run": run or list(scenarios)},
+    }
+    path = tmp_path / "peakwatch.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+BASE = {"name": "base", "drivers": {"population": {"source": "statistical"}}, "events": "committed"}
+COAL = {
+    "id": "unit", "region": "hunan.yueyang.pingjiang", "fuel": "coal", "capacity_mw": 1000,
+    "year": {"min": 2026, "mode": 2027, "max": 2029}, "hours": 4000, "heat_rate_gce_per_kwh": 280,
+    "emission_factor_tco2_per_tce": 2.66,
+}
+
+
+def test_embedded_default_names_baseline_plan_and_a_user_scenario():
+    config = load_config()
+    specs = {s.name: s for s in config.scenarios.specs()}
+    assert {"baseline", "plan"} <= set(specs) and len(specs) >= 3
+    assert specs["plan"].drivers["energy_intensity"].source == "plan"
+    assert specs["plan"].drivers["population"].source == "statistical"  # inherited from baseline
+    assert specs["plan"].events == "all" and specs["baseline"].events == "committed"
+    events = {e.event_id: e for e in config.scenarios.plant_events()}
+    assert events["pingjiang-huadian-phase1"].status == "committed"
+    assert config.regions.plan_targets()["hunan.zhuzhou"].energy_intensity_cut == (2021, 2025, 15.0)
+
+
+def test_a_user_scenario_overrides_one_driver_and_inherits_the_rest(tmp_path):
+    child = {"name": "child", "inherits": "base",
+             "drivers": {"energy_intensity": {"source": "fixed", "rates": {2024: -0.05}, "sd": 0.01}}}
+    config = load_config(write_config(tmp_path, {"base": BASE, "child": child}, [COAL], run=["child"]))
+    (spec,) = config.scenarios.specs()
+    assert spec.drivers["energy_intensity"].rates == ((2024, -0.05),)
+    assert spec.drivers["carbon_intensity"].source == "statistical"
+    assert spec.events == "committed"  # inherited
+    (event,) = config.scenarios.plant_events()
+    assert (event.year_min, event.year_mode, event.year_max) == (2026, 2027, 2029)
+
+
+def test_inheritance_loop_is_named(tmp_path):
+    a = {"name": "a", "inherits": "b"}
+    b = {"name": "b", "inherits": "a"}
+    with pytest.raises(ConfigError, match="a -> b -> a"):
+        load_config(write_config(tmp_path, {"a": a, "b": b}, run=["a"]))
+
+
+def test_bad_driver_names_the_file(tmp_path):
+    bad = {"name": "bad", "drivers": {"energy_intensity": {"source": "fixed"}}}
+    with pytest.raises(ConfigError, match=r"(?s)bad\.yaml.*needs rates"):
+        load_config(write_config(tmp_path, {"bad": bad}))
+
+
+def test_event_in_an_unknown_region_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"events\.yaml.*'unit'.*'nowhere'"):
+        load_config(write_config(tmp_path, {"base": BASE}, [{**COAL, "region": "nowhere"}]))
+
+
+def test_event_with_an_impossible_year_law_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"(?s)events\.yaml.*'unit' is invalid.*min <= mode <= max"):
+        load_config(write_config(tmp_path, {"base": BASE}, [{**COAL, "year": {"min": 2030, "mode": 2027, "max": 2029}}]))
+
+
+def test_missing_scenario_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=r"not found: .*missing\.yaml"):
+        load_config(write_config(tmp_path, {"base": BASE}, run=["missing"]))
+
+
+def test_too_few_draws_are_refused(tmp_path):
+    path = write_config(tmp_path, {"base": BASE})
+    raw = yaml.safe_load(path.read_text())
+    raw["scenarios"]["n_draws"] = 500
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match="n_draws"):
+        load_config(path)

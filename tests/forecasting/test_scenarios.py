@@ -1,0 +1,224 @@
+"""Scenario simulation against hand-computed cases."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from forecasting import contract as c
+from forecasting.scenarios import (
+    DRIVERS,
+    DriverSpec,
+    PlanTargets,
+    PlantEvent,
+    RegionInput,
+    ScenarioSettings,
+    ScenarioSpec,
+    simulate_partition,
+    simulate_region,
+    split_regions,
+)
+from forecasting.scenarios.drivers import plan_carbon_intensity, plan_energy_intensity
+from forecasting.scenarios.events import event_steps
+from forecasting.scenarios.kaya import combine_kaya, simulate_drivers
+from forecasting.scenarios.spec import DriverPath
+
+YEARS = np.arange(2005, 2024)
+SETTINGS = ScenarioSettings(n_draws=1000, seed=7, horizon_year=2060)
+
+
+def make_region(region_id="test.region", events=(), plan=PlanTargets(), co2_growth=0.03) -> RegionInput:
+    t = YEARS - YEARS[0]
+    population = 100.0 * 1.002**t
+    gdp = 500.0 * 1.07**t
+    energy = 5.0 * 1.04**t
+    co2 = 10.0 * (1 + co2_growth) ** t
+    return RegionInput(
+        region_id=region_id,
+        target_year=2030,
+        years=YEARS,
+        population=population,
+        gdp=gdp,
+        energy=energy,
+        co2=co2,
+        plan=plan,
+        events=tuple(events),
+    )
+
+
+def fixed_spec(name="fixed", rates=None, sd=0.0, noise=0.0, events="all", **cuts) -> ScenarioSpec:
+    rates = rates or {}
+    return ScenarioSpec(
+        name=name,
+        description="",
+        drivers={d: DriverSpec(source="fixed", rates=((2024, rates.get(d, 0.0)),), sd=sd, noise=noise) for d in DRIVERS},
+        events=events,
+        **cuts,
+    )
+
+
+def result_for(results, indicator=c.CO2):
+    (match,) = [r for r in results if r.indicator == indicator]
+    assert match.ok, match.error
+    return match
+
+
+def test_constant_rates_give_the_closed_form_path():
+    base = {"population": np.log(100.0), "gdp_per_capita": np.log(5.0), "energy_intensity": np.log(0.01),
+            "carbon_intensity": np.log(2.0)}
+    rates = {"population": 0.01, "gdp_per_capita": 0.05, "energy_intensity": -0.03, "carbon_intensity": -0.02}
+    paths = {d: DriverPath(rates=(np.log1p(rates[d]),) * 10, sd=0.0, noise=0.0, origin="test") for d in DRIVERS}
+    logs = simulate_drivers(base, paths, 1000, np.random.default_rng(1))
+    kaya = combine_kaya(logs, np.arange(2024, 2034))
+    k = np.arange(1, 11)
+    energy0 = 100.0 * 5.0 * 0.01  # population x GDP per capita x energy intensity
+    expected_energy = energy0 * (1.01 * 1.05 * 0.97) ** k
+    expected_co2 = energy0 * 2.0 * (1.01 * 1.05 * 0.97 * 0.98) ** k
+    np.testing.assert_allclose(kaya.energy, np.broadcast_to(expected_energy, (1000, 10)), rtol=1e-12)
+    np.testing.assert_allclose(kaya.co2, np.broadcast_to(expected_co2, (1000, 10)), rtol=1e-12)
+    np.testing.assert_allclose(kaya.gdp[0], 100.0 * 5.0 * (1.01 * 1.05) ** k, rtol=1e-12)
+
+
+def test_constant_rates_through_the_whole_scenario_give_closed_form_values_and_peaks():
+    region = make_region()
+    rates = {"population": 0.0, "gdp_per_capita": 0.04, "energy_intensity": -0.03, "carbon_intensity": -0.03}
+    results = simulate_region(region, (fixed_spec(rates=rates),), SETTINGS)
+    co2, energy = result_for(results, c.CO2), result_for(results, c.ENERGY)
+    co2_factor = 1.04 * 0.97 * 0.97  # < 1: emissions fall from 2024, so they peaked in 2023
+    energy_factor = 1.04 * 0.97  # > 1: energy rises to the horizon, censored
+    assert co2.value_at_target_median == pytest.approx(region.co2[-1] * co2_factor**7, rel=1e-12)
+    assert energy.value_at_target_median == pytest.approx(region.energy[-1] * energy_factor**7, rel=1e-12)
+    assert co2.peaks.peak_year_median == 2023 and co2.peaks.p_peak_by_target == 1.0
+    assert energy.peaks.p_censored == 1.0 and energy.peaks.p_peak_by_target == 0.0
+
+
+def test_event_step_is_capacity_times_hours_times_heat_rate_times_emission_factor():
+    plant = PlantEvent("unit", "r", "coal", capacity_mw=1000, year_min=2026, year_mode=2026, year_max=2026,
+                       hours=5000, heat_rate_gce_per_kwh=300, emission_factor_tco2_per_tce=2.66, export_share=0.5)
+    # 1000 MW x 5000 h = 5e6 MWh = 5e9 kWh; x 300 gce/kWh = 1.5e12 gce = 1.5 Mtce; x 2.66 = 3.99 MtCO2
+    assert plant.steps("energy_sector") == pytest.approx((1.5, 3.99))
+    assert plant.steps("whole_economy") == pytest.approx((0.75, 1.995))  # exported half netted out
+    retire = PlantEvent(**{**plant.__dict__, "action": "retire"})
+    assert retire.steps("energy_sector") == pytest.approx((-1.5, -3.99))
+    solar = PlantEvent(**{**plant.__dict__, "fuel": "solar"})
+    assert solar.steps("energy_sector") == pytest.approx((0.0, -3.99))  # displaces coal power, no fossil energy
+
+
+def test_an_event_adds_exactly_its_step_from_its_year():
+    plant = PlantEvent("unit", "test.region", "coal", capacity_mw=1000, year_min=2026, year_mode=2026,
+                       year_max=2026, hours=5000, heat_rate_gce_per_kwh=300, emission_factor_tco2_per_tce=2.66)
+    spec = fixed_spec(rates={"gdp_per_capita": 0.03}, sd=0.01, noise=0.01)
+    plan = PlanTargets(scope="energy_sector")
+    without = simulate_region(make_region(plan=plan), (spec,), SETTINGS)
+    with_plant = simulate_region(make_region(plan=plan, events=[plant]), (spec,), SETTINGS)
+    # Same scenario seed, so the same Kaya draws: the medians differ by the step exactly.
+    for indicator, step in ((c.CO2, 3.99), (c.ENERGY, 1.5)):
+        diff = result_for(with_plant, indicator).value_at_target_median - result_for(without, indicator).value_at_target_median
+        assert diff == pytest.approx(step, rel=1e-9)
+    assert result_for(with_plant).events and "+3.990 MtCO2" in result_for(with_plant).events[0]
+
+
+def test_event_years_follow_the_triangular_law():
+    plant = PlantEvent("u", "r", "coal", 100, 2027, 2029, 2032, 4000, 300, 2.66)
+    energy, _ = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, np.random.default_rng(3))
+    on_by_2030 = np.mean(energy[:, 2030 - 2024] > 0)
+    # P(rint(T) <= 2030) = P(T < 2030.5) for T ~ triangular(2026.5, 2029, 2032.5)
+    a, m, b = 2026.5, 2029, 2032.5
+    expected = 1 - (b - 2030.5) ** 2 / ((b - a) * (b - m))
+    assert on_by_2030 == pytest.approx(expected, abs=0.01)
+    assert np.all(energy[:, 2032 - 2024] > 0) and np.all(energy[:, 2026 - 2024] == 0)
+
+
+def test_solver_answer_applied_meets_the_promised_probability():
+    region = make_region()
+    rates = {"gdp_per_capita": 0.05, "energy_intensity": -0.02, "carbon_intensity": -0.01}
+    spec = fixed_spec(name="rising", rates=rates, sd=0.01, noise=0.02)
+    result = result_for(simulate_region(region, (spec,), SETTINGS))
+    answer = result.what_it_takes
+    assert answer.reachable and 0 < answer.extra_cut < 0.3
+    assert result.peaks.p_peak_by_target < 0.8
+    applied = result_for(simulate_region(region, (fixed_spec(name="rising", rates=rates, sd=0.01, noise=0.02,
+                                                                extra_cut_co2=answer.extra_cut),), SETTINGS))
+    assert applied.peaks.p_peak_by_target >= 0.8
+    assert applied.peaks.p_peak_by_target == pytest.approx(answer.achieved_probability)
+    less = result_for(simulate_region(region, (fixed_spec(name="rising", rates=rates, sd=0.01, noise=0.02,
+                                                             extra_cut_co2=answer.extra_cut - 2 * SETTINGS.tolerance),),
+                                      SETTINGS))
+    assert less.peaks.p_peak_by_target < 0.8  # smallest: a little less is not enough
+
+
+def test_solver_reports_an_unreachable_target():
+    rates = {"gdp_per_capita": 0.5}  # +50 %/yr: no cut within the bounds stops that
+    result = result_for(simulate_region(make_region(), (fixed_spec(rates=rates),), SETTINGS))
+    assert not result.what_it_takes.reachable and result.what_it_takes.extra_cut is None
+
+
+def test_plan_energy_intensity_meets_the_cut_on_schedule():
+    years = np.arange(2015, 2024)
+    intensity = np.linspace(1.0, 0.9, len(years))  # 2020 value at index 5
+    future = np.arange(2024, 2061)
+    path = plan_energy_intensity(DriverSpec(source="plan"), (2021, 2025, 15.0), years, intensity, future)
+    level_2025 = intensity[-1] * np.exp(sum(path.rates[:2]))
+    assert level_2025 == pytest.approx(intensity[years == 2020][0] * 0.85)
+    assert path.rates[5] == pytest.approx(np.log(0.85) / 5)  # the plan's pace continues
+
+
+def test_plan_carbon_intensity_follows_the_fossil_share():
+    future = np.arange(2024, 2061)
+    path = plan_carbon_intensity(DriverSpec(source="plan"), {2025: 20.0, 2030: 25.0}, 2023, 18.0, future)
+    ratio_2030 = np.exp(sum(path.rates[: 2030 - 2023]))
+    assert ratio_2030 == pytest.approx((1 - 0.25) / (1 - 0.18))
+    assert np.all(np.asarray(path.rates) <= 0)
+
+
+def test_plan_without_a_target_falls_back_to_statistical_rates_and_says_so():
+    spec = ScenarioSpec("plan", "", {d: DriverSpec(source="plan") for d in DRIVERS}, events="all")
+    result = result_for(simulate_region(make_region(), (spec,), SETTINGS))
+    assert result.drivers["energy_intensity"].startswith("statistical")
+    assert any("no plan target for energy_intensity" in n for n in result.notes)
+
+
+def test_results_do_not_depend_on_partitioning():
+    regions = [make_region("a.one", co2_growth=0.02), make_region("b.two", co2_growth=0.04)]
+    spec = fixed_spec(rates={"gdp_per_capita": 0.03}, sd=0.02, noise=0.02)
+    together = simulate_partition(regions, (spec,), SETTINGS)
+    apart = simulate_partition(regions[1:], (spec,), SETTINGS) + simulate_partition(regions[:1], (spec,), SETTINGS)
+    key = lambda r: (r.region_id, r.indicator)  # noqa: E731
+    assert sorted(together, key=key) == sorted(apart, key=key)
+
+
+def test_short_history_is_reported_not_raised():
+    region = make_region()
+    short = RegionInput(**{**region.__dict__, "years": YEARS[-3:], "population": region.population[-3:],
+                           "gdp": region.gdp[-3:], "energy": region.energy[-3:], "co2": region.co2[-3:]})
+    results = simulate_region(short, (fixed_spec(),), SETTINGS)
+    assert len(results) == 2 and all("need 8" in r.error for r in results)
+
+
+def test_split_regions_counts_a_plant_in_its_region_and_the_ones_above():
+    rows = [
+        (region, year, indicator, 1.0 + year - 2005, c.UNITS[indicator], "test")
+        for region in ("city", "city.county")
+        for year in range(2005, 2024)
+        for indicator in (c.POPULATION, c.GDP, c.ENERGY, c.CO2)
+    ]
+    panel = pl.DataFrame(rows, schema=list(c.SCHEMA), orient="row")
+    plant = PlantEvent("p", "city.county", "coal", 100, 2025, 2025, 2025, 4000, 300, 2.66)
+    regions = split_regions(panel, {}, {}, (plant,), {"city": None, "city.county": "city"})
+    assert [r.region_id for r in regions] == ["city", "city.county"]
+    assert all(r.events == (plant,) for r in regions)
+
+
+def test_events_by_status_and_no_double_counting_of_renewables():
+    coal = PlantEvent("coal", "test.region", "coal", 1000, 2026, 2026, 2026, 5000, 300, 2.66, status="committed")
+    solar = PlantEvent("solar", "test.region", "solar", 500, 2026, 2026, 2026, 1000, 300, 2.66)
+    shares = PlanTargets(scope="energy_sector", non_fossil_share={2025: 20.0, 2030: 25.0})
+    region = make_region(events=[coal, solar], plan=shares)
+    committed = result_for(simulate_region(region, (fixed_spec(events="committed"),), SETTINGS))
+    assert [e.split(":")[0] for e in committed.events] == ["coal"]
+    everything = result_for(simulate_region(region, (fixed_spec(events="all"),), SETTINGS))
+    assert [e.split(":")[0] for e in everything.events] == ["coal", "solar"]  # CI not from the share target
+    plan_ci = fixed_spec(events="all")
+    plan_ci = ScenarioSpec(plan_ci.name, "", {**plan_ci.drivers, "carbon_intensity": DriverSpec(source="plan")}, "all")
+    planned = result_for(simulate_region(region, (plan_ci,), SETTINGS))
+    assert [e.split(":")[0] for e in planned.events] == ["coal"]
+    assert any("solar: within the non-fossil share target" in n for n in planned.notes)
