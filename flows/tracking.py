@@ -24,6 +24,7 @@ from mlflow.entities import RunStatus
 from flows import plots, tables
 from flows.catalog import Catalog
 from flows.summary import DEFAULT_SCENARIO
+from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
 from forecasting.series import SeriesForecast
@@ -132,7 +133,7 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
 def backtest_metrics(forecast: SeriesForecast) -> dict[str, float]:
     """The chosen model's rolling-origin backtest (absent when none could run)."""
     score = forecast.backtest
-    if score is None or not score.ok:
+    if not isinstance(score, BacktestScore) or not score.ok:
         return {}
     return {
         "backtest_mase": score.mase,
