@@ -16,6 +16,7 @@ import yaml
 from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from forecasting.models import CANDIDATES
 from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
 from validation.settings import GateSettings, Severity
@@ -196,6 +197,21 @@ class ForecastConfig(Frozen):
     horizon_year: int = 2060
     seed: int = 20300101
     min_observed_years: int = Field(8, ge=3)
+    # Model choice by rolling-origin backtests (forecasting/backtest.py).
+    backtest_origins: int = Field(3, ge=0, le=10)
+    backtest_horizon: int = Field(5, ge=1, le=10)
+    backtest_paths: int = Field(200, ge=50)
+    min_train_years: int = Field(8, ge=5)
+    candidates: tuple[str, ...] | None = None
+
+    @field_validator("candidates")
+    @classmethod
+    def known_candidates(cls, names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        known = [cand.name for cand in CANDIDATES]
+        unknown = [n for n in names or () if n not in known]
+        if unknown:
+            raise ValueError(f"unknown model(s) {unknown}; choose from {known}")
+        return names
 
     def settings(self) -> ForecastSettings:
         return ForecastSettings(**self.model_dump())

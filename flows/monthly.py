@@ -27,6 +27,7 @@ from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenari
 from flows.sources import TransientFetchError
 from flows.sources.fetch import Fetched, fetch_bytes
 from flows.sources.pull import PullResult, pull_all, resolve_pins
+from forecasting.intensity import check_regions
 from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
@@ -176,7 +177,8 @@ def monthly_flow(
             parts, config.forecast.settings(), plan_scenarios(config, usable)
         )
 
-        rows = [summary.series_row(f, config.regions) for f in forecasts]
+        intensity = check_regions(forecasts)
+        rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
         thresholds = config.warnings.threshold_overrides()
         warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
         previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)

@@ -5,6 +5,7 @@ import hashlib
 import json
 import unicodedata
 
+from forecasting.intensity import IntensityCheck
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
 from flows.config import Registry
@@ -19,7 +20,7 @@ def history_digest(forecast: SeriesForecast) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
+def series_row(forecast: SeriesForecast, registry: Registry, intensity: IntensityCheck | None = None) -> dict:
     region = registry.get(forecast.region_id)
     row = {
         "region_id": forecast.region_id,
@@ -37,7 +38,12 @@ def series_row(forecast: SeriesForecast, registry: Registry) -> dict:
         "filled_years": list(forecast.filled_years),
         "history_sha256": history_digest(forecast),
         "error": forecast.error,
+        "model_detail": forecast.model_detail,
+        "backtest": forecast.backtest.as_dict() if forecast.backtest else None,
+        "backtests": [score.as_dict() for score in forecast.backtests],
     }
+    if intensity is not None:
+        row.update(intensity.as_row())
     if forecast.peaks is not None:
         p = forecast.peaks
         row.update(

@@ -104,12 +104,13 @@ def _scalar(value):
 
 
 def backtest_table(forecast: SeriesForecast) -> pl.DataFrame | None:
-    """The forecast's backtest (field ``backtest``) as a frame, or None when it has none.
+    """The forecast's backtest table (fields ``backtests``, else ``backtest``) as a frame, or None.
 
     Accepts a Polars frame, a sequence of rows (dataclasses or dicts), or one
     dataclass / dict whose fields are equal-length columns or scalars.
     """
-    backtest = getattr(forecast, "backtest", None)
+    # Every candidate's scores (``backtests``) when the engine provides them, else ``backtest``.
+    backtest = getattr(forecast, "backtests", None) or getattr(forecast, "backtest", None)
     if backtest is None:
         return None
     if isinstance(backtest, pl.DataFrame):

@@ -11,8 +11,11 @@ import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
@@ -21,6 +24,9 @@ from mlflow.entities import RunStatus
 from flows import plots, tables
 from flows.catalog import Catalog
 from flows.summary import DEFAULT_SCENARIO
+from forecasting.backtest import BacktestScore
+from forecasting.models import ModelSpec
+from forecasting.models.rebuild import forecast_log, rebuild_results
 from forecasting.series import SeriesForecast
 
 PARENT_KIND = "parent"
@@ -35,6 +41,10 @@ SERIES_METRICS = (
     "peak_value_p10",
     "peak_value_p90",
     "p_censored",
+    "backtest_mase",
+    "backtest_smape",
+    "backtest_coverage_80",
+    "backtest_coverage_95",
 )
 # Artifact names, the same in every run.
 SUMMARY_JSON = "summary.json"
@@ -43,6 +53,8 @@ WARNINGS_CSV = "warnings.csv"
 FORECAST_CSV = "forecast.csv"
 FAN_CHART_PNG = "fan_chart.png"
 BACKTEST_CSV = "backtest.csv"
+MODEL_ARTIFACT = "model"  # the chosen statsmodels model (mlflow.statsmodels)
+SPEC_FILE = "peakwatch_spec.json"
 
 
 def _now_ms() -> int:
@@ -92,6 +104,7 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
     metrics = {
         "n_observed_years": float(forecast.n_observed),
         "last_observed_year": float(forecast.last_observed_year),
+        **backtest_metrics(forecast),
     }
     peaks = forecast.peaks
     if peaks is None:
@@ -107,6 +120,65 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
         "p_censored": peaks.p_censored,
         **metrics,
     }
+
+
+def backtest_metrics(forecast: SeriesForecast) -> dict[str, float]:
+    """The chosen model's rolling-origin backtest (absent when none could run)."""
+    score = forecast.backtest
+    if not isinstance(score, BacktestScore) or not score.ok:
+        return {}
+    return {
+        "backtest_mase": score.mase,
+        "backtest_smape": score.smape,
+        "backtest_coverage_80": score.coverage_80,
+        "backtest_coverage_95": score.coverage_95,
+        "backtest_points": float(score.n_points),
+        "backtest_origins": float(score.n_origins),
+        "interval_scale": score.interval_scale,
+    }
+
+
+def point_forecast_metrics(forecast: SeriesForecast, timestamp: int) -> list[Metric]:
+    """The chosen model's median forecast as one metric with the year as step."""
+    if forecast.fan is None:
+        return []
+    return [Metric("point_forecast", v, timestamp, year) for year, v in zip(forecast.fan.years, forecast.point_forecast)]
+
+
+def save_chosen_model(spec: ModelSpec, path: Path) -> None:
+    """Save the chosen statsmodels model at ``path`` with ``mlflow.statsmodels``.
+
+    The results object is rebuilt from the worker's compact spec (data +
+    fitted parameters, no refit), so only a few hundred numbers cross the
+    cluster. ``peakwatch_spec.json`` beside it holds what a reload needs to
+    forecast: the family, and for STIRPAT the driver medians for the horizon.
+    """
+    import mlflow.statsmodels  # heavy import, only where models are logged
+
+    mlflow.statsmodels.save_model(
+        rebuild_results(spec), str(path), pip_requirements=[f"statsmodels=={version('statsmodels')}"]
+    )
+    (path / SPEC_FILE).write_text(json.dumps(asdict(spec)), encoding="utf-8")
+
+
+def log_chosen_model(client: MlflowClient, run_id: str, spec: ModelSpec) -> None:
+    """Log the chosen model under ``model/`` of an existing run (save_chosen_model)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / MODEL_ARTIFACT
+        save_chosen_model(spec, path)
+        client.log_artifacts(run_id, str(path), MODEL_ARTIFACT)
+
+
+def reload_point_forecast(client: MlflowClient, run_id: str, horizon: int) -> np.ndarray:
+    """Reload a child run's logged model and forecast its median ``horizon`` years ahead."""
+    import mlflow.statsmodels
+
+    with tempfile.TemporaryDirectory() as tmp:
+        local = Path(client.download_artifacts(run_id, MODEL_ARTIFACT, tmp))
+        results = mlflow.statsmodels.load_model(str(local))
+        raw = json.loads((local / SPEC_FILE).read_text(encoding="utf-8"))
+    spec = ModelSpec(**{**raw, "log_exog_future": raw["log_exog_future"] and tuple(map(tuple, raw["log_exog_future"]))})
+    return np.exp(forecast_log(spec, results, horizon))
 
 
 def series_scenario(forecast: SeriesForecast, default: str = DEFAULT_SCENARIO) -> str:
@@ -135,21 +207,31 @@ def series_tags(
         "model": forecast.model or "none",
         "status": forecast.status or "not_forecast",
     }
+    # Which chosen models have a reloadable statsmodels artifact (the drift model has none).
+    tags["model_logged"] = "statsmodels" if forecast.model_spec else "params_only"
     if forecast.error:
         tags["error"] = forecast.error[:5000]
     return tags
 
 
 def series_params(forecast: SeriesForecast) -> list[Param]:
-    params = [Param("model", forecast.model or "none"), Param("model_reason", forecast.model_reason[:6000])]
+    params = [
+        Param("model", forecast.model or "none"),
+        Param("model_reason", forecast.model_reason[:6000]),
+        Param("model_detail", forecast.model_detail[:6000]),
+        Param("candidates", ",".join(s.model for s in forecast.backtests)[:6000] or "none"),
+    ]
     if forecast.peaks is not None:
         params.append(Param("target_year", str(forecast.peaks.target_year)))
     return params
 
 
 def write_series_artifacts(forecast: SeriesForecast, folder: Path) -> Path:
-    """forecast.csv, fan_chart.png and (when the forecast has one) backtest.csv in ``folder``."""
+    """forecast.csv, fan_chart.png, (when the forecast has one) backtest.csv, and
+    the chosen statsmodels model under model/, in ``folder``: one upload per series."""
     folder.mkdir(parents=True, exist_ok=True)
+    if forecast.model_spec is not None:
+        save_chosen_model(forecast.model_spec, folder / MODEL_ARTIFACT)
     tables.forecast_table(forecast).write_csv(folder / FORECAST_CSV)
     backtest = tables.backtest_table(forecast)
     if backtest is not None:
@@ -173,6 +255,7 @@ def _log_series_run(
         run_name += f"/{tags['scenario']}"
     run_id = client.create_run(experiment_id, run_name=run_name, tags=tags, start_time=timestamp).info.run_id
     metrics = [Metric(k, float(v), timestamp, 0) for k, v in series_metrics(forecast).items()]
+    metrics += point_forecast_metrics(forecast, timestamp)
     client.log_batch(run_id, metrics=metrics, params=series_params(forecast))
     if folder is not None:
         client.log_artifacts(run_id, str(folder))

@@ -10,7 +10,25 @@ import numpy as np
 import polars as pl
 
 from forecasting import contract as c
-from forecasting.models import FittedModel, ModelFitError, fit_log_drift, fit_log_ets
+from forecasting.backtest import (
+    BacktestScore,
+    backtest_candidate,
+    calibrate_paths,
+    fill_gaps,
+    rank_key,
+    rolling_origins,
+    select_candidate,
+)
+from forecasting.models import (
+    REFERENCE,
+    FittedModel,
+    ModelFitError,
+    ModelSpec,
+    candidates_for,
+    fit_log_drift,
+    fit_log_ets,
+)
+from forecasting.models.stirpat import DRIVERS
 from forecasting.peaks import HORIZON_YEAR, PeakStatistics, classify_history, summarize_peaks
 
 log = logging.getLogger(__name__)
@@ -24,6 +42,13 @@ class ForecastSettings:
     horizon_year: int = HORIZON_YEAR
     seed: int = 20300101
     min_observed_years: int = 8
+    # Rolling-origin backtests used to choose the model of each series.
+    backtest_origins: int = 3
+    backtest_horizon: int = 5
+    backtest_paths: int = 200
+    min_train_years: int = 8
+    # Restrict the candidate menu by name (None = all that apply).
+    candidates: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +59,8 @@ class SeriesInput:
     years: np.ndarray  # consecutive years, first to last observed
     values: np.ndarray  # NaN where a year is missing
     target_year: int
+    # Driver series on the same years (NaN where missing), for STIRPAT: gdp, population.
+    drivers: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,14 @@ class SeriesForecast:
     fan: ForecastFan | None = None
     error: str | None = None
     history: tuple[float, ...] = field(default=())
+    model_detail: str = ""
+    # The chosen model's backtest, and every candidate's (a small table).
+    backtest: BacktestScore | None = None
+    backtests: tuple[BacktestScore, ...] = ()
+    # Point (median) forecast of the chosen model for the fan's years.
+    point_forecast: tuple[float, ...] = ()
+    # A rebuildable description of the chosen statsmodels model (None for drift).
+    model_spec: ModelSpec | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,22 +107,75 @@ def series_seed(base_seed: int, region_id: str, indicator: str) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def fill_gaps(values: np.ndarray) -> np.ndarray:
-    """Interpolate missing years log-linearly (values are positive here)."""
-    missing = np.isnan(values)
-    if not missing.any():
-        return values
-    x = np.arange(len(values))
-    return np.exp(np.interp(x, x[~missing], np.log(values[~missing])))
+def candidate_rng(seed: int, index: int) -> np.random.Generator:
+    """Independent streams per candidate, so adding one does not shift the others."""
+    return np.random.default_rng([seed, index])
 
 
 def fit_model(values: np.ndarray) -> tuple[FittedModel, str]:
-    """The damped log-ETS, or the log random walk with drift when it fails."""
+    """The damped log-ETS, or the log random walk with drift when it fails: no
+    backtests. Kept for the scenario engine's driver fits (cheap, and pinned by
+    its tests); series forecasts use ``choose_model``."""
     try:
         return fit_log_ets(values), "damped trend on logs; default model"
     except ModelFitError as exc:
         log.info("falling back to drift: %s", exc)
         return fit_log_drift(values), f"fallback: {exc}"
+
+
+def choose_model(
+    values: np.ndarray, drivers: dict[str, np.ndarray], settings: ForecastSettings, seed: int
+) -> tuple[FittedModel, str, BacktestScore | None, tuple[BacktestScore, ...]]:
+    """Backtest every candidate, fit the best on the whole (gap-filled) history.
+
+    Falls back down the ranking, then to the log random walk with drift, when a
+    fit fails; the reason says which and why.
+    """
+    filled = fill_gaps(values)
+    filled_drivers = {k: fill_gaps(v) for k, v in drivers.items()}
+    candidates = candidates_for(filled_drivers, settings.candidates)
+    origins = rolling_origins(values, settings.backtest_origins, settings.backtest_horizon, settings.min_train_years)
+    scores: tuple[BacktestScore, ...] = ()
+    if origins:
+        scores = tuple(
+            backtest_candidate(
+                cand, values, drivers, origins, settings.backtest_horizon, settings.backtest_paths,
+                candidate_rng(seed, i),
+            )
+            for i, cand in enumerate(candidates)
+        )
+        best, reason = select_candidate(list(scores))
+        ranked = sorted((s for s in scores if s.ok), key=rank_key)
+        # When no candidate could be backtested, try them in menu order.
+        order = [next(cand for cand in candidates if cand.name == s.model) for s in ranked] or list(candidates)
+    else:
+        best, reason = None, f"too few observed years for backtests (need {settings.min_train_years} before an origin)"
+        order = list(candidates)
+    failures = []
+    for cand in order:
+        try:
+            model = cand.fit(filled, filled_drivers)
+        except Exception as exc:  # statsmodels raises more than ModelFitError; fall back, don't fail
+            failures.append(f"{cand.name}: {type(exc).__name__}: {exc}")
+            continue
+        score = next((s for s in scores if s.model == cand.name), None)
+        if best is None:
+            reason = f"{reason}; first candidate that fits"
+        elif cand.name != best.model:
+            reason = f"{cand.name} next best by backtest (fit failed: {'; '.join(failures)})"
+        return model, reason, score, scores
+    model = REFERENCE.fit(filled, filled_drivers)
+    return model, f"fallback: {'; '.join(failures) or 'no candidate'}", None, scores
+
+
+def aligned_drivers(series: SeriesInput) -> dict[str, np.ndarray]:
+    """Drivers usable for this series: same length and no gap at either end."""
+    usable = {}
+    for name, values in series.drivers.items():
+        same_years = len(values) == len(series.values)
+        if same_years and not np.isnan(values[[0, -1]]).any() and np.all(values[~np.isnan(values)] > 0):
+            usable[name] = values
+    return usable
 
 
 def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesForecast:
@@ -108,13 +196,16 @@ def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFo
         )
     if np.any(series.values[observed] <= 0):
         return SeriesForecast(**basics, error="non-positive values cannot be forecast on the log scale")
+    seed = series_seed(settings.seed, series.region_id, series.indicator)
     try:
-        model, reason = fit_model(fill_gaps(series.values))
+        model, reason, score, scores = choose_model(series.values, aligned_drivers(series), settings, seed)
     except ModelFitError as exc:
         return SeriesForecast(**basics, error=str(exc))
     future_years = np.arange(series.years[-1] + 1, settings.horizon_year + 1)
-    rng = np.random.default_rng(series_seed(settings.seed, series.region_id, series.indicator))
-    paths = model.simulate(len(future_years), settings.n_paths, rng)
+    rng = np.random.default_rng(seed)
+    point = model.forecast(len(future_years))
+    scale = score.interval_scale if score is not None else 1.0
+    paths = calibrate_paths(model.simulate(len(future_years), settings.n_paths, rng), point, scale)
     peaks = summarize_peaks(series.years, series.values, future_years, paths, series.target_year)
     quantiles = np.quantile(paths, FAN_QUANTILES, axis=0)
     fan = ForecastFan(
@@ -125,9 +216,14 @@ def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFo
         **basics,
         model=model.name,
         model_reason=reason,
+        model_detail=model.detail,
         status=classify_history(series.years, series.values),
         peaks=peaks,
         fan=fan,
+        backtest=score,
+        backtests=scores,
+        point_forecast=tuple(float(v) for v in point),
+        model_spec=model.spec(len(future_years)),
     )
 
 
@@ -165,6 +261,11 @@ def split_series(
 ) -> list[SeriesInput]:
     """Cut the contract frame into one gap-aware series per region and indicator."""
     rows = panel.filter(pl.col(c.INDICATOR).is_in(indicators) & pl.col(c.VALUE).is_not_null())
+    driver_rows = panel.filter(pl.col(c.INDICATOR).is_in(DRIVERS) & pl.col(c.VALUE).is_not_null())
+    drivers_by_region = {
+        (region_id, indicator): dict(zip(group[c.YEAR].to_list(), group[c.VALUE].to_list()))
+        for (region_id, indicator), group in driver_rows.group_by([c.REGION_ID, c.INDICATOR])
+    }
     series = []
     for (region_id, indicator), group in rows.sort(c.YEAR).group_by(
         [c.REGION_ID, c.INDICATOR], maintain_order=True
@@ -181,6 +282,11 @@ def split_series(
                 years=years,
                 values=values,
                 target_year=target_years.get(region_id, default_target_year),
+                drivers={
+                    name: np.array([found.get(int(y), np.nan) for y in years], dtype=float)
+                    for name in DRIVERS
+                    if (found := drivers_by_region.get((region_id, name)))
+                },
             )
         )
     return sorted(series, key=lambda s: (s.region_id, s.indicator))

@@ -30,5 +30,7 @@ install_cjk_font
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.lock
+# Benchmark references (statsforecast) declare pandas<3; pinned separately, no resolver.
+.venv/bin/python -m pip install --quiet --no-deps -r requirements-bench.lock
 .venv/bin/python -m pip install --quiet --no-deps -e .
 echo "peakwatch installed: activate with 'source .venv/bin/activate', then run 'peakwatch run'"

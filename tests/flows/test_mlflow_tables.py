@@ -39,19 +39,20 @@ def test_forecast_table_marks_observed_filled_and_forecast_years(forecast):
     assert future["median"].to_list() == list(forecast.fan.quantiles[0.5])
 
 
+def test_backtest_table_lists_every_candidate_of_the_engine(forecast):
+    table = tables.backtest_table(forecast)
+    assert table["model"].to_list() == [score.model for score in forecast.backtests]
+    assert {"mase", "smape", "coverage_80", "coverage_95"} <= set(table.columns)
+
+
 def test_backtest_table_is_none_without_a_backtest(forecast):
-    assert tables.backtest_table(forecast) is None
+    assert tables.backtest_table(dataclasses.replace(forecast, backtest=None, backtests=())) is None
 
 
 @dataclasses.dataclass(frozen=True)
 class _Score:
     model: str
     mape: float
-
-
-@dataclasses.dataclass(frozen=True)
-class _WithBacktest(SeriesForecast):
-    backtest: object = None
 
 
 @pytest.mark.parametrize(
@@ -64,7 +65,7 @@ class _WithBacktest(SeriesForecast):
     ],
 )
 def test_backtest_table_accepts_rows_columns_or_a_frame(forecast, backtest):
-    with_backtest = _WithBacktest(**{f.name: getattr(forecast, f.name) for f in dataclasses.fields(forecast)}, backtest=backtest)
+    with_backtest = dataclasses.replace(forecast, backtest=backtest, backtests=())
     table = tables.backtest_table(with_backtest)
     assert table.to_dicts() == [{"model": "ets", "mape": 0.05}, {"model": "drift", "mape": 0.08}]
 

@@ -13,11 +13,6 @@ from flows.catalog import Catalog
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 
 
-@dataclasses.dataclass(frozen=True)
-class _WithBacktest(SeriesForecast):
-    backtest: object = None
-
-
 def _forecast(region: str, indicator: str = "co2_emissions") -> SeriesForecast:
     years = np.arange(2005, 2024)
     values = 10 * 1.02 ** np.arange(len(years))
@@ -45,9 +40,7 @@ def test_child_runs_carry_stable_tags_metrics_and_artifacts(store, tmp_path):
     ok = _forecast("hunan.a")
     failed = SeriesForecast("hunan.b", "co2_emissions", "MtCO2", 3, 2021, 2023, (), history=(1.0, 1.0, 1.0),
                             error="only 3 observed years, need 8")
-    backtested = _WithBacktest(**{f.name: getattr(ok, f.name) for f in dataclasses.fields(ok)},
-                               backtest=[{"origin": 2018, "mape": 0.04}])
-    backtested = dataclasses.replace(backtested, region_id="hunan.c")
+    backtested = dataclasses.replace(ok, region_id="hunan.c", backtest=[{"origin": 2018, "mape": 0.04}], backtests=())
     parent = tracking.start_parent_run(client, experiment_id, "p", {"run_date": "2026-11-23"})
     ids = tracking.log_series_runs(
         client, experiment_id, parent, [ok, failed, backtested], {"hunan.a": ("甲", "A")},
@@ -68,9 +61,11 @@ def test_child_runs_carry_stable_tags_metrics_and_artifacts(store, tmp_path):
     assert runs["hunan.b"].data.tags["error"].startswith("only 3 observed years")
 
     listed = {rid: {f.path for f in client.list_artifacts(run.info.run_id)} for rid, run in runs.items()}
-    assert listed["hunan.a"] == {"forecast.csv", "fan_chart.png"}
+    # The engine's candidates table, and the chosen model when it is a statsmodels model.
+    model = {"model"} if ok.model_spec is not None else set()
+    assert listed["hunan.a"] == {"forecast.csv", "fan_chart.png", "backtest.csv"} | model
     assert listed["hunan.b"] == {"forecast.csv", "fan_chart.png"}
-    assert listed["hunan.c"] == {"forecast.csv", "fan_chart.png", "backtest.csv"}
+    assert listed["hunan.c"] == {"forecast.csv", "fan_chart.png", "backtest.csv"} | model
     local = client.download_artifacts(runs["hunan.c"].info.run_id, "backtest.csv", str(tmp_path / "dl"))
     assert pl.read_csv(local).to_dicts() == [{"origin": 2018, "mape": 0.04}]
     table = pl.read_csv(client.download_artifacts(a.info.run_id, "forecast.csv", str(tmp_path / "dl2")))
