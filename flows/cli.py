@@ -8,8 +8,9 @@ import traceback
 from pathlib import Path
 
 from flows.config import DEFAULT_CONFIG, ConfigError
+from flows.runlock import RunLockedError
 
-EXIT_OK, EXIT_ERROR, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 
 
 class CliError(Exception):
@@ -70,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
         config_path=str(args.config),
         artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
         snapshots=snapshots or None,
+        wait_seconds=args.wait,
     )
     warned = {(w["region_id"], w["indicator"]) for w in result["warnings"]}
     print()
@@ -270,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder"
     )
     run.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another run holds the artifacts folder, wait up to SECONDS for it (default: exit at once, code 3)",
+    )
+    run.add_argument(
         "--snapshot",
         action="append",
         metavar="SHA256",
@@ -400,8 +409,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.getLogger("distributed").setLevel(logging.WARNING)
+    # A loaded 2-core machine can need more than Prefect's default 20 s to
+    # start the ephemeral API server.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     try:
         return args.handler(args)
+    except RunLockedError as exc:
+        print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
+        return EXIT_LOCKED
     except ConfigError as exc:
         print(paragraph(f"peakwatch: configuration error: {exc}"), file=sys.stderr)
         return EXIT_CONFIG

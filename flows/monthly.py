@@ -22,6 +22,7 @@ from flows import alerts, notify, scenario_report, summary, tracking, tracking_s
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.report import write_run_report
 from flows.cluster import n_partitions, task_runner
+from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
 from flows.sources import TransientFetchError
@@ -127,19 +128,30 @@ def code_version() -> str:
 
 @flow(name="peakwatch-monthly")
 def monthly_flow(
-    config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, snapshots: list[str] | None = None
+    config_path: str = str(DEFAULT_CONFIG),
+    artifacts_dir: str | None = None,
+    snapshots: list[str] | None = None,
+    wait_seconds: float = 0.0,
 ) -> dict:
     """Run the whole monthly pipeline on a config; returns the run summary.
 
     ``snapshots``: sha256s of stored raw inputs (one per source) to rerun on instead of fetching.
+    ``wait_seconds``: how long to queue behind another run on the same artifacts
+    folder before giving up (one run at a time per folder, see flows/runlock.py).
     """
-    logger = get_run_logger()
     config = load_config(Path(config_path))
     if artifacts_dir:
         config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+    with run_lock(config.artifacts_dir, wait_seconds):
+        return run_pipeline(config, tuple(snapshots or ()))
+
+
+def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
+    """The body of the monthly flow, run while holding the artifacts folder's lock."""
+    logger = get_run_logger()
     catalog = Catalog(config.artifacts_dir)
 
-    pulled = pull_sources(config, catalog, tuple(snapshots or ()))
+    pulled = pull_sources(config, catalog, snapshots)
     panel = pulled.panel
     for source in pulled.sources:
         if source.unmatched:
