@@ -11,6 +11,12 @@ from validation.suites import Check, Suite
 # Quantities that cannot be negative (shares get their own 0-100 range).
 NON_NEGATIVE = (c.ENERGY, c.CO2, c.GDP, c.POPULATION)
 
+# Region ids become MLflow tags, run names and parts of file names: a hostile
+# id (path separators, "..", control characters such as NUL, huge lengths) is
+# quarantined here, before anything downstream sees it.
+MAX_REGION_ID_LENGTH = 128
+UNSAFE_REGION_ID = r"[\x00-\x1f\x7f/\\]|\.\."
+
 
 def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
     return panel.select(c.COLUMNS)
@@ -20,6 +26,16 @@ def build_checks(settings: GateSettings) -> list[Check]:
     e = gx.expectations
     return [
         Check("rows.region_id_present", e.ExpectColumnValuesToNotBeNull(column=c.REGION_ID), "fail"),
+        Check(
+            "rows.region_id_length",
+            e.ExpectColumnValueLengthsToBeBetween(column=c.REGION_ID, min_value=1, max_value=MAX_REGION_ID_LENGTH),
+            "fail",
+        ),
+        Check(
+            "rows.region_id_safe",
+            e.ExpectColumnValuesToNotMatchRegex(column=c.REGION_ID, regex=UNSAFE_REGION_ID),
+            "fail",
+        ),
         Check("rows.year_present", e.ExpectColumnValuesToNotBeNull(column=c.YEAR), "fail"),
         Check("rows.indicator_present", e.ExpectColumnValuesToNotBeNull(column=c.INDICATOR), "fail"),
         # An empty value is a missing year: counted as a gap, and reported.
