@@ -139,7 +139,9 @@ def test_both_runs_and_all_child_runs_are_on_the_server(mlflow_server, two_runs,
             assert set(tracking.SERIES_METRICS) <= set(child.data.metrics)
             assert child.data.tags["scenario"] == "statistical"
             assert child.data.tags["run_date"] == parent.data.tags["run_date"]
-            assert {f.path for f in client.list_artifacts(child.info.run_id)} == {"forecast.csv", "fan_chart.png"}
+            logged = {f.path for f in client.list_artifacts(child.info.run_id)}
+            # the chosen model goes in "model/" when it is a statsmodels family (test_model_registry)
+            assert {"forecast.csv", "fan_chart.png", "backtest.csv"} <= logged <= {"forecast.csv", "fan_chart.png", "backtest.csv", "model"}
         row = next(r for r in summary["series"] if (r["region_id"], r["indicator"]) == (ZHUZHOU, "co2_emissions"))
         child = next(c for c in children if (c.data.tags["region_id"], c.data.tags["indicator"]) == (ZHUZHOU, "co2_emissions"))
         assert child.data.metrics["peak_year_median"] == row["peak_year_median"]
@@ -174,13 +176,17 @@ def test_compare_reports_exactly_the_changes_between_the_runs(mlflow_server, two
 
     changed = {key for key, line in lines.items() if " unchanged" not in line}
     assert changed == {(LEIYANG, "co2_emissions"), (LEIYANG, "energy_consumption"), (ZHUZHOU, "co2_emissions")}
-    for indicator in ("co2_emissions", "energy_consumption"):
-        assert lines[(LEIYANG, indicator)].endswith("data now ends 2023 (was 2022)")
-    assert lines[(ZHUZHOU, "co2_emissions")].endswith("revised data (same years, different values)")
-
-    # Unchanged series show equal numbers in both runs; changed ones show the real before/after values.
     before = {(r["region_id"], r["indicator"]): r for r in first["series"]}
     after = {(r["region_id"], r["indicator"]): r for r in second["series"]}
+    for indicator in ("co2_emissions", "energy_consumption"):
+        assert "data now ends 2023 (was 2022)" in lines[(LEIYANG, indicator)]
+    assert "revised data (same years, different values)" in lines[(ZHUZHOU, "co2_emissions")]
+    # New or revised data may make the backtests pick another model: then, and only then, it is a cause too.
+    for key in changed:
+        switched = before[key]["model"] != after[key]["model"]
+        assert (f"model {before[key]['model']} -> {after[key]['model']}" in lines[key]) == switched
+
+    # Unchanged series show equal numbers in both runs; changed ones show the real before/after values.
     for key, line in lines.items():
         fields = line.split()
         assert float(fields[8]) == pytest.approx(before[key]["peak_value"], abs=5e-4)
