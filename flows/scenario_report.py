@@ -1,6 +1,7 @@
 """Scenario rows for summary.json and the table comparing scenarios per region."""
 
 from flows.config import Registry
+from flows.summary import peak_fields
 from forecasting.peaks import format_peak_year
 from forecasting.scenarios import STATISTICAL_SCENARIO, ScenarioResult
 
@@ -21,20 +22,7 @@ def scenario_row(result: ScenarioResult, registry: Registry) -> dict:
         "error": result.error,
     }
     if result.peaks is not None:
-        p = result.peaks
-        row.update(
-            target_year=p.target_year,
-            peak_year_median=p.peak_year_median,
-            peak_year_p10=p.peak_year_p10,
-            peak_year_p90=p.peak_year_p90,
-            p_peak_by_target=p.p_peak_by_target,
-            p_censored=p.p_censored,
-            peak_value=p.peak_value_median,
-            peak_value_p10=p.peak_value_p10,
-            peak_value_p90=p.peak_value_p90,
-            value_at_target=result.value_at_target_median,
-            peak_year_distribution={str(k): v for k, v in p.peak_year_distribution.items()},
-        )
+        row.update(peak_fields(result.peaks), value_at_target=result.value_at_target_median)
     if result.what_it_takes is not None:
         w = result.what_it_takes
         row["what_it_takes"] = {

@@ -6,7 +6,7 @@ import json
 import unicodedata
 
 from forecasting.intensity import IntensityCheck
-from forecasting.peaks import format_peak_year
+from forecasting.peaks import PeakStatistics, format_peak_year
 from forecasting.series import SeriesForecast
 from flows.config import Registry
 
@@ -18,6 +18,22 @@ def history_digest(forecast: SeriesForecast) -> str:
     """sha256 of the series' input years and values: tells revised data from new years."""
     payload = json.dumps([forecast.first_year, [None if v != v else v for v in forecast.history]])
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def peak_fields(p: PeakStatistics) -> dict:
+    """The peak statistics as summary-row fields (statistical and scenario rows alike)."""
+    return {
+        "target_year": p.target_year,
+        "peak_year_median": p.peak_year_median,
+        "peak_year_p10": p.peak_year_p10,
+        "peak_year_p90": p.peak_year_p90,
+        "p_peak_by_target": p.p_peak_by_target,
+        "p_censored": p.p_censored,
+        "peak_value": p.peak_value_median,
+        "peak_value_p10": p.peak_value_p10,
+        "peak_value_p90": p.peak_value_p90,
+        "peak_year_distribution": {str(k): v for k, v in p.peak_year_distribution.items()},
+    }
 
 
 def series_row(forecast: SeriesForecast, registry: Registry, intensity: IntensityCheck | None = None) -> dict:
@@ -45,19 +61,7 @@ def series_row(forecast: SeriesForecast, registry: Registry, intensity: Intensit
     if intensity is not None:
         row.update(intensity.as_row())
     if forecast.peaks is not None:
-        p = forecast.peaks
-        row.update(
-            target_year=p.target_year,
-            peak_year_median=p.peak_year_median,
-            peak_year_p10=p.peak_year_p10,
-            peak_year_p90=p.peak_year_p90,
-            p_peak_by_target=p.p_peak_by_target,
-            p_censored=p.p_censored,
-            peak_value=p.peak_value_median,
-            peak_value_p10=p.peak_value_p10,
-            peak_value_p90=p.peak_value_p90,
-            peak_year_distribution={str(k): v for k, v in p.peak_year_distribution.items()},
-        )
+        row.update(peak_fields(forecast.peaks))
     return row
 
 
