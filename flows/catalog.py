@@ -39,9 +39,17 @@ class Catalog:
         """GX Data Docs of a run (``index.html`` inside)."""
         return self.run_dir(run_id) / "validation"
 
-    def pending_validation_dir(self, token: str) -> Path:
-        """Data Docs written before the run has its id; moved by ``move_dir``."""
-        return self.root / "runs" / f".pending-{token}" / "validation"
+    @property
+    def pending_root(self) -> Path:
+        """Runs not yet in the tracking store (flows/pending.py)."""
+        return self.root / "pending"
+
+    def pending_dir(self, pending_id: str) -> Path:
+        return self.pending_root / pending_id
+
+    def building_dir(self, pending_id: str) -> Path:
+        """Where a run builds its payload; renamed to ``pending_dir`` when whole."""
+        return self.pending_root / f".building-{pending_id}"
 
     def standalone_validation_dir(self) -> Path:
         """Data Docs of a ``peakwatch validate`` call (not a run)."""
@@ -65,10 +73,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
 
 def move_dir(source: Path, target: Path) -> Path:
-    """Move a finished folder into place with one rename; drop its emptied parent."""
+    """Move a finished folder into place with one rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(target, ignore_errors=True)
     source.replace(target)
-    if source.parent.name.startswith(".pending-"):
-        shutil.rmtree(source.parent, ignore_errors=True)
     return target

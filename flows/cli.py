@@ -1,6 +1,7 @@
 """The ``peakwatch`` command line."""
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 from flows.config import DEFAULT_CONFIG, ConfigError
 from flows.runlock import RunLockedError
 
-EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
+# 4: the run's results are kept in artifacts/pending/ (MLflow did not take them); `peakwatch sync` later.
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED, EXIT_PENDING = 0, 1, 2, 3, 4
 
 
 class CliError(Exception):
@@ -47,32 +49,47 @@ def _where(result: dict) -> list[str]:
     from flows import tracking
 
     uri, run_id = result["tracking_uri"], result["run_id"]
-    mlflow_url = tracking.run_url(uri, run_id)
-    if mlflow_url is None and uri.startswith("sqlite:///"):
-        mlflow_url = f"open with: mlflow ui --backend-store-uri {uri}"
     ui_url = get_current_settings().ui_url
     flow_run = result["prefect_flow_run_id"]
-    return [
-        f"Report:      {result['report_path']}",
-        f"Summary:     {result['summary_path']}",
-        f"MLflow run:  {run_id} (experiment '{result['experiment']}', {uri})",
-        *([f"             {mlflow_url}"] if mlflow_url else []),
-        f"Prefect run: {flow_run}" + (f" ({ui_url}/runs/flow-run/{flow_run})" if ui_url else " (ephemeral server)"),
-    ]
+    lines = [f"Report:      {result['report_path']}", f"Summary:     {result['summary_path']}"]
+    if run_id is None:
+        lines.append(f"MLflow run:  none yet: pending run {result['pending_id']} (`peakwatch sync` publishes it)")
+    else:
+        mlflow_url = tracking.run_url(uri, run_id)
+        if mlflow_url is None and uri.startswith("sqlite:///"):
+            mlflow_url = f"open with: mlflow ui --backend-store-uri {uri}"
+        lines.append(f"MLflow run:  {run_id} (experiment '{result['experiment']}', {uri})")
+        lines += [f"             {mlflow_url}"] if mlflow_url else []
+    lines.append(f"Prefect run: {flow_run}" + (f" ({ui_url}/runs/flow-run/{flow_run})" if ui_url else " (ephemeral server)"))
+    return lines
 
 
 def _run(args: argparse.Namespace) -> int:
-    from flows import alerts, scenario_report, summary
     from flows.monthly import monthly_flow
-    from flows.report import rank_by_risk
+    from flows.publish import TrackingUnavailable
 
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
-    result = monthly_flow(
-        config_path=str(args.config),
-        artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-        snapshots=snapshots or None,
-        wait_seconds=args.wait,
-    )
+    try:
+        result = monthly_flow(
+            config_path=str(args.config),
+            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+            snapshots=snapshots or None,
+            wait_seconds=args.wait,
+        )
+    except TrackingUnavailable as exc:
+        folder = Path(exc.pending_dir)
+        result = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        _print_run({**result, "summary_path": str(folder / "summary.json"), "report_path": str(folder / "report.html")})
+        print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
+        return EXIT_PENDING
+    _print_run(result)
+    return EXIT_OK
+
+
+def _print_run(result: dict) -> None:
+    from flows import alerts, scenario_report, summary
+    from flows.report import rank_by_risk
+
     warned = {(w["region_id"], w["indicator"]) for w in result["warnings"]}
     print()
     print(summary.format_table(rank_by_risk(result), warned))
@@ -109,7 +126,9 @@ def _run(args: argparse.Namespace) -> int:
             )
     print()
     early = result.get("early_warnings") or {}
-    if early.get("alerts"):
+    if early.get("delivery") == "deferred":
+        print("Early warnings: decided when the run reaches MLflow, which holds what was announced before.")
+    elif early.get("alerts"):
         print(f"New early warnings ({len(early['alerts'])}), delivery: {early['delivery']}")
         for alert in early["alerts"]:
             print(f"  {alert['message']}")
@@ -128,6 +147,26 @@ def _run(args: argparse.Namespace) -> int:
         print("First run in this series: nothing to compare with yet.")
     print()
     print("\n".join(_where(result)))
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from flows.monthly import sync_flow
+    from flows.publish import TrackingUnavailable
+
+    try:
+        synced = sync_flow(
+            config_path=str(args.config),
+            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+            wait_seconds=args.wait,
+        )
+    except TrackingUnavailable as exc:
+        print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
+        return EXIT_PENDING
+    if not synced:
+        print("Nothing pending: every run is in MLflow.")
+    for result in synced:
+        print(f"published pending run {result['pending_id']} ({result['run_date']}) as MLflow run {result['run_id']}")
+        print(f"  summary: {result['summary_path']}")
     return EXIT_OK
 
 
@@ -286,6 +325,26 @@ def build_parser() -> argparse.ArgumentParser:
         "(artifacts/raw/manifest.jsonl, or the MLflow tag data_sha256); repeat or comma-separate, one per source",
     )
     run.set_defaults(handler=_run)
+
+    sync = commands.add_parser(
+        "sync",
+        parents=[verbose],
+        help="publish the runs kept in artifacts/pending/ while MLflow was down (each exactly once)",
+        description=(
+            "When the tracking store cannot take a run, `peakwatch run` keeps every result in "
+            "<artifacts>/pending/<id>/ and exits with code 4. `peakwatch sync` publishes those runs to MLflow, "
+            "oldest first, decides and sends their early warnings, and moves each to runs/<run>/. A run is "
+            "published once: running sync again adds nothing. Exit code 4 while the store is still down. "
+            "(`peakwatch run` also publishes pending runs first when the store is back.)"
+        ),
+    )
+    sync.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
+    sync.add_argument("--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder")
+    sync.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="if a run holds the artifacts folder, wait up to SECONDS for it (default: exit at once, code 3)",
+    )
+    sync.set_defaults(handler=_sync)
 
     evaluate = commands.add_parser(
         "evaluate",

@@ -4,11 +4,9 @@ Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
 ``flows.sources`` and ``flows.tracking``.
 """
 
-import json
 import subprocess
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -18,9 +16,8 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 
-from flows import alerts, notify, scenario_report, summary, tracking, tracking_scenarios
-from flows.catalog import Catalog, move_dir, write_atomic
-from flows.report import write_run_report
+from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
+from flows.catalog import Catalog, move_dir
 from flows.cluster import n_partitions, task_runner
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
@@ -139,17 +136,47 @@ def monthly_flow(
     ``wait_seconds``: how long to queue behind another run on the same artifacts
     folder before giving up (one run at a time per folder, see flows/runlock.py).
     """
-    config = load_config(Path(config_path))
-    if artifacts_dir:
-        config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+    config = load_run_config(config_path, artifacts_dir)
     with run_lock(config.artifacts_dir, wait_seconds):
         return run_pipeline(config, tuple(snapshots or ()))
 
 
+@flow(name="peakwatch-sync")
+def sync_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, wait_seconds: float = 0.0) -> list[dict]:
+    """Publish the runs kept in ``pending/`` while the tracking store was down, oldest first."""
+    config = load_run_config(config_path, artifacts_dir)
+    catalog = Catalog(config.artifacts_dir)
+    with run_lock(config.artifacts_dir, wait_seconds):
+        try:
+            return publish.sync_pending(publish.open_store(config, catalog), config, catalog)
+        except Exception as exc:
+            left = len(pending.list_payloads(catalog.pending_root))
+            raise publish.TrackingUnavailable(
+                f"MLflow at {config.tracking_uri} is not usable ({publish.describe_store_error(exc)}); "
+                f"{left} run(s) stay pending in {catalog.pending_root}. Try again when the store is back.",
+                str(catalog.pending_root),
+            ) from exc
+
+
+def load_run_config(config_path: str, artifacts_dir: str | None) -> Config:
+    config = load_config(Path(config_path))
+    if artifacts_dir:
+        config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+    return config
+
+
 def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
-    """The body of the monthly flow, run while holding the artifacts folder's lock."""
+    """The body of the monthly flow, run while holding the artifacts folder's lock.
+
+    Compute everything, write it as a pending payload, then publish the payload
+    to MLflow (flows/publish.py). When the store cannot take it, the payload
+    stays in ``pending/`` and TrackingUnavailable says so; ``peakwatch sync``
+    publishes it later.
+    """
     logger = get_run_logger()
     catalog = Catalog(config.artifacts_dir)
+    pending_id = uuid.uuid4().hex[:12]
+    building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
 
     pulled = pull_sources(config, catalog, snapshots)
     panel = pulled.panel
@@ -158,9 +185,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
             logger.warning("source %s: %d unmatched region(s) left out", source.source, len(source.unmatched))
     if pulled.conflicts:
         logger.warning("%d conflicting value(s) between sources (higher precedence kept)", len(pulled.conflicts))
-    # Data Docs go to a pending folder until the MLflow run gives the run its id.
-    pending_docs = catalog.pending_validation_dir(uuid.uuid4().hex[:12])
-    report = validate(panel, config.validation.settings(), config.regions.parents(), pending_docs)
+    report = validate(panel, config.validation.settings(), config.regions.parents(), building / pending.VALIDATION_DIR)
     logger.info("validation: %s", report.metrics())
     if report.quarantined:
         logger.warning("quarantined regions: %s", report.quarantined)
@@ -168,8 +193,27 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         logger.warning("regions with validation warnings: %s", report.warned)
     usable = passing_rows(panel, report)
 
-    client, experiment_id = tracking.open_experiment(config.tracking_uri, config.run_series, catalog)
     run_date = datetime.now(timezone.utc)
+    series = split_series(usable, config.regions.target_years())
+    parts = partition(series, n_partitions(config.dask))
+    logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
+    runner = task_runner(config.dask, prefect_api_url())
+    forecasts, scenario_results = fit_stage.with_options(task_runner=runner)(
+        parts, config.forecast.settings(), plan_scenarios(config, usable)
+    )
+
+    intensity = check_regions(forecasts)
+    rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
+    thresholds = config.warnings.threshold_overrides()
+    warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
+    scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
+
+    store, store_error = open_store_and_sync(config, catalog)
+    previous = tracking.previous_summary(*store) if store else publish.newest_local_summary(catalog)
+    changes = (
+        alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, overrides=thresholds)
+        if previous else []
+    )
     tags = {
         "run_date": run_date.date().isoformat(),
         "data_sha256": ",".join(s.sha256 for s in pulled.sources),
@@ -177,79 +221,80 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         "code_version": code_version(),
         "prefect_flow_run_id": str(flow_run.id or ""),
     }
-    run_id = tracking.start_parent_run(client, experiment_id, f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags)
+    run_summary = {
+        "run_id": None,  # until MLflow has the run
+        "pending_id": pending_id,
+        "run_date": run_date.isoformat(timespec="seconds"),
+        **{k: v for k, v in tags.items() if k != "run_date"},
+        "tracking_uri": config.tracking_uri,
+        "experiment": config.run_series,
+        "data": [
+            {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows, "fetched": s.fetched}
+            for s in pulled.sources
+        ],
+        "pull": pulled.as_dict(),
+        "validation": {**report.as_dict(), "docs_dir": str(catalog.pending_dir(pending_id) / pending.VALIDATION_DIR)},
+        "series": rows,
+        "scenarios": scenario_rows,
+        "scenario_comparison": scenario_report.compare_scenarios(rows, scenario_rows),
+        "warnings": [w.as_dict() for w in warnings],
+        "previous_run_id": (previous.get("run_id") or previous.get("pending_id")) if previous else None,
+        "changes": changes,
+        "early_warnings": DEFERRED_WARNINGS,  # decided when the run reaches MLflow (it holds the state)
+    }
+    metrics = {
+        **report.metrics(),
+        "series_forecast": sum(f.ok for f in forecasts),
+        "series_failed": sum(not f.ok for f in forecasts),
+        "scenario_results": sum(r.ok for r in scenario_results),
+        "scenario_failed": sum(not r.ok for r in scenario_results),
+        "warnings": len(warnings),
+        "changes": len(changes),
+    }
+    names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+    parent = tracking.parent_record(
+        f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
+    )
+    children = tracking.series_records(
+        forecasts, names, building, common_tags={"run_date": tags["run_date"]}, subdir=pending.SERIES_DIR
+    )
+    children += [tracking_scenarios.scenario_record(r, names) for r in scenario_results]
+    histories = {(f.region_id, f.indicator): f.history for f in forecasts}
+    pending.write_payload(building, pending_id, run_summary["run_date"], parent, children, histories, run_summary)
+    folder = move_dir(building, catalog.pending_dir(pending_id))
+
+    if store is not None:
+        try:
+            result = publish.publish_payload(store, config, catalog, folder, forecasts)
+        except Exception as exc:
+            store_error = publish.describe_store_error(exc)
+            logger.exception("publishing run %s to MLflow failed", pending_id)
+        else:
+            logger.info("run %s: %d series, %d warnings", result["run_id"], len(rows), len(warnings))
+            return result
+    publish.write_report(config, folder, run_summary, forecasts)
+    raise publish.TrackingUnavailable(
+        f"MLflow at {config.tracking_uri} did not take the run ({store_error}). Every result is kept in "
+        f"{folder} (summary.json, report.html, the MLflow payload); run `peakwatch sync` when the store is back.",
+        str(folder),
+    )
+
+
+# The summary's early warnings until the run is in MLflow (where their state lives).
+DEFERRED_WARNINGS = {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": [], "delivery": "deferred"}
+
+
+def open_store_and_sync(config: Config, catalog: Catalog) -> tuple[publish.Store | None, str | None]:
+    """The tracking store with earlier pending runs published first (so that this
+    run compares with the latest), or (None, why) when the store cannot be used."""
+    logger = get_run_logger()
     try:
-        report = replace(report, docs_dir=move_dir(pending_docs, catalog.validation_dir(run_id)))
-        tracking.log_validation(client, run_id, report.metrics(), report.docs_dir)
-        series = split_series(usable, config.regions.target_years())
-        parts = partition(series, n_partitions(config.dask))
-        logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
-        runner = task_runner(config.dask, prefect_api_url())
-        forecasts, scenario_results = fit_stage.with_options(task_runner=runner)(
-            parts, config.forecast.settings(), plan_scenarios(config, usable)
-        )
-
-        intensity = check_regions(forecasts)
-        rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
-        thresholds = config.warnings.threshold_overrides()
-        warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
-        previous = tracking.previous_summary(client, experiment_id, exclude_run_id=run_id)
-        changes = (
-            alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, overrides=thresholds)
-            if previous else []
-        )
-        names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
-        child_ids = tracking.log_series_runs(
-            client, experiment_id, run_id, forecasts, names,
-            common_tags={"run_date": tags["run_date"]}, threads=config.tracking.log_threads,
-        )
-        tracking_scenarios.log_scenario_runs(client, experiment_id, run_id, scenario_results, names)
-        scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
-        # Early warnings: announce what changed, once; never fails the run.
-        this_run = {"run_id": run_id, "run_date": run_date.isoformat(timespec="seconds"),
-                    "config_hash": config.config_hash, "code_version": tags["code_version"]}
-        announced = notify.notify_warnings(config, client, experiment_id, this_run, rows, forecasts, child_ids)
-
-        run_summary = {
-            "run_id": run_id,
-            "run_date": run_date.isoformat(timespec="seconds"),
-            **{k: v for k, v in tags.items() if k != "run_date"},
-            "tracking_uri": config.tracking_uri,
-            "experiment": config.run_series,
-            "data": [
-                {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows, "fetched": s.fetched}
-                for s in pulled.sources
-            ],
-            "pull": pulled.as_dict(),
-            "validation": report.as_dict(),
-            "series": rows,
-            "scenarios": scenario_rows,
-            "scenario_comparison": scenario_report.compare_scenarios(rows, scenario_rows),
-            "warnings": [w.as_dict() for w in warnings],
-            "previous_run_id": previous["run_id"] if previous else None,
-            "changes": changes,
-            "early_warnings": announced,
-        }
-        summary_path = catalog.summary(run_id)
-        write_atomic(summary_path, json.dumps(run_summary, ensure_ascii=False, indent=2))
-        report_path = write_run_report(catalog, run_summary, forecasts, names)
-        metrics = {
-            "series_forecast": sum(f.ok for f in forecasts),
-            "series_failed": sum(not f.ok for f in forecasts),
-            "scenario_results": sum(r.ok for r in scenario_results),
-            "scenario_failed": sum(not r.ok for r in scenario_results),
-            "warnings": len(warnings),
-            "changes": len(changes),
-        }
-        tracking.log_run_reports(client, run_id, run_summary)
-        tracking.finish_parent_run(
-            client, run_id, metrics, {"summary": summary_path, "report": report_path}, tags={"warnings": str(len(warnings))}
-        )
-    except BaseException as exc:
-        tracking.fail_parent_run(client, run_id, f"{type(exc).__name__}: {exc}")
-        raise
-
-    logger.info("run %s: %d series, %d warnings", run_id, len(rows), len(warnings))
-    run_summary["summary_path"] = str(summary_path)
-    run_summary["report_path"] = str(report_path)
-    return run_summary
+        store = publish.open_store(config, catalog)
+        synced = publish.sync_pending(store, config, catalog)
+    except Exception as exc:
+        error = publish.describe_store_error(exc)
+        logger.warning("MLflow at %s is not usable (%s); results will be kept in %s", config.tracking_uri, error, catalog.pending_root)
+        return None, error
+    if synced:
+        logger.info("published %d pending run(s) from earlier: %s", len(synced), ", ".join(s["run_id"] for s in synced))
+    return store, None

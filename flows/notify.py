@@ -23,7 +23,6 @@ from prefect.blocks.core import Block
 from flows import early_warnings, warning_state
 from flows.config import Config, NotifyConfig
 from flows.early_warnings import Decision
-from forecasting.series import SeriesForecast
 
 ARTIFACT_KEY = "peakwatch-warnings"
 
@@ -161,17 +160,17 @@ def notify_warnings(
     experiment_id: str,
     run: dict,
     rows: list[dict],
-    forecasts: list[SeriesForecast],
+    histories: dict[tuple[str, str], tuple[float | None, ...]],
     child_ids: dict[tuple[str, ...], str],
 ) -> dict:
     """Decide, deliver, record. Returns the report for the run summary; never raises.
 
-    ``run`` holds run_id, run_date, config_hash and code_version.
+    ``run`` holds run_id, run_date, config_hash and code_version; ``histories``
+    maps (region_id, indicator) to the input values the forecast was fitted on.
     """
     logger = get_run_logger()
     try:
         state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
-        histories = {(f.region_id, f.indicator): f.history for f in forecasts}
         decision = early_warnings.decide_alerts(rows, histories, state, config.warnings, run)
         deliveries = []
         if decision.alerts:

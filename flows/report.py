@@ -10,7 +10,6 @@ from pathlib import Path
 import jinja2
 
 from flows import plots
-from flows.catalog import Catalog, write_atomic
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
@@ -105,12 +104,3 @@ def render_report(
         validation=summary["validation"],
         failed_checks=[ch for ch in summary["validation"]["checks"] if not ch["success"]],
     )
-
-
-def write_run_report(
-    catalog: Catalog, summary: dict, forecasts: list[SeriesForecast], names: dict[str, tuple[str, str]] | None = None
-) -> Path:
-    """Render and write ``runs/<run>/report.html`` atomically; returns its path."""
-    path = catalog.report(summary["run_id"])
-    write_atomic(path, render_report(summary, forecasts, names))
-    return path

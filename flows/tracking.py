@@ -7,9 +7,11 @@ uploaded from there: nothing lands in the repository.
 """
 
 import json
+import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from importlib.metadata import version
@@ -23,11 +25,14 @@ from mlflow.entities import RunStatus
 
 from flows import plots, tables
 from flows.catalog import Catalog
+from flows.pending import PENDING_ID_TAG, RunRecord
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
 from forecasting.series import SeriesForecast
+
+log = logging.getLogger(__name__)
 
 PARENT_KIND = "parent"
 CHILD_KIND = "series"
@@ -66,6 +71,10 @@ def connect(tracking_uri: str) -> MlflowClient:
     # Against a server, MLflow prints a "View run" link on every terminated run
     # and fetches the run again to do so: one extra round trip per child run.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    # MLflow retries a refused request 7 times with doubling back-off (minutes);
+    # a monthly run rather keeps its results pending and says so (flows/publish.py).
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     return MlflowClient(tracking_uri)
 
 
@@ -138,13 +147,6 @@ def backtest_metrics(forecast: SeriesForecast) -> dict[str, float]:
     }
 
 
-def point_forecast_metrics(forecast: SeriesForecast, timestamp: int) -> list[Metric]:
-    """The chosen model's median forecast as one metric with the year as step."""
-    if forecast.fan is None:
-        return []
-    return [Metric("point_forecast", v, timestamp, year) for year, v in zip(forecast.fan.years, forecast.point_forecast)]
-
-
 def save_chosen_model(spec: ModelSpec, path: Path) -> None:
     """Save the chosen statsmodels model at ``path`` with ``mlflow.statsmodels``.
 
@@ -187,16 +189,15 @@ def series_scenario(forecast: SeriesForecast, default: str = DEFAULT_SCENARIO) -
 
 def series_tags(
     forecast: SeriesForecast,
-    parent_run_id: str,
     names: dict[str, tuple[str, str]],
     scenario: str,
     common: dict[str, str],
 ) -> dict[str, str]:
-    """Tags that line up one series across months: filter on region_id, indicator, scenario."""
+    """Tags that line up one series across months: filter on region_id, indicator, scenario.
+    (``mlflow.parentRunId`` is added when the run is logged.)"""
     name_zh, name_en = names.get(forecast.region_id, ("", ""))
     tags = {
         **common,
-        "mlflow.parentRunId": parent_run_id,
         KIND_TAG: CHILD_KIND,
         "region_id": forecast.region_id,
         "region_name_zh": name_zh,
@@ -214,16 +215,51 @@ def series_tags(
     return tags
 
 
-def series_params(forecast: SeriesForecast) -> list[Param]:
-    params = [
-        Param("model", forecast.model or "none"),
-        Param("model_reason", forecast.model_reason[:6000]),
-        Param("model_detail", forecast.model_detail[:6000]),
-        Param("candidates", ",".join(s.model for s in forecast.backtests)[:6000] or "none"),
-    ]
+def series_params(forecast: SeriesForecast) -> dict[str, str]:
+    params = {
+        "model": forecast.model or "none",
+        "model_reason": forecast.model_reason[:6000],
+        "model_detail": forecast.model_detail[:6000],
+        "candidates": ",".join(s.model for s in forecast.backtests)[:6000] or "none",
+    }
     if forecast.peaks is not None:
-        params.append(Param("target_year", str(forecast.peaks.target_year)))
+        params["target_year"] = str(forecast.peaks.target_year)
     return params
+
+
+def point_forecast_steps(forecast: SeriesForecast) -> dict[str, list[tuple[int, float]]]:
+    """The chosen model's median forecast as one metric with the year as step."""
+    if forecast.fan is None:
+        return {}
+    return {"point_forecast": [(int(y), float(v)) for y, v in zip(forecast.fan.years, forecast.point_forecast)]}
+
+
+def series_record(
+    forecast: SeriesForecast,
+    names: dict[str, tuple[str, str]],
+    scenario: str = DEFAULT_SCENARIO,
+    common_tags: dict[str, str] | None = None,
+    artifacts: str | None = None,
+) -> RunRecord:
+    """The child run of one series; ``artifacts``: its folder from write_series_artifacts."""
+    scenario = series_scenario(forecast, scenario)
+    run_name = f"{forecast.region_id}/{forecast.indicator}"
+    if scenario != DEFAULT_SCENARIO:
+        run_name += f"/{scenario}"
+    return RunRecord(
+        name=run_name,
+        tags=series_tags(forecast, names, scenario, common_tags or {}),
+        params=series_params(forecast),
+        metrics={k: float(v) for k, v in series_metrics(forecast).items()},
+        steps=point_forecast_steps(forecast),
+        status="FINISHED" if forecast.ok else "FAILED",
+        artifacts=artifacts,
+    )
+
+
+def record_key(record: RunRecord) -> tuple[str, str, str]:
+    """(region_id, indicator, scenario) of a child run record."""
+    return record.tags["region_id"], record.tags["indicator"], record.tags.get("scenario", DEFAULT_SCENARIO)
 
 
 def write_series_artifacts(forecast: SeriesForecast, folder: Path) -> Path:
@@ -240,27 +276,48 @@ def write_series_artifacts(forecast: SeriesForecast, folder: Path) -> Path:
     return folder
 
 
-def _log_series_run(
+def log_record(
+    client: MlflowClient, experiment_id: str, parent_run_id: str, record: RunRecord, base: Path | None, timestamp: int
+) -> str:
+    """Four store calls per run, the fewest the MLflow API allows: create (with
+    tags), one log_batch (metrics + params), one artifact upload, terminate."""
+    tags = {**record.tags, "mlflow.parentRunId": parent_run_id}
+    run_id = client.create_run(experiment_id, run_name=record.name, tags=tags, start_time=timestamp).info.run_id
+    metrics = [Metric(k, float(v), timestamp, 0) for k, v in record.metrics.items()]
+    metrics += [Metric(k, v, timestamp, step) for k, pairs in record.steps.items() for step, v in pairs]
+    params = [Param(k, v) for k, v in record.params.items()]
+    client.log_batch(run_id, metrics=metrics, params=params)
+    if record.artifacts is not None and base is not None:
+        client.log_artifacts(run_id, str(base / record.artifacts))
+    client.set_terminated(run_id, record.status)
+    return run_id
+
+
+def log_records(
     client: MlflowClient,
     experiment_id: str,
-    forecast: SeriesForecast,
-    tags: dict[str, str],
-    timestamp: int,
-    folder: Path | None,
-) -> str:
-    """Four store calls per series, the fewest the MLflow API allows: create
-    (with tags), one log_batch (metrics + params), one artifact upload, terminate."""
-    run_name = f"{forecast.region_id}/{forecast.indicator}"
-    if tags["scenario"] != DEFAULT_SCENARIO:
-        run_name += f"/{tags['scenario']}"
-    run_id = client.create_run(experiment_id, run_name=run_name, tags=tags, start_time=timestamp).info.run_id
-    metrics = [Metric(k, float(v), timestamp, 0) for k, v in series_metrics(forecast).items()]
-    metrics += point_forecast_metrics(forecast, timestamp)
-    client.log_batch(run_id, metrics=metrics, params=series_params(forecast))
-    if folder is not None:
-        client.log_artifacts(run_id, str(folder))
-    client.set_terminated(run_id, "FINISHED" if forecast.ok else "FAILED")
-    return run_id
+    parent_run_id: str,
+    records: list[RunRecord],
+    base: Path | None = None,
+    threads: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Log child runs; returns their run ids in order.
+
+    MLflow has no call that creates many runs at once: each costs four store
+    calls. With ``threads`` > 1 they go through a thread pool so that round trips
+    overlap. That pays only when round trips are slow (a remote server): against
+    SQLite or a local server one thread measured fastest (scripts/benchmark_tracking.py).
+    """
+    timestamp = _now_ms()
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(log_record, client, experiment_id, parent_run_id, r, base, timestamp) for r in records]
+        run_ids = []
+        for future in futures:
+            run_ids.append(future.result())
+            if progress is not None:
+                progress(len(run_ids), len(records))
+        return run_ids
 
 
 def log_series_runs(
@@ -274,28 +331,45 @@ def log_series_runs(
     with_artifacts: bool = True,
     threads: int = 1,
 ) -> dict[tuple[str, str, str], str]:
-    """One child run per series; returns (region_id, indicator, scenario) -> child run id.
+    """One child run per series; returns (region_id, indicator, scenario) -> child run id."""
+    with tempfile.TemporaryDirectory(prefix="peakwatch-series-") as tmp:
+        records = series_records(forecasts, names, Path(tmp) if with_artifacts else None, scenario, common_tags)
+        run_ids = log_records(client, experiment_id, parent_run_id, records, Path(tmp), threads)
+    return {record_key(r): run_id for r, run_id in zip(records, run_ids)}
 
-    MLflow has no call that creates many runs at once: each series costs four
-    store calls. With ``threads`` > 1 they go through a thread pool (round trips
-    overlap) while this thread renders the next series' artifacts. That pays
-    only when round trips are slow (a remote server): against SQLite or a local
-    server, rendering holds the GIL and one thread measured fastest
-    (scripts/benchmark_tracking.py).
-    """
-    timestamp = _now_ms()
-    child_ids: dict[tuple[str, str, str], str] = {}
-    with tempfile.TemporaryDirectory(prefix="peakwatch-series-") as tmp, ThreadPoolExecutor(threads) as pool:
-        futures = {}
-        for i, forecast in enumerate(forecasts):
-            series_scen = series_scenario(forecast, scenario)
-            tags = series_tags(forecast, parent_run_id, names, series_scen, common_tags or {})
-            folder = write_series_artifacts(forecast, Path(tmp) / str(i)) if with_artifacts else None
-            key = (forecast.region_id, forecast.indicator, series_scen)
-            futures[key] = pool.submit(_log_series_run, client, experiment_id, forecast, tags, timestamp, folder)
-        for key, future in futures.items():
-            child_ids[key] = future.result()
-    return child_ids
+
+def series_records(
+    forecasts: list[SeriesForecast],
+    names: dict[str, tuple[str, str]],
+    base: Path | None,
+    scenario: str = DEFAULT_SCENARIO,
+    common_tags: dict[str, str] | None = None,
+    subdir: str = "",
+) -> list[RunRecord]:
+    """The child run records of ``forecasts``, their files written under ``base``
+    (``<subdir>/<i>/`` per series; no files without ``base``)."""
+    records = []
+    step = max(len(forecasts) // 10, 1)
+    for i, forecast in enumerate(forecasts, 1):
+        folder = f"{subdir}/{i - 1}".lstrip("/") if base is not None else None
+        if folder is not None:
+            write_series_artifacts(forecast, base / folder)
+            if i % step == 0 and len(forecasts) >= 100:
+                log.info("wrote the files of %d/%d series", i, len(forecasts))
+        records.append(series_record(forecast, names, scenario, common_tags, folder))
+    return records
+
+
+def parent_record(
+    name: str, tags: dict[str, str], metrics: dict[str, float], pending_id: str, result_tags: dict[str, str]
+) -> RunRecord:
+    """The flow run's parent run: its identity as tags and params, its counts as metrics."""
+    return RunRecord(
+        name=name,
+        tags={KIND_TAG: PARENT_KIND, PENDING_ID_TAG: pending_id, **tags, **result_tags},
+        params={k: str(v)[:6000] for k, v in tags.items()},
+        metrics={k: float(v) for k, v in metrics.items()},
+    )
 
 
 def log_run_reports(client: MlflowClient, run_id: str, run_summary: dict) -> None:
@@ -357,8 +431,8 @@ def load_summary(client: MlflowClient, run_id: str) -> dict:
         return json.loads(Path(local).read_text(encoding="utf-8"))
 
 
-def previous_summary(client: MlflowClient, experiment_id: str, exclude_run_id: str) -> dict | None:
-    """The summary.json of the latest finished parent run before this one."""
+def previous_summary(client: MlflowClient, experiment_id: str, exclude_run_id: str | None = None) -> dict | None:
+    """The summary.json of the latest finished parent run (other than ``exclude_run_id``)."""
     for run in find_parent_runs(client, experiment_id):
         if run.info.run_id == exclude_run_id:
             continue

@@ -2,11 +2,7 @@
 scenario, under the flow's parent run, tagged ``scenario`` (the statistical
 forecasts' child runs carry scenario "statistical")."""
 
-import time
-
-from mlflow import MlflowClient
-from mlflow.entities import Metric, Param
-
+from flows.pending import RunRecord
 from flows.tracking import KIND_TAG
 from forecasting.scenarios import ScenarioResult
 
@@ -39,37 +35,30 @@ def scenario_metrics(result: ScenarioResult) -> dict[str, float]:
     return metrics
 
 
-def log_scenario_runs(
-    client: MlflowClient,
-    experiment_id: str,
-    parent_run_id: str,
-    results: list[ScenarioResult],
-    names: dict[str, tuple[str, str]],
-) -> None:
-    timestamp = int(time.time() * 1000)
-    for result in results:
-        name_zh, name_en = names.get(result.region_id, ("", ""))
-        tags = {
-            "mlflow.parentRunId": parent_run_id,
-            KIND_TAG: SCENARIO_KIND,
-            SCENARIO_TAG: result.scenario,
-            "region_id": result.region_id,
-            "region_name_zh": name_zh,
-            "region_name_en": name_en,
-            "indicator": result.indicator,
-            "unit": result.unit,
-        }
-        if result.error:
-            tags["error"] = result.error[:5000]
-        run = client.create_run(
-            experiment_id, run_name=f"{result.region_id}/{result.indicator}/{result.scenario}", tags=tags
-        )
-        params = [Param(f"driver.{k}", v[:6000]) for k, v in result.drivers.items()]
-        params += [Param(f"event.{i}", e[:6000]) for i, e in enumerate(result.events)]
-        if result.what_it_takes is not None:
-            params.append(Param("cut_lever", result.what_it_takes.lever))
-        if result.peaks is not None:
-            params.append(Param("target_year", str(result.peaks.target_year)))
-        metrics = [Metric(k, float(v), timestamp, 0) for k, v in scenario_metrics(result).items()]
-        client.log_batch(run.info.run_id, metrics=metrics, params=params)
-        client.set_terminated(run.info.run_id, "FINISHED" if result.ok else "FAILED")
+def scenario_record(result: ScenarioResult, names: dict[str, tuple[str, str]]) -> RunRecord:
+    """The child run of one region x indicator x scenario (no artifacts)."""
+    name_zh, name_en = names.get(result.region_id, ("", ""))
+    tags = {
+        KIND_TAG: SCENARIO_KIND,
+        SCENARIO_TAG: result.scenario,
+        "region_id": result.region_id,
+        "region_name_zh": name_zh,
+        "region_name_en": name_en,
+        "indicator": result.indicator,
+        "unit": result.unit,
+    }
+    if result.error:
+        tags["error"] = result.error[:5000]
+    params = {f"driver.{k}": v[:6000] for k, v in result.drivers.items()}
+    params |= {f"event.{i}": e[:6000] for i, e in enumerate(result.events)}
+    if result.what_it_takes is not None:
+        params["cut_lever"] = result.what_it_takes.lever
+    if result.peaks is not None:
+        params["target_year"] = str(result.peaks.target_year)
+    return RunRecord(
+        name=f"{result.region_id}/{result.indicator}/{result.scenario}",
+        tags=tags,
+        params=params,
+        metrics={k: float(v) for k, v in scenario_metrics(result).items()},
+        status="FINISHED" if result.ok else "FAILED",
+    )

@@ -43,10 +43,10 @@ def log_naive(client, experiment_id: str, parent_id: str, forecasts: list[Series
     """The unbatched layout, for contrast: one store call per tag, param and metric."""
     for f in forecasts:
         run_id = client.create_run(experiment_id, tags={"mlflow.parentRunId": parent_id}).info.run_id
-        for key, value in tracking.series_tags(f, parent_id, {}, "statistical", {}).items():
+        for key, value in tracking.series_tags(f, {}, "statistical", {}).items():
             client.set_tag(run_id, key, value)
-        for param in tracking.series_params(f):
-            client.log_param(run_id, param.key, param.value)
+        for key, value in tracking.series_params(f).items():
+            client.log_param(run_id, key, value)
         for key, value in tracking.series_metrics(f).items():
             client.log_metric(run_id, key, value)
         client.set_terminated(run_id, "FINISHED")

@@ -6,11 +6,6 @@ the full panel with Zhuzhou's CO2 for 2021-2023 revised up 5 %. Exactly those
 three series may change between the runs; every other one must be identical.
 """
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +15,8 @@ from mlflow import MlflowClient
 
 from flows import cli, tracking
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
+from tests.flows.mlflow_server import free_port
+from tests.flows.mlflow_server import mlflow_server as running_server
 
 pytestmark = pytest.mark.integration
 
@@ -27,46 +24,11 @@ LEIYANG, ZHUZHOU = "hunan.hengyang.leiyang", "hunan.zhuzhou"
 EXPERIMENT = "peakwatch-it"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("mlflow-server")
-    port = _free_port()
-    log = (root / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{root / 'db'}", "--artifacts-destination", str(root / "art")],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"mlflow server exited with {proc.returncode}: {(root / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"mlflow server not healthy after 180 s: {(root / 'server.log').read_text()}")
-            time.sleep(0.5)
+    with running_server(root, free_port()) as url:
         yield url, root / "art"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def _write_config(folder: Path, name: str, panel: pl.DataFrame) -> Path:

@@ -62,7 +62,8 @@ def test_summary_json_agrees_with_mlflow(two_runs):
         summary = json.loads((artifacts / "runs" / parent.info.run_id / "summary.json").read_text())
         assert summary["run_id"] == parent.info.run_id
         children = client.search_runs(
-            [experiment.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+            [experiment.experiment_id],
+            f"tags.mlflow.parentRunId = '{parent.info.run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
         )
         by_key = {(r.data.tags["region_id"], r.data.tags["indicator"]): r.data.metrics for r in children}
         for row in summary["series"]:

@@ -1,0 +1,205 @@
+"""Publishing a run's pending payload to MLflow; ``peakwatch sync``.
+
+``publish_payload`` is the one way a run reaches the tracking store: for a run
+that has just finished its forecasts and for one kept pending while the store
+was down. Each payload is published once. Its parent run carries the payload's
+id (tag ``peakwatch.pending_id``): a finished parent with that id means the
+payload is already in MLflow; an unfinished one (a publish cut short) is
+deleted with its children and the payload published again.
+"""
+
+import json
+import logging
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param
+
+from flows import notify, pending, tables, tracking
+from flows.catalog import Catalog, move_dir, write_atomic
+from flows.config import Config
+from flows.report import render_report
+from flows.summary import DEFAULT_SCENARIO
+from forecasting.series import SeriesForecast
+
+log = logging.getLogger(__name__)
+
+Store = tuple[MlflowClient, str]  # a client and the run series' experiment id
+
+
+class TrackingUnavailable(RuntimeError):
+    """The run's results are kept in a pending payload: the tracking store did not take them."""
+
+    def __init__(self, message: str, pending_dir: str):
+        super().__init__(message, pending_dir)
+        self.message = message
+        self.pending_dir = pending_dir
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def describe_store_error(exc: BaseException) -> str:
+    """One line: the error type and the first line of its message."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
+def open_store(config: Config, catalog: Catalog) -> Store:
+    """The tracking store and the run series' experiment (created on first use)."""
+    return tracking.open_experiment(config.tracking_uri, config.run_series, catalog)
+
+
+def find_published(client: MlflowClient, experiment_id: str, pending_id: str) -> str | None:
+    """The finished parent run of this payload, if any; deletes unfinished attempts."""
+    runs = client.search_runs(
+        [experiment_id], filter_string=f"tags.`{pending.PENDING_ID_TAG}` = '{pending_id}'", max_results=100
+    )
+    finished = [r.info.run_id for r in runs if r.info.status == "FINISHED"]
+    for run in runs:
+        if run.info.status != "FINISHED":
+            children = client.search_runs([experiment_id], f"tags.mlflow.parentRunId = '{run.info.run_id}'", max_results=50000)
+            for child in children:
+                client.delete_run(child.info.run_id)
+            client.delete_run(run.info.run_id)
+            log.info("deleted unfinished attempt %s of pending run %s (%d child runs)", run.info.run_id, pending_id, len(children))
+    return finished[0] if finished else None
+
+
+def forecasts_from_payload(payload: pending.Payload) -> list[SeriesForecast]:
+    """The summary rows' forecasts, rebuilt from the payload's forecast tables (for the report)."""
+    folders = {tracking.record_key(r): r.artifacts for r in payload.children if r.artifacts}
+    forecasts = []
+    for row in payload.summary["series"]:
+        folder = folders.get((row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO))
+        path = payload.folder / folder / tracking.FORECAST_CSV if folder else None
+        forecasts.append(tables.forecast_from_table(row, pl.read_csv(path) if path and path.exists() else None))
+    return forecasts
+
+
+def write_report(config: Config, folder: Path, summary: dict, forecasts: list[SeriesForecast]) -> Path:
+    names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+    path = folder / pending.REPORT_HTML
+    write_atomic(path, render_report(summary, forecasts, names))
+    return path
+
+
+def _log_parent(client: MlflowClient, experiment_id: str, payload: pending.Payload) -> str:
+    parent = payload.parent
+    start = int(datetime.fromisoformat(payload.run_date).timestamp() * 1000)
+    run_id = client.create_run(experiment_id, run_name=parent.name, tags=parent.tags, start_time=start).info.run_id
+    client.log_batch(
+        run_id,
+        metrics=[Metric(k, float(v), start, 0) for k, v in parent.metrics.items()],
+        params=[Param(k, v) for k, v in parent.params.items()],
+    )
+    if payload.validation_dir.is_dir():
+        client.log_artifacts(run_id, str(payload.validation_dir), artifact_path="validation")
+    return run_id
+
+
+def _log_children(client: MlflowClient, experiment_id: str, run_id: str, payload: pending.Payload, threads: int) -> dict:
+    """Child runs; returns (region_id, indicator, scenario) -> run id of the statistical series."""
+    step = max(len(payload.children) // 10, 1)
+
+    def progress(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            log.info("logged %d/%d child runs to MLflow", done, total)
+
+    ids = tracking.log_records(client, experiment_id, run_id, payload.children, payload.folder, threads, progress)
+    return {
+        tracking.record_key(r): child_id
+        for r, child_id in zip(payload.children, ids)
+        if r.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND
+    }
+
+
+def _publish(
+    store: Store, config: Config, catalog: Catalog, payload: pending.Payload, forecasts: list[SeriesForecast] | None
+) -> str:
+    client, experiment_id = store
+    run_id = _log_parent(client, experiment_id, payload)
+    try:
+        child_ids = _log_children(client, experiment_id, run_id, payload, config.tracking.log_threads)
+        summary = payload.summary
+        this_run = {k: summary[k] for k in ("run_date", "config_hash", "code_version")} | {"run_id": run_id}
+        announced = notify.notify_warnings(
+            config, client, experiment_id, this_run, summary["series"], payload.histories, child_ids
+        )
+        validation = {**summary["validation"], "docs_dir": str(catalog.validation_dir(run_id))}
+        summary = {**summary, "run_id": run_id, "validation": validation, "early_warnings": announced}
+        summary_path = pending.write_summary(payload.folder, summary)
+        report_path = write_report(config, payload.folder, summary, forecasts or forecasts_from_payload(payload))
+        tracking.log_run_reports(client, run_id, summary)
+        tracking.finish_parent_run(client, run_id, {}, {"summary": summary_path, "report": report_path})
+    except BaseException as exc:
+        try:
+            tracking.fail_parent_run(client, run_id, describe_store_error(exc))
+        except Exception:  # the store is gone: the parent stays unfinished, sync deletes it
+            pass
+        raise
+    return run_id
+
+
+def finalize(catalog: Catalog, folder: Path, run_id: str) -> Path:
+    """Move a published payload to ``runs/<run_id>/`` and drop what MLflow now holds."""
+    run_dir = move_dir(folder, catalog.run_dir(run_id))
+    for name in (pending.PAYLOAD_JSON, pending.CHILDREN_JSONL):
+        (run_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(run_dir / pending.SERIES_DIR, ignore_errors=True)
+    return run_dir
+
+
+def publish_payload(
+    store: Store, config: Config, catalog: Catalog, folder: Path, forecasts: list[SeriesForecast] | None = None
+) -> dict:
+    """Publish one payload (at most once) and return its final summary.
+
+    ``forecasts`` (the run's own, when it has just computed them) draw the
+    report; without them the report is drawn from the payload's forecast tables.
+    """
+    payload = pending.read_payload(folder)
+    client, experiment_id = store
+    run_id = find_published(client, experiment_id, payload.pending_id)
+    if run_id is None:
+        run_id = _publish(store, config, catalog, payload, forecasts)
+    else:
+        log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
+    run_dir = finalize(catalog, folder, run_id)
+    summary_path = run_dir / pending.SUMMARY_JSON
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    return {**summary, "summary_path": str(summary_path), "report_path": str(run_dir / pending.REPORT_HTML)}
+
+
+def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
+    """Publish every pending payload, oldest first; returns their final summaries.
+
+    An unreadable payload is logged and left in place (it must not block the
+    others); a store error stops the sync and propagates.
+    """
+    done = []
+    for folder in pending.list_payloads(catalog.pending_root):
+        log.info("publishing pending run %s", folder.name)
+        try:
+            done.append(publish_payload(store, config, catalog, folder))
+        except pending.PayloadError as exc:
+            log.error("%s; left in place", exc)
+    return done
+
+
+def newest_local_summary(catalog: Catalog) -> dict | None:
+    """The newest run summary in the artifacts folder (published or pending):
+    what a run compares with when the tracking store is down."""
+    newest = None
+    for path in [*catalog.root.glob("runs/*/summary.json"), *catalog.pending_root.glob("*/summary.json")]:
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+            run_date = found["run_date"]
+        except (OSError, ValueError, KeyError):
+            continue
+        if newest is None or run_date > newest["run_date"]:
+            newest = found
+    return newest

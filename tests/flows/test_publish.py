@@ -1,0 +1,148 @@
+"""Publishing pending payloads to a real (temporary) SQLite MLflow store:
+once, whatever happens in between (an interrupted publish, a crash after it)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from flows import pending, publish, tracking
+from flows.catalog import Catalog
+from flows.config import DEFAULT_CONFIG, load_config
+from flows.summary import series_row
+from forecasting.series import ForecastSettings, SeriesInput, forecast_series
+
+REGIONS = ("hunan.a", "hunan.b", "hunan.c")
+
+
+@pytest.fixture(scope="module")
+def forecasts():
+    years = np.arange(2005, 2024)
+    return [
+        forecast_series(
+            SeriesInput(r, "co2_emissions", "MtCO2", years, 10 * (1.01 + 0.01 * i) ** np.arange(len(years)), 2030),
+            ForecastSettings(n_paths=200),
+        )
+        for i, r in enumerate(REGIONS)
+    ]
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": tmp_path})
+    # Deciding and sending warnings is tested in test_notify/test_early_warnings;
+    # here it needs a Prefect run context, so it is replaced by a recorder.
+    announced = []
+    monkeypatch.setattr(
+        publish.notify, "notify_warnings",
+        lambda config, client, experiment_id, run, rows, histories, child_ids: announced.append(run["run_id"]) or {"delivery": "none"},
+    )
+    return config, Catalog(tmp_path), announced
+
+
+def write_payload(catalog: Catalog, forecasts, pending_id: str, run_date: str):
+    building = catalog.building_dir(pending_id)
+    children = tracking.series_records(forecasts, {}, building, subdir=pending.SERIES_DIR)
+    registry = load_config(DEFAULT_CONFIG).regions
+    validation = {"docs_dir": None, "quarantined": {}, "warned": {}, "checks": [], "n_rows": 57}
+    validation |= {f"validation_{k}": 0 for k in ("checks_failed", "regions_passed", "regions_quarantined", "regions_warned")}
+    summary = {
+        "run_id": None, "pending_id": pending_id, "run_date": run_date, "config_hash": "c" * 64, "code_version": "v",
+        "experiment": "test", "data": [], "changes": [], "previous_run_id": None, "scenarios": [],
+        "series": [series_row(f, registry) for f in forecasts], "warnings": [],
+        "validation": validation | {"validation_regions_checked": 3},
+    }
+    parent = tracking.parent_record(f"monthly-{pending_id}", {"run_date": run_date[:10]}, {"warnings": 0}, pending_id, {})
+    histories = {(f.region_id, f.indicator): f.history for f in forecasts}
+    pending.write_payload(building, pending_id, run_date, parent, children, histories, summary)
+    return building.rename(catalog.pending_dir(pending_id))
+
+
+def active_runs(client, experiment_id):
+    return client.search_runs([experiment_id], max_results=1000)
+
+
+def parents(runs):
+    return [r for r in runs if r.data.tags.get(tracking.KIND_TAG) == tracking.PARENT_KIND]
+
+
+def test_payload_round_trips(setup, forecasts):
+    config, catalog, _ = setup
+    folder = write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00")
+    payload = pending.read_payload(folder)
+    assert [r.name for r in payload.children] == [f"{r}/co2_emissions" for r in REGIONS]
+    original = tracking.series_record(forecasts[0], {}, artifacts="series/0")
+    assert payload.children[0] == original  # steps, metrics, tags, params survive JSON
+    assert payload.histories[("hunan.a", "co2_emissions")] == tuple(forecasts[0].history)
+
+
+def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, forecasts, monkeypatch):
+    config, catalog, announced = setup
+    folder = write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00")
+    store = publish.open_store(config, catalog)
+    client, experiment_id = store
+
+    real_log_record = tracking.log_record
+    calls = []
+
+    def store_dies_on_the_second_child(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionError("tracking server went away")
+        return real_log_record(*args, **kwargs)
+
+    monkeypatch.setattr(tracking, "log_record", store_dies_on_the_second_child)
+    with pytest.raises(ConnectionError):
+        publish.publish_payload(store, config, catalog, folder)
+    monkeypatch.setattr(tracking, "log_record", real_log_record)
+    [cut_short] = parents(active_runs(client, experiment_id))
+    assert cut_short.info.status == "FAILED" and folder.is_dir()  # nothing lost, nothing claimed finished
+
+    [result] = publish.sync_pending(store, config, catalog)
+    runs = active_runs(client, experiment_id)
+    [parent] = parents(runs)
+    assert parent.info.status == "FINISHED" and parent.info.run_id == result["run_id"] != cut_short.info.run_id
+    assert len(runs) == 1 + len(REGIONS)  # the cut-short attempt and its child are gone
+    assert parent.info.start_time == 1790834400000  # the run's own date, not the sync's
+    assert not folder.exists() and (catalog.run_dir(result["run_id"]) / "summary.json").exists()
+    assert not (catalog.run_dir(result["run_id"]) / pending.SERIES_DIR).exists()
+    assert announced == [result["run_id"]]
+
+    assert publish.sync_pending(store, config, catalog) == []
+    assert len(active_runs(client, experiment_id)) == len(runs)
+
+
+def test_a_crash_after_the_publish_finishes_locally_without_a_second_run(setup, forecasts):
+    config, catalog, announced = setup
+    folder = write_payload(catalog, forecasts, "p2", "2026-11-01T06:00:00+00:00")
+    store = publish.open_store(config, catalog)
+    run_id = publish._publish(store, config, catalog, pending.read_payload(folder), None)  # then the process dies
+    assert folder.is_dir()
+
+    [result] = publish.sync_pending(store, config, catalog)
+    assert result["run_id"] == run_id and len(parents(active_runs(*store))) == 1
+    assert json.loads((catalog.run_dir(run_id) / "summary.json").read_text())["run_id"] == run_id
+    assert announced == [run_id]  # warnings were decided by the publish, not again
+
+
+def test_pending_runs_publish_oldest_first_and_a_broken_payload_is_left_in_place(setup, forecasts):
+    config, catalog, _ = setup
+    write_payload(catalog, forecasts[:1], "newer", "2026-11-01T06:00:00+00:00")
+    write_payload(catalog, forecasts[:1], "older", "2026-10-01T06:00:00+00:00")
+    broken = catalog.pending_dir("broken")
+    broken.mkdir(parents=True)
+    (broken / pending.PAYLOAD_JSON).write_text("{not json")
+    done = publish.sync_pending(publish.open_store(config, catalog), config, catalog)
+    assert [d["pending_id"] for d in done] == ["older", "newer"]
+    assert broken.is_dir()
+    with pytest.raises(pending.PayloadError, match="broken.*unreadable payload"):
+        pending.read_payload(broken)
+
+
+def test_newest_local_summary_reads_published_and_pending_runs(setup, forecasts):
+    config, catalog, _ = setup
+    assert publish.newest_local_summary(catalog) is None
+    write_payload(catalog, forecasts[:1], "a", "2026-10-01T06:00:00+00:00")
+    write_payload(catalog, forecasts[:1], "b", "2026-11-01T06:00:00+00:00")
+    assert publish.newest_local_summary(catalog)["pending_id"] == "b"
