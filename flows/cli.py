@@ -8,6 +8,7 @@ import traceback
 from pathlib import Path
 
 from flows.config import DEFAULT_CONFIG, ConfigError
+from flows.redact import redact_text
 from flows.runlock import RunLockedError
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
@@ -36,18 +37,22 @@ def _open_store(config):
     client = tracking.connect(config.tracking_uri)
     experiment_id = tracking.find_experiment(client, config.run_series)
     if experiment_id is None:
-        raise CliError(f"no experiment '{config.run_series}' at {config.tracking_uri}")
+        raise CliError(f"no experiment '{config.run_series}' at {config.tracking_uri_redacted}")
     return client, experiment_id
 
 
-def _where(result: dict) -> list[str]:
-    """Where a run's outputs are, with UI links when servers are configured."""
+def _where(result: dict, tracking_uri: str) -> list[str]:
+    """Where a run's outputs are, with UI links when servers are configured.
+
+    ``tracking_uri`` (with any credentials) only connects; what is printed is redacted."""
     from prefect.settings import get_current_settings
 
     from flows import tracking
+    from flows.redact import redact_url
 
     uri, run_id = result["tracking_uri"], result["run_id"]
-    mlflow_url = tracking.run_url(uri, run_id)
+    mlflow_url = tracking.run_url(tracking_uri, run_id)
+    mlflow_url = redact_url(mlflow_url) if mlflow_url else None
     if mlflow_url is None and uri.startswith("sqlite:///"):
         mlflow_url = f"open with: mlflow ui --backend-store-uri {uri}"
     ui_url = get_current_settings().ui_url
@@ -127,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print("First run in this series: nothing to compare with yet.")
     print()
-    print("\n".join(_where(result)))
+    print("\n".join(_where(result, _config(args).tracking_uri)))
     return EXIT_OK
 
 
@@ -158,7 +163,7 @@ def _report(args: argparse.Namespace) -> int:
     client, experiment_id = _open_store(config)
     run_id = args.run or tracking.latest_parent_run_id(client, experiment_id)
     if run_id is None:
-        raise CliError(f"no finished parent run in experiment '{config.run_series}' at {config.tracking_uri}")
+        raise CliError(f"no finished parent run in experiment '{config.run_series}' at {config.tracking_uri_redacted}")
     try:
         compare.check_parent_run(client, run_id, experiment_id)
         run_summary = compare.load_run_summary(client, run_id)
@@ -433,8 +438,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def paragraph(message: str) -> str:
     """One readable paragraph: the message's lines and indents joined into one line
-    (the terminal wraps it; paths stay whole for copying)."""
-    return " ".join(message.split())
+    (the terminal wraps it; paths stay whole for copying), URLs without credentials."""
+    return " ".join(redact_text(message).split())
 
 
 if __name__ == "__main__":

@@ -214,7 +214,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
             "run_id": run_id,
             "run_date": run_date.isoformat(timespec="seconds"),
             **{k: v for k, v in tags.items() if k != "run_date"},
-            "tracking_uri": config.tracking_uri,
+            "tracking_uri": config.tracking_uri_redacted,
             "experiment": config.run_series,
             "data": [
                 {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows, "fetched": s.fetched}

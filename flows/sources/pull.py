@@ -11,7 +11,7 @@ import polars as pl
 from flows.catalog import Catalog, write_atomic
 from flows.config import Registry
 from flows.sources.errors import SourceError
-from flows.sources.fetch import Fetched, fetch_bytes, load_http_cache
+from flows.sources.fetch import Fetched, fetch_bytes, http_cache_key, load_http_cache
 from flows.sources.merge import merge_sources
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
@@ -94,7 +94,7 @@ def pull_all(
     for source, result, got in read:
         snapshot = store_snapshot(catalog, source.name, source.location, source.suffix, got.data, len(result.frame))
         if got.validators is not None:
-            cache[source.url] = {**got.validators, "sha256": snapshot.sha256, "file": snapshot.path.name}
+            cache[http_cache_key(source)] = {**got.validators, "sha256": snapshot.sha256, "file": snapshot.path.name}
         reports.append(
             SourceReport(
                 source=source.name,
