@@ -10,6 +10,7 @@ import polars as pl
 
 from flows.catalog import Catalog, write_atomic
 from flows.config import Registry
+from flows.redact import redact_url
 from flows.sources.errors import SourceError
 from flows.sources.fetch import Fetched, fetch_bytes, http_cache_key, load_http_cache
 from flows.sources.merge import merge_sources
@@ -90,7 +91,8 @@ def pull_all(
 
     # Everything parsed: now, and only now, write to artifacts/raw.
     catalog.raw_dir.mkdir(parents=True, exist_ok=True)
-    reports, cache = [], load_http_cache(catalog)
+    # keys written by older versions held full URLs: keep their entries, drop the secrets
+    reports, cache = [], {redact_url(url): entry for url, entry in load_http_cache(catalog).items()}
     for source, result, got in read:
         snapshot = store_snapshot(catalog, source.name, source.location, source.suffix, got.data, len(result.frame))
         if got.validators is not None:

@@ -57,6 +57,8 @@ def test_a_pulled_url_leaves_no_secret_in_artifacts_or_the_report(tmp_path):
     with serve({f"/data.csv?token={SECRET}": route}) as base:  # only the real URL is answered
         source = make_source(name="remote", url=f"{base}/data.csv?token={SECRET}")
         catalog = Catalog(tmp_path / "artifacts")
+        catalog.raw_dir.mkdir(parents=True)  # an HTTP cache from before redaction, keyed by the full URL
+        (catalog.raw_dir / "http-cache.json").write_text(json.dumps({f"{base}/old.csv?token={SECRET}": {}}))
         pulled = pull_all([source], REGISTRY, catalog)
         again = pull_all([source], REGISTRY, catalog)  # the redacted key still finds the cache entry
     assert route.full_responses == 1 and route.not_modified == 1 and again.sources[0].fetched == "not-modified"
