@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 
 from flows.config import DEFAULT_CONFIG, ConfigError
+from flows.redact import redact_text
 from flows.runlock import RunLockedError
 
 # 4: the run's results are kept in artifacts/pending/ (MLflow did not take them); `peakwatch sync` later.
@@ -38,15 +39,18 @@ def _open_store(config):
     client = tracking.connect(config.tracking_uri)
     experiment_id = tracking.find_experiment(client, config.run_series)
     if experiment_id is None:
-        raise CliError(f"no experiment '{config.run_series}' at {config.tracking_uri}")
+        raise CliError(f"no experiment '{config.run_series}' at {config.tracking_uri_redacted}")
     return client, experiment_id
 
 
-def _where(result: dict) -> list[str]:
-    """Where a run's outputs are, with UI links when servers are configured."""
+def _where(result: dict, tracking_uri: str) -> list[str]:
+    """Where a run's outputs are, with UI links when servers are configured.
+
+    ``tracking_uri`` (with any credentials) only connects; what is printed is redacted."""
     from prefect.settings import get_current_settings
 
     from flows import tracking
+    from flows.redact import redact_url
 
     uri, run_id = result["tracking_uri"], result["run_id"]
     ui_url = get_current_settings().ui_url
@@ -55,7 +59,8 @@ def _where(result: dict) -> list[str]:
     if run_id is None:
         lines.append(f"MLflow run:  none yet: pending run {result['pending_id']} (`peakwatch sync` publishes it)")
     else:
-        mlflow_url = tracking.run_url(uri, run_id)
+        mlflow_url = tracking.run_url(tracking_uri, run_id)
+        mlflow_url = redact_url(mlflow_url) if mlflow_url else None
         if mlflow_url is None and uri.startswith("sqlite:///"):
             mlflow_url = f"open with: mlflow ui --backend-store-uri {uri}"
         lines.append(f"MLflow run:  {run_id} (experiment '{result['experiment']}', {uri})")
@@ -79,14 +84,18 @@ def _run(args: argparse.Namespace) -> int:
     except TrackingUnavailable as exc:
         folder = Path(exc.pending_dir)
         result = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        _print_run({**result, "summary_path": str(folder / "summary.json"), "report_path": str(folder / "report.html")})
+        _print_run(
+            {**result, "summary_path": str(folder / "summary.json"), "report_path": str(folder / "report.html")},
+            _config(args).tracking_uri,
+        )
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
-    _print_run(result)
+    _print_run(result, _config(args).tracking_uri)
     return EXIT_OK
 
 
-def _print_run(result: dict) -> None:
+def _print_run(result: dict, tracking_uri: str) -> None:
+    """``tracking_uri``: the real one (with any credentials), to link the run; printed redacted."""
     from flows import alerts, scenario_report, summary
     from flows.report import rank_by_risk
 
@@ -146,7 +155,7 @@ def _print_run(result: dict) -> None:
     else:
         print("First run in this series: nothing to compare with yet.")
     print()
-    print("\n".join(_where(result)))
+    print("\n".join(_where(result, tracking_uri)))
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -197,7 +206,7 @@ def _report(args: argparse.Namespace) -> int:
     client, experiment_id = _open_store(config)
     run_id = args.run or tracking.latest_parent_run_id(client, experiment_id)
     if run_id is None:
-        raise CliError(f"no finished parent run in experiment '{config.run_series}' at {config.tracking_uri}")
+        raise CliError(f"no finished parent run in experiment '{config.run_series}' at {config.tracking_uri_redacted}")
     try:
         compare.check_parent_run(client, run_id, experiment_id)
         run_summary = compare.load_run_summary(client, run_id)
@@ -492,8 +501,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def paragraph(message: str) -> str:
     """One readable paragraph: the message's lines and indents joined into one line
-    (the terminal wraps it; paths stay whole for copying)."""
-    return " ".join(message.split())
+    (the terminal wraps it; paths stay whole for copying), URLs without credentials."""
+    return " ".join(redact_text(message).split())
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import yaml
 from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from flows.redact import redact_text, redact_url
 from forecasting.models import CANDIDATES
 from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
@@ -129,12 +130,14 @@ class SourceBase(Frozen):
         if (self.path is None) == (self.url is None):
             raise ValueError(f"source '{self.name}': give exactly one of `path` or `url`")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
-            raise ValueError(f"source '{self.name}': url must start with http:// or https://, got {self.url!r}")
+            raise ValueError(f"source '{self.name}': url must start with http:// or https://, got {redact_url(self.url)!r}")
         return self
 
     @property
     def location(self) -> str:
-        return self.url if self.url is not None else str(self.path)
+        """Where the source is, as shown in messages, the manifest and the summary (a URL
+        without credentials); fetching uses ``url`` itself."""
+        return redact_url(self.url) if self.url is not None else str(self.path)
 
     @property
     def suffix(self) -> str:
@@ -499,6 +502,19 @@ class Config(Frozen):
     def tracking_uri(self) -> str:
         return self.tracking.uri or f"sqlite:///{(self.artifacts_dir / 'mlflow.db').resolve()}"
 
+    @property
+    def tracking_uri_redacted(self) -> str:
+        """The tracking URI as printed and stored (summary.json): no user:password."""
+        return redact_url(self.tracking_uri)
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """Each error as 'field: message', without pydantic's echo of the input: the
+    echoed value (often a whole source block, truncated) can hold a URL's token."""
+    return "\n".join(
+        f"{'.'.join(map(str, e['loc'])) or 'config'}: {redact_text(e['msg'])}" for e in exc.errors(include_url=False)
+    )
+
 
 def _read_yaml(path: Path) -> dict:
     try:
@@ -610,7 +626,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
     try:
         config = Config(**{**raw, "regions": registry, "config_hash": digest})
     except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid configuration:\n{exc}") from None
+        raise ConfigError(f"{path}: invalid configuration:\n{describe_errors(exc)}") from None
     unknown_parents = {r.parent for r in registry.regions if r.parent} - {r.id for r in registry.regions}
     if unknown_parents:
         raise ConfigError(f"{registry_path}: parent region(s) not in the registry: {sorted(unknown_parents)}")

@@ -152,7 +152,7 @@ def sync_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None 
         except Exception as exc:
             left = len(pending.list_payloads(catalog.pending_root))
             raise publish.TrackingUnavailable(
-                f"MLflow at {config.tracking_uri} is not usable ({publish.describe_store_error(exc)}); "
+                f"MLflow at {config.tracking_uri_redacted} is not usable ({publish.describe_store_error(exc)}); "
                 f"{left} run(s) stay pending in {catalog.pending_root}. Try again when the store is back.",
                 str(catalog.pending_root),
             ) from exc
@@ -226,7 +226,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         "pending_id": pending_id,
         "run_date": run_date.isoformat(timespec="seconds"),
         **{k: v for k, v in tags.items() if k != "run_date"},
-        "tracking_uri": config.tracking_uri,
+        "tracking_uri": config.tracking_uri_redacted,
         "experiment": config.run_series,
         "data": [
             {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows, "fetched": s.fetched}
@@ -274,7 +274,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
             return result
     publish.write_report(config, folder, run_summary, forecasts)
     raise publish.TrackingUnavailable(
-        f"MLflow at {config.tracking_uri} did not take the run ({store_error}). Every result is kept in "
+        f"MLflow at {config.tracking_uri_redacted} did not take the run ({store_error}). Every result is kept in "
         f"{folder} (summary.json, report.html, the MLflow payload); run `peakwatch sync` when the store is back.",
         str(folder),
     )
@@ -293,7 +293,7 @@ def open_store_and_sync(config: Config, catalog: Catalog) -> tuple[publish.Store
         synced = publish.sync_pending(store, config, catalog)
     except Exception as exc:
         error = publish.describe_store_error(exc)
-        logger.warning("MLflow at %s is not usable (%s); results will be kept in %s", config.tracking_uri, error, catalog.pending_root)
+        logger.warning("MLflow at %s is not usable (%s); results will be kept in %s", config.tracking_uri_redacted, error, catalog.pending_root)
         return None, error
     if synced:
         logger.info("published %d pending run(s) from earlier: %s", len(synced), ", ".join(s["run_id"] for s in synced))

@@ -21,6 +21,7 @@ from mlflow.entities import Metric, Param
 from flows import notify, pending, tables, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.config import Config
+from flows.redact import redact_text
 from flows.report import render_report
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.series import SeriesForecast
@@ -43,9 +44,9 @@ class TrackingUnavailable(RuntimeError):
 
 
 def describe_store_error(exc: BaseException) -> str:
-    """One line: the error type and the first line of its message."""
+    """One line: the error type and the first line of its message (URLs redacted)."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+    return f"{type(exc).__name__}: {redact_text(text[0])[:200]}" if text else type(exc).__name__
 
 
 def open_store(config: Config, catalog: Catalog) -> Store:

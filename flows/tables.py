@@ -1,6 +1,7 @@
 """Tables logged as MLflow artifacts: a series' forecast, its backtest, a run's warnings.
 
-Each is a Polars frame; the caller decides where it is written.
+Each is a Polars frame; the caller decides where it is written. Text cells that
+a spreadsheet would run as a formula are escaped here (``escape_formulas``).
 """
 
 from dataclasses import asdict, is_dataclass
@@ -12,6 +13,19 @@ from forecasting.peaks import PeakStatistics
 from forecasting.series import FAN_QUANTILES, ForecastFan, SeriesForecast, fill_gaps
 
 OBSERVED, FILLED, FORECAST = "observed", "filled", "forecast"
+# Excel / LibreOffice treat a cell starting with one of these as a formula
+# (=HYPERLINK, =cmd|..., @SUM): OWASP's CSV-injection advice is a leading apostrophe.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def escape_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that starts like a formula gets a leading ``'`` so an analyst's
+    spreadsheet shows it as text; numbers and other text are left as they are."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in text
+    )
 
 
 def quantile_column(q: float) -> str:
@@ -114,16 +128,16 @@ def backtest_table(forecast: SeriesForecast) -> pl.DataFrame | None:
     if backtest is None:
         return None
     if isinstance(backtest, pl.DataFrame):
-        return backtest
+        return escape_formulas(backtest)
     if isinstance(backtest, (list, tuple)):
         if not backtest:
             return None
-        return pl.DataFrame([{k: _scalar(v) for k, v in _as_mapping(row).items()} for row in backtest])
+        return escape_formulas(pl.DataFrame([{k: _scalar(v) for k, v in _as_mapping(row).items()} for row in backtest]))
     fields = _as_mapping(backtest)
     lengths = {len(v) for v in fields.values() if isinstance(v, (list, tuple, np.ndarray))}
     if len(lengths) == 1 and all(isinstance(v, (list, tuple, np.ndarray)) for v in fields.values()):
-        return pl.DataFrame({k: list(v) for k, v in fields.items()})
-    return pl.DataFrame([{k: _scalar(v) for k, v in fields.items()}])
+        return escape_formulas(pl.DataFrame({k: list(v) for k, v in fields.items()}))
+    return escape_formulas(pl.DataFrame([{k: _scalar(v) for k, v in fields.items()}]))
 
 
 WARNING_COLUMNS = {
@@ -139,4 +153,4 @@ WARNING_COLUMNS = {
 
 def warnings_table(warnings: list[dict]) -> pl.DataFrame:
     """The run's warnings (``Warning.as_dict()`` rows); a header-only frame when none."""
-    return pl.DataFrame([{k: w.get(k) for k in WARNING_COLUMNS} for w in warnings], schema=WARNING_COLUMNS)
+    return escape_formulas(pl.DataFrame([{k: w.get(k) for k in WARNING_COLUMNS} for w in warnings], schema=WARNING_COLUMNS))

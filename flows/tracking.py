@@ -26,6 +26,7 @@ from mlflow.entities import RunStatus
 from flows import plots, tables
 from flows.catalog import Catalog
 from flows.pending import PENDING_ID_TAG, RunRecord
+from flows.redact import redact_text
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
@@ -410,7 +411,7 @@ def log_validation(client: MlflowClient, run_id: str, metrics: dict[str, float],
 
 
 def fail_parent_run(client: MlflowClient, run_id: str, reason: str) -> None:
-    client.set_tag(run_id, "failure", reason[:5000])
+    client.set_tag(run_id, "failure", redact_text(reason)[:5000])  # an error text can quote the store's URL
     client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
 
 

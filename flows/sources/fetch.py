@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 
 from flows.catalog import Catalog
+from flows.redact import redact_text
 from flows.sources.errors import SourceError, TransientFetchError
 
 
@@ -29,6 +30,12 @@ def load_http_cache(catalog: Catalog) -> dict:
         return {}
 
 
+def http_cache_key(source) -> str:
+    """A URL source's entry in http-cache.json: its URL without credentials (the
+    cache is an artifact; a token must not land in it)."""
+    return source.location
+
+
 def fetch_bytes(source, catalog: Catalog) -> Fetched:
     where = f"source '{source.name}' ({source.location})"
     if source.url is None:
@@ -42,7 +49,7 @@ def fetch_bytes(source, catalog: Catalog) -> Fetched:
 
 
 def _fetch_url(source, catalog: Catalog, where: str) -> Fetched:
-    cached = load_http_cache(catalog).get(source.url)
+    cached = load_http_cache(catalog).get(http_cache_key(source))
     cached_path = catalog.raw_dir / cached["file"] if cached else None
     headers = {}
     if cached and cached_path.exists():
@@ -56,7 +63,7 @@ def _fetch_url(source, catalog: Catalog, where: str) -> Fetched:
     except httpx.TimeoutException:
         raise TransientFetchError(f"{where}: no response within {source.timeout_seconds:g} s (timeout)") from None
     except httpx.TransportError as exc:
-        raise TransientFetchError(f"{where}: download failed: {type(exc).__name__}: {exc}") from None
+        raise TransientFetchError(f"{where}: download failed: {type(exc).__name__}: {redact_text(str(exc))}") from None
     if response.status_code == 304 and headers:
         return Fetched(cached_path.read_bytes(), "not-modified", _validators(response, cached))
     if response.status_code >= 500:

@@ -1,7 +1,7 @@
 """Raw bytes of one source -> contract rows, with what could not be placed.
 
 Checks, in order, each naming file, row, column, region and year: years and
-values are numbers, no negative values, one unit per indicator, known units
+values are numbers (finite: no NaN or infinity), no negative values, one unit per indicator, known units
 (converted here, once), regions matched (or reported / given a derived id),
 no duplicate region-indicator-year rows.
 """
@@ -54,11 +54,14 @@ def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Par
     long = long.filter(~missing)
     numbers = long["value"].str.replace_all(",", "").str.strip_chars().cast(pl.Float64, strict=False)
     _fail(where, long.filter(numbers.is_null()), lambda r: f"{r['value']!r} is not a number")
+    # 'NaN', 'inf' and '1e400' cast to floats; none of them is a measurement
+    _fail(where, long.filter(~numbers.is_finite()), lambda r: f"{r['value']!r} is not a finite number")
     long = long.with_columns(value=numbers)
     _fail(where, long.filter(pl.col("value") < 0), lambda r: f"negative value {r['value']}")
     _fail(where, long.filter(pl.col("indicator").is_null()), lambda r: "indicator is empty")
 
     long = _convert_units(long, where)
+    _fail(where, long.filter(~pl.col("value").is_finite()), lambda r: f"value overflows once converted to {r['unit']}")
     long, unmatched, derived = _match_regions(long, source, matcher)
     _check_duplicates(long, where)
 

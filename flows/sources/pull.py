@@ -10,8 +10,9 @@ import polars as pl
 
 from flows.catalog import Catalog, write_atomic
 from flows.config import Registry
+from flows.redact import redact_url
 from flows.sources.errors import SourceError
-from flows.sources.fetch import Fetched, fetch_bytes, load_http_cache
+from flows.sources.fetch import Fetched, fetch_bytes, http_cache_key, load_http_cache
 from flows.sources.merge import merge_sources
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
@@ -90,11 +91,12 @@ def pull_all(
 
     # Everything parsed: now, and only now, write to artifacts/raw.
     catalog.raw_dir.mkdir(parents=True, exist_ok=True)
-    reports, cache = [], load_http_cache(catalog)
+    # keys written by older versions held full URLs: keep their entries, drop the secrets
+    reports, cache = [], {redact_url(url): entry for url, entry in load_http_cache(catalog).items()}
     for source, result, got in read:
         snapshot = store_snapshot(catalog, source.name, source.location, source.suffix, got.data, len(result.frame))
         if got.validators is not None:
-            cache[source.url] = {**got.validators, "sha256": snapshot.sha256, "file": snapshot.path.name}
+            cache[http_cache_key(source)] = {**got.validators, "sha256": snapshot.sha256, "file": snapshot.path.name}
         reports.append(
             SourceReport(
                 source=source.name,

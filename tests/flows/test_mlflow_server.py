@@ -22,6 +22,7 @@ pytestmark = pytest.mark.integration
 
 LEIYANG, ZHUZHOU = "hunan.hengyang.leiyang", "hunan.zhuzhou"
 EXPERIMENT = "peakwatch-it"
+SECRET = "s3cret-in-uri"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,8 @@ def two_runs(mlflow_server, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MLFLOW_TRACKING_URI", url)
         first = monthly_flow(config_path=str(config_a), artifacts_dir=str(folder / "art-a"))
+        # credentials in the URI (sent as basic auth, ignored by this server) must not be stored
+        mp.setenv("MLFLOW_TRACKING_URI", url.replace("http://", f"http://analyst:{SECRET}@"))
         second = monthly_flow(config_path=str(config_b), artifacts_dir=str(folder / "art-b"))
     return first, second, config_b
 
@@ -177,3 +180,16 @@ def test_compare_rejects_a_child_run_by_name(mlflow_server, two_runs, capsys, mo
     )[0]
     assert cli.main(["compare", child.info.run_id, second["run_id"], "--config", str(config_b)]) == 1
     assert f"run '{child.info.run_id}' is not a peakwatch parent run" in capsys.readouterr().err
+
+
+def test_tracking_credentials_stay_out_of_summary_params_and_artifacts(mlflow_server, two_runs, tmp_path):
+    url, _ = mlflow_server
+    _, second, _ = two_runs
+    assert second["tracking_uri"] == url
+    assert SECRET not in Path(second["summary_path"]).read_text(encoding="utf-8")
+    client = MlflowClient(url)
+    parent = client.get_run(second["run_id"])
+    assert SECRET not in repr(parent.data.params) + repr(parent.data.tags)
+    stored = client.download_artifacts(second["run_id"], "", str(tmp_path))
+    texts = [p for p in Path(stored).rglob("*") if p.suffix in (".json", ".csv", ".html", ".txt", ".md")]
+    assert texts and not [p.name for p in texts if SECRET in p.read_text(encoding="utf-8", errors="replace")]

@@ -77,7 +77,7 @@ def test_parent_run_holds_the_data_docs(finished):
     assert "validation/index.html" in logged and "validation/validations" in logged
     local = artifacts / "runs" / run_id / "validation" / "index.html"
     assert "peakwatch-history" in local.read_text(encoding="utf-8")
-    assert not list((artifacts / "runs").glob(".pending-*"))
+    assert not list((artifacts / "pending").iterdir())  # published and moved to runs/<run id>/
     downloaded = client.download_artifacts(run_id, "validation/index.html", str(artifacts / "dl"))
     assert open(downloaded, encoding="utf-8").read() == local.read_text(encoding="utf-8")
 
