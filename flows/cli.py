@@ -480,9 +480,9 @@ def main(argv: list[str] | None = None) -> int:
     # A loaded 2-core machine can need more than Prefect's default 20 s to
     # start the ephemeral API server.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    # The project's own module loggers (publishing progress, validation) go to the
-    # console and the Prefect flow run's logs like the flow's own messages.
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "flows,validation")
+    # The project's module loggers (publishing progress, ...) reach the console
+    # through Prefect's root handler, which lets only warnings through by default.
+    logging.getLogger("flows").setLevel(logging.INFO)
     try:
         return args.handler(args)
     except RunLockedError as exc:

@@ -27,6 +27,7 @@ def run_until(artifacts, marker: str) -> str:
     proc = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "run", "--artifacts-dir", str(artifacts)],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env={**os.environ, "PREFECT_LOGGING_LEVEL": "INFO"},  # the progress lines mark the stages
     )
     seen = []
     try:
