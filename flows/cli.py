@@ -220,7 +220,7 @@ def _report(args: argparse.Namespace) -> int:
     ]
     names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
     path = args.output or Catalog(config.artifacts_dir).report(run_id)
-    write_atomic(path, render_report(run_summary, forecasts, names))
+    write_atomic(path, render_report(run_summary, forecasts, names, config.tracking.max_fan_charts))
     print(f"Report:      {path}")
     return EXIT_OK
 
@@ -289,7 +289,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from flows.bench import format_table, run_bench
 
-    rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow)
+    rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow, ideal_sample=args.ideal_sample)
     print(format_table(rows))
     return EXIT_OK
 
@@ -469,6 +469,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="series counts (default: %(default)s)")
     bench.add_argument("--workers", type=int, default=2, help="Dask worker processes (default: %(default)s)")
     bench.add_argument("--no-flow", action="store_true", help="time the fit stage only, not the whole flow")
+    bench.add_argument(
+        "--ideal-sample", type=int, default=1000, metavar="N",
+        help="time the single-process loop on at most N series and scale it to the size (default: %(default)s)",
+    )
     bench.set_defaults(handler=_bench)
     return parser
 

@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 
 from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
+from flows.report import charted_series
 from flows.cluster import n_partitions, task_runner
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
@@ -256,7 +257,8 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
     children = tracking.series_records(
-        forecasts, names, building, common_tags={"run_date": tags["run_date"]}, subdir=pending.SERIES_DIR
+        forecasts, names, building, common_tags={"run_date": tags["run_date"]}, subdir=pending.SERIES_DIR,
+        charted=charted_series(run_summary, config.tracking.max_fan_charts),
     )
     children += [tracking_scenarios.scenario_record(r, names) for r in scenario_results]
     histories = {(f.region_id, f.indicator): f.history for f in forecasts}

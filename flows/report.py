@@ -40,6 +40,14 @@ def rank_by_risk(summary: dict) -> list[dict]:
     return sorted(rows, key=_risk)
 
 
+def charted_series(summary: dict, limit: int | None) -> set[tuple[str, str]] | None:
+    """The ``limit`` statistical series most at risk, the ones drawn as fan charts
+    (None: every series). Drawing costs ~0.13 s a chart: at scale, the run's most."""
+    if limit is None:
+        return None
+    return {(r["region_id"], r["indicator"]) for r in rank_by_risk(summary)[:limit]}
+
+
 def headline_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[dict]:
     """One row per region x indicator, riskiest first, then one per region quarantined by validation."""
     rows = rank_by_risk(summary)
@@ -55,9 +63,12 @@ def chart_uri(forecast: SeriesForecast, title: str, scenarios: dict[str, SeriesF
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def region_sections(summary: dict, forecasts: list[SeriesForecast], order: list[str]) -> list[dict]:
-    """Per region (in ``order``): its summary rows and one chart per indicator, the
-    statistical forecast drawn with the other scenarios' median paths."""
+def region_sections(
+    summary: dict, forecasts: list[SeriesForecast], order: list[str], charted: set[tuple[str, str]] | None = None
+) -> list[dict]:
+    """Per region (in ``order``): its summary rows and one chart per indicator (of
+    the ``charted`` series when given), the statistical forecast drawn with the
+    other scenarios' median paths."""
     rows = summary["series"]
     if len(rows) != len(forecasts):
         raise ValueError(f"report: {len(rows)} summary rows but {len(forecasts)} forecasts")
@@ -70,7 +81,7 @@ def region_sections(summary: dict, forecasts: list[SeriesForecast], order: list[
         section = sections.setdefault(region_id, {"region_id": region_id, "rows": [], "charts": []})
         section.update(name_zh=row.get("name_zh"), name_en=row.get("name_en"))
         section["rows"].extend(r for r, _ in by_scenario.values())
-        if forecast.history or forecast.fan is not None:
+        if (forecast.history or forecast.fan is not None) and (charted is None or (region_id, indicator) in charted):
             others = {name: f for name, (_, f) in by_scenario.items() if f is not forecast}
             label = plots.INDICATOR_LABELS.get(indicator, indicator)
             title = " · ".join(filter(None, (row.get("name_zh"), row.get("name_en"), label, forecast.model)))
@@ -92,15 +103,22 @@ def _environment() -> jinja2.Environment:
 
 
 def render_report(
-    summary: dict, forecasts: list[SeriesForecast], names: dict[str, tuple[str, str]] | None = None
+    summary: dict,
+    forecasts: list[SeriesForecast],
+    names: dict[str, tuple[str, str]] | None = None,
+    max_charts: int | None = None,
 ) -> str:
-    """The report page; ``forecasts[i]`` is the forecast of ``summary["series"][i]``."""
+    """The report page; ``forecasts[i]`` is the forecast of ``summary["series"][i]``;
+    fan charts for at most ``max_charts`` series, the riskiest (None: all)."""
     headline = headline_rows(summary, names or {})
     order = list(dict.fromkeys(r["region_id"] for r in headline))
+    charted = charted_series(summary, max_charts)
+    limited = charted is not None and len(charted) < len(rank_by_risk(summary))
     return _environment().get_template(TEMPLATE).render(
         summary=summary,
         headline=headline,
-        regions=region_sections(summary, forecasts, order),
+        regions=region_sections(summary, forecasts, order, charted),
+        charts_limit=max_charts if limited else None,
         validation=summary["validation"],
         failed_checks=[ch for ch in summary["validation"]["checks"] if not ch["success"]],
     )

@@ -263,9 +263,10 @@ def record_key(record: RunRecord) -> tuple[str, str, str]:
     return record.tags["region_id"], record.tags["indicator"], record.tags.get("scenario", DEFAULT_SCENARIO)
 
 
-def write_series_artifacts(forecast: SeriesForecast, folder: Path) -> Path:
-    """forecast.csv, fan_chart.png, (when the forecast has one) backtest.csv, and
-    the chosen statsmodels model under model/, in ``folder``: one upload per series."""
+def write_series_artifacts(forecast: SeriesForecast, folder: Path, chart: bool = True) -> Path:
+    """forecast.csv, (with ``chart``) fan_chart.png, (when the forecast has one)
+    backtest.csv, and the chosen statsmodels model under model/, in ``folder``:
+    one upload per series."""
     folder.mkdir(parents=True, exist_ok=True)
     if forecast.model_spec is not None:
         save_chosen_model(forecast.model_spec, folder / MODEL_ARTIFACT)
@@ -273,7 +274,8 @@ def write_series_artifacts(forecast: SeriesForecast, folder: Path) -> Path:
     backtest = tables.backtest_table(forecast)
     if backtest is not None:
         backtest.write_csv(folder / BACKTEST_CSV)
-    plots.plot_fan_chart(forecast, folder / FAN_CHART_PNG)
+    if chart:
+        plots.plot_fan_chart(forecast, folder / FAN_CHART_PNG)
     return folder
 
 
@@ -346,15 +348,18 @@ def series_records(
     scenario: str = DEFAULT_SCENARIO,
     common_tags: dict[str, str] | None = None,
     subdir: str = "",
+    charted: set[tuple[str, str]] | None = None,
 ) -> list[RunRecord]:
     """The child run records of ``forecasts``, their files written under ``base``
-    (``<subdir>/<i>/`` per series; no files without ``base``)."""
+    (``<subdir>/<i>/`` per series; no files without ``base``); fan charts for the
+    ``charted`` (region_id, indicator) only when given."""
     records = []
     step = max(len(forecasts) // 10, 1)
     for i, forecast in enumerate(forecasts, 1):
         folder = f"{subdir}/{i - 1}".lstrip("/") if base is not None else None
         if folder is not None:
-            write_series_artifacts(forecast, base / folder)
+            chart = charted is None or (forecast.region_id, forecast.indicator) in charted
+            write_series_artifacts(forecast, base / folder, chart)
             if i % step == 0 and len(forecasts) >= 100:
                 log.info("wrote the files of %d/%d series", i, len(forecasts))
         records.append(series_record(forecast, names, scenario, common_tags, folder))

@@ -126,3 +126,21 @@ def test_chinese_titles_draw_without_missing_glyphs(run):
         report.chart_uri(forecasts[0], "岳阳市 平江县 株洲市 江永县 耒阳市", {})
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert missing == []
+
+
+def test_fan_charts_are_limited_to_the_series_most_at_risk(run, registry):
+    run_summary, forecasts = run
+    html = report.render_report(run_summary, forecasts, max_charts=1)
+    titles = re.findall(r'<img class="chart" alt="([^"]+)"', html)
+    assert len(titles) == 1 and "Yueyang" in titles[0]  # the warned series
+    assert "tracking.max_fan_charts" in html
+    assert "tracking.max_fan_charts" not in report.render_report(run_summary, forecasts, max_charts=3)
+
+
+def test_child_run_files_have_fan_charts_for_the_charted_series_only(run, tmp_path):
+    from flows import tracking
+
+    _, forecasts = run
+    records = tracking.series_records(forecasts, {}, tmp_path, charted={("hunan.yueyang", "co2_emissions")})
+    charts = sorted(p.parent.name for p in tmp_path.glob("*/fan_chart.png"))
+    assert charts == ["1"] and len(list(tmp_path.glob("*/forecast.csv"))) == 3 == len(records)
