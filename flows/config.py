@@ -233,7 +233,7 @@ class TrackingConfig(Frozen):
     log_threads: int = Field(1, ge=1, le=16)  # >1 only for a remote, high-latency server
     # Fan charts (child-run fan_chart.png and the report's charts) for at most this
     # many statistical series, the most at risk first; null: every series.
-    max_fan_charts: int | None = Field(500, ge=0)
+    max_fan_charts: int | None = Field(100, ge=0)
 
 
 class WarningRule(Frozen):
