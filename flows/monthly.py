@@ -274,6 +274,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         else:
             logger.info("run %s: %d series, %d warnings", result["run_id"], len(rows), len(warnings))
             return result
+    pending.write_summary(folder, run_summary)  # a publish cut short may have written its run id
     publish.write_report(config, folder, run_summary, forecasts)
     raise publish.TrackingUnavailable(
         f"MLflow at {config.tracking_uri_redacted} did not take the run ({store_error}). Every result is kept in "
