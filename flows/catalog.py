@@ -29,9 +29,6 @@ class Catalog:
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
 
-    def summary(self, run_id: str) -> Path:
-        return self.run_dir(run_id) / "summary.json"
-
     def report(self, run_id: str) -> Path:
         return self.run_dir(run_id) / "report.html"
 

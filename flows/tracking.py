@@ -407,14 +407,6 @@ def finish_parent_run(
     client.set_terminated(run_id, "FINISHED")
 
 
-def log_validation(client: MlflowClient, run_id: str, metrics: dict[str, float], docs_dir: Path | None) -> None:
-    """Validation metrics and the GX Data Docs (under ``validation/``) on the parent run."""
-    timestamp = _now_ms()
-    client.log_batch(run_id, metrics=[Metric(k, float(v), timestamp, 0) for k, v in metrics.items()])
-    if docs_dir is not None and docs_dir.is_dir():
-        client.log_artifacts(run_id, str(docs_dir), artifact_path="validation")
-
-
 def fail_parent_run(client: MlflowClient, run_id: str, reason: str) -> None:
     client.set_tag(run_id, "failure", redact_text(reason)[:5000])  # an error text can quote the store's URL
     client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
