@@ -218,7 +218,7 @@ def _report(args: argparse.Namespace) -> int:
         tables.forecast_from_table(row, found.get((row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO)))
         for row in run_summary["series"]
     ]
-    names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+    names = config.regions.names()
     path = args.output or Catalog(config.artifacts_dir).report(run_id)
     write_atomic(path, render_report(run_summary, forecasts, names, config.tracking.max_fan_charts))
     print(f"Report:      {path}")

@@ -80,6 +80,10 @@ class Registry(Frozen):
     def target_years(self) -> dict[str, int]:
         return {r.id: r.target_year for r in self.regions if r.target_year is not None}
 
+    def names(self) -> dict[str, tuple[str, str]]:
+        """region id -> (Chinese name, English name), for MLflow tags and the report."""
+        return {r.id: (r.name_zh, r.name_en) for r in self.regions}
+
     def parents(self) -> dict[str, str]:
         """child region id -> parent region id, for the gate's hierarchy check."""
         return {r.id: r.parent for r in self.regions if r.parent}

@@ -252,7 +252,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         "warnings": len(warnings),
         "changes": len(changes),
     }
-    names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+    names = config.regions.names()
     parent = tracking.parent_record(
         f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )

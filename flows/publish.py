@@ -82,7 +82,7 @@ def forecasts_from_payload(payload: pending.Payload) -> list[SeriesForecast]:
 
 
 def write_report(config: Config, folder: Path, summary: dict, forecasts: list[SeriesForecast]) -> Path:
-    names = {r.id: (r.name_zh, r.name_en) for r in config.regions.regions}
+    names = config.regions.names()
     path = folder / pending.REPORT_HTML
     write_atomic(path, render_report(summary, forecasts, names, config.tracking.max_fan_charts))
     return path

@@ -57,7 +57,7 @@ def run(registry):
 
 def test_headline_puts_the_warned_region_first_then_failed_then_quarantined(run, registry):
     run_summary, _ = run
-    names = {r.id: (r.name_zh, r.name_en) for r in registry.regions}
+    names = registry.names()
     rows = report.headline_rows(run_summary, names)
     assert [r["region_id"] for r in rows] == [
         "hunan.yueyang", "hunan.zhuzhou", "hunan.hengyang.leiyang", "hunan.yongzhou.jiangyong"
@@ -68,7 +68,7 @@ def test_headline_puts_the_warned_region_first_then_failed_then_quarantined(run,
 
 def test_report_holds_every_section_and_is_self_contained(run, registry):
     run_summary, forecasts = run
-    names = {r.id: (r.name_zh, r.name_en) for r in registry.regions}
+    names = registry.names()
     html = report.render_report(run_summary, forecasts, names)
     # Headline rows, Chinese and pinyin names, the change and its cause, the quarantine reason.
     for text in ("岳阳市", "Yueyang", "株洲市", "江永县", "crossed to late", "data now ends 2023 (was 2022)",
