@@ -303,11 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
     # Also accepted after the subcommand; SUPPRESS keeps it from resetting the top-level flag.
     verbose = argparse.ArgumentParser(add_help=False)
     verbose.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks on errors")
+    # Commands that take the artifacts folder's run lock.
+    wait = argparse.ArgumentParser(add_help=False)
+    wait.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="if another run holds the artifacts folder, wait up to SECONDS for it (default: exit at once, code 3)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
-        parents=[verbose],
+        parents=[verbose, wait],
         help="run the monthly flow once (pull, validate, forecast on Dask, log to MLflow, warn)",
         description=(
             "Run the monthly flow once on a config (default: the embedded synthetic panel). Prints the regions "
@@ -320,13 +326,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder"
     )
     run.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="if another run holds the artifacts folder, wait up to SECONDS for it (default: exit at once, code 3)",
-    )
-    run.add_argument(
         "--snapshot",
         action="append",
         metavar="SHA256",
@@ -337,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser(
         "sync",
-        parents=[verbose],
+        parents=[verbose, wait],
         help="publish the runs kept in artifacts/pending/ while MLflow was down (each exactly once)",
         description=(
             "When the tracking store cannot take a run, `peakwatch run` keeps every result in "
@@ -349,10 +348,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
     sync.add_argument("--artifacts-dir", type=Path, default=None, help="override the config's artifacts folder")
-    sync.add_argument(
-        "--wait", type=float, default=0.0, metavar="SECONDS",
-        help="if a run holds the artifacts folder, wait up to SECONDS for it (default: exit at once, code 3)",
-    )
     sync.set_defaults(handler=_sync)
 
     evaluate = commands.add_parser(
