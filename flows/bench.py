@@ -1,22 +1,22 @@
 """``peakwatch bench``: does parallelism pay for itself, and does memory stay flat?
 
-Each size runs in a fresh Python process (so peak memory is per size): it makes
-N synthetic series with the same Kaya generator as the embedded default,
-starts a Dask LocalCluster, and measures
+For each size the panel of N synthetic series (the same Kaya generator as the
+embedded default) is written to a CSV, and a fresh Python process (so peak
+memory is per size) starts a Dask LocalCluster and measures
 
-* the fit stage on Dask (the flow's own ``fit_stage``, one Prefect task per partition),
+* the whole monthly flow on that CSV against the cluster (pull, validation,
+  fit, payload, MLflow logging, report), and its fit stage as the flow itself
+  timed it (``seconds.fit`` in the run summary); with ``--no-flow``, the fit
+  stage alone (the flow's own ``fit_stage``, one Prefect task per partition),
 * the ideal time: the same fits in a plain single-process loop / workers (the
   loop timed on a sample of at most ``ideal_sample`` series and scaled to N:
   every series costs about the same, and at 10 000 series the full loop alone
   would take an hour on this machine),
-* the whole monthly flow on the same data against the same cluster
-  (validation, MLflow logging, summaries included),
-* peak RSS of this (scheduler-side) process and of the busiest worker.
+* peak RSS of that (scheduler-side) process and of the busiest worker.
 """
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,8 +28,9 @@ from distributed import Client, LocalCluster
 from prefect import flow
 from prefect_dask import DaskTaskRunner
 
-from flows.cluster import SINGLE_THREAD_ENV
-from flows.config import PROJECT_ROOT
+from flows.cluster import SINGLE_THREAD_ENV, n_partitions
+from flows.config import PROJECT_ROOT, DaskConfig, load_config
+from flows.evaluate import load_config_panel
 from flows.monthly import fit_stage, monthly_flow, prefect_api_url
 from forecasting.series import ForecastSettings, forecast_partition, partition, split_series
 from forecasting.synthetic import random_calibrations, simulate_panel
@@ -38,8 +39,18 @@ DEFAULT_SIZES = (100, 1000, 10000)
 DEFAULT_IDEAL_SAMPLE = 1000
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Not ru_maxrss: Linux carries that
+    across fork + exec, so a spawned Dask worker would report its parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024  # kB
+
+
+def write_panel(n_series: int, path: Path) -> None:
+    """N series (two per region: energy and CO2) as the tidy CSV a source reads."""
+    panel = simulate_panel(random_calibrations(max(1, (n_series + 1) // 2), seed=n_series), seed=n_series)
+    panel.write_csv(path)
 
 
 def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) -> Path:
@@ -63,30 +74,27 @@ def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) 
 
 
 @flow(name="peakwatch-bench")
-def bench_size(n_series: int, n_workers: int, with_flow: bool, ideal_sample: int = DEFAULT_IDEAL_SAMPLE) -> dict:
+def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: int = DEFAULT_IDEAL_SAMPLE) -> dict:
     settings = ForecastSettings()
-    panel = simulate_panel(random_calibrations(max(1, n_series // 2), seed=n_series), seed=n_series)
-    series = split_series(panel, {})[:n_series]
-    parts = partition(series, n_workers * 3)
     env = {**SINGLE_THREAD_ENV, "PREFECT_API_URL": prefect_api_url()}
-    result = {"series": len(series), "workers": n_workers, "partitions": len(parts)}
-    with LocalCluster(
+    with tempfile.TemporaryDirectory() as tmp, LocalCluster(
         n_workers=n_workers, threads_per_worker=1, processes=True, env=env,
         host="127.0.0.1", dashboard_address=None,
     ) as cluster, Client(cluster) as client:
-        started = time.perf_counter()
-        fit_stage.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))(parts, settings)
-        result["fit_stage_s"] = time.perf_counter() - started
+        config_path = _write_config(Path(tmp), Path(panel_path), cluster.scheduler_address, n_workers)
+        series = split_series(load_config_panel(load_config(config_path)), {})
+        result = {"series": len(series), "workers": n_workers}
         if with_flow:
-            with tempfile.TemporaryDirectory() as tmp:
-                panel_path = Path(tmp) / "panel.csv"
-                panel.write_csv(panel_path)
-                config = _write_config(Path(tmp), panel_path, cluster.scheduler_address, n_workers)
-                started = time.perf_counter()
-                monthly_flow(config_path=str(config))
-                result["flow_s"] = time.perf_counter() - started
-        worker_rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        result["worker_peak_mb"] = max(worker_rss.values())
+            started = time.perf_counter()
+            summary = monthly_flow(config_path=str(config_path))
+            result["flow_s"] = time.perf_counter() - started
+            result["fit_stage_s"] = summary["seconds"]["fit"]
+        else:
+            parts = partition(series, n_partitions(DaskConfig(n_workers=n_workers), len(series)))
+            started = time.perf_counter()
+            fit_stage(DaskTaskRunner(address=cluster.scheduler_address), parts, settings)
+            result["fit_stage_s"] = time.perf_counter() - started
+        result["worker_peak_mb"] = max(client.run(peak_rss_mb).values())
     sample = series[:ideal_sample]
     started = time.perf_counter()
     forecast_partition(sample, settings)
@@ -94,7 +102,7 @@ def bench_size(n_series: int, n_workers: int, with_flow: bool, ideal_sample: int
     result["ideal_sample"] = len(sample)
     result["sequential_s"] = sequential
     result["ideal_s"] = sequential / n_workers
-    result["scheduler_peak_mb"] = _peak_rss_mb()
+    result["scheduler_peak_mb"] = peak_rss_mb()
     return result
 
 
@@ -124,11 +132,14 @@ def run_bench(
     rows = []
     for n in sizes:
         print(f"benchmarking {n} series on {n_workers} workers ...", file=sys.stderr, flush=True)
-        cmd = [sys.executable, "-m", "flows.bench", "--one", str(n), "--workers", str(n_workers),
-               "--ideal-sample", str(ideal_sample)]
-        if not with_flow:
-            cmd.append("--no-flow")
-        done = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT)
+        with tempfile.TemporaryDirectory() as tmp:
+            panel_path = Path(tmp) / "panel.csv"
+            write_panel(n, panel_path)
+            cmd = [sys.executable, "-m", "flows.bench", "--panel", str(panel_path), "--workers", str(n_workers),
+                   "--ideal-sample", str(ideal_sample)]
+            if not with_flow:
+                cmd.append("--no-flow")
+            done = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_ROOT)
         if done.returncode != 0:
             raise RuntimeError(f"benchmark of {n} series failed:\n{done.stderr[-3000:]}")
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -138,12 +149,12 @@ def run_bench(
 
 def _main() -> None:
     parser = argparse.ArgumentParser(description="one benchmark size (used by `peakwatch bench`)")
-    parser.add_argument("--one", type=int, required=True)
+    parser.add_argument("--panel", required=True, help="the tidy CSV written by run_bench")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-flow", action="store_true")
     parser.add_argument("--ideal-sample", type=int, default=DEFAULT_IDEAL_SAMPLE)
     args = parser.parse_args()
-    print(json.dumps(bench_size(args.one, args.workers, not args.no_flow, args.ideal_sample)))
+    print(json.dumps(bench_size(args.panel, args.workers, not args.no_flow, args.ideal_sample)))
 
 
 if __name__ == "__main__":

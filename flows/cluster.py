@@ -2,6 +2,7 @@
 existing scheduler address. Chosen from config at run time."""
 
 import logging
+import math
 
 from prefect_dask import DaskTaskRunner
 
@@ -43,7 +44,11 @@ def task_runner(config: DaskConfig, prefect_api_url: str | None = None) -> DaskT
     )
 
 
-def n_partitions(config: DaskConfig, n_workers: int | None = None) -> int:
+def n_partitions(config: DaskConfig, n_series: int, n_workers: int | None = None) -> int:
     """A few partitions per worker: enough to balance load, few enough that the
-    ~100 ms Prefect/Dask overhead per task stays small next to the fits."""
-    return (n_workers or config.n_workers) * config.partitions_per_worker
+    ~100 ms Prefect/Dask overhead per task stays small next to the fits. More
+    when partitions would exceed ``max_series_per_partition``: a worker then
+    holds a bounded slice at a time, and progress arrives every few seconds
+    rather than once per worker-sized chunk of the whole run."""
+    per_worker = (n_workers or config.n_workers) * config.partitions_per_worker
+    return max(per_worker, math.ceil(n_series / config.max_series_per_partition))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from prefect import task
 from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner
 
 from forecasting.scenarios import RegionInput, ScenarioResult, ScenarioSettings, ScenarioSpec, simulate_partition
 
@@ -27,10 +28,13 @@ def simulate_scenario_partition(
     return simulate_partition(regions, specs, settings)
 
 
-def submit_scenarios(work: ScenarioWork | None) -> list[PrefectFuture]:
+def submit_scenarios(runner: TaskRunner, work: ScenarioWork | None) -> list[PrefectFuture]:
     if work is None:
         return []
-    return [simulate_scenario_partition.submit(p, work.specs, work.settings) for p in work.partitions]
+    return [
+        runner.submit(simulate_scenario_partition, {"regions": p, "specs": work.specs, "settings": work.settings})
+        for p in work.partitions
+    ]
 
 
 def collect_scenarios(futures: list[PrefectFuture], work: ScenarioWork | None) -> list[ScenarioResult]:
