@@ -27,6 +27,7 @@ import yaml
 from distributed import Client, LocalCluster
 from prefect import flow
 from prefect_dask import DaskTaskRunner
+from threadpoolctl import threadpool_limits
 
 from flows.cluster import SINGLE_THREAD_ENV, n_partitions
 from flows.config import PROJECT_ROOT, DaskConfig, load_config
@@ -96,9 +97,10 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
             result["fit_stage_s"] = time.perf_counter() - started
         result["worker_peak_mb"] = max(client.run(peak_rss_mb).values())
     sample = series[:ideal_sample]
-    started = time.perf_counter()
-    forecast_partition(sample, settings)
-    sequential = (time.perf_counter() - started) * len(series) / len(sample)
+    with threadpool_limits(1):  # one BLAS thread, as in each worker
+        started = time.perf_counter()
+        forecast_partition(sample, settings)
+        sequential = (time.perf_counter() - started) * len(series) / len(sample)
     result["ideal_sample"] = len(sample)
     result["sequential_s"] = sequential
     result["ideal_s"] = sequential / n_workers

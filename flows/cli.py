@@ -456,9 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[verbose],
         help="measure the fit stage and the whole flow on N synthetic series",
         description=(
-            "For each size: fit-stage wall time on a Dask LocalCluster, series per second, the ideal time "
-            "(single-process loop / workers), actual/ideal, whole-flow time, and peak memory of the "
-            "scheduler-side process and of a worker. Each size runs in a fresh process."
+            "For each size, in a fresh process with a Dask LocalCluster: the whole monthly flow on N synthetic "
+            "series, its fit-stage wall time, series per second, the ideal time (single-process loop / workers), "
+            "actual/ideal, whole-flow time, and peak memory of the scheduler-side process and of a worker."
         ),
     )
     bench.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="series counts (default: %(default)s)")

@@ -1,6 +1,7 @@
 """Start a real `dask scheduler` and `dask worker` processes on 127.0.0.1 for tests."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,8 +34,9 @@ def dask_processes(home: Path, n_workers: int = 2, nanny: bool = True):
         # each its own Prefect home so their databases do not collide.
         env = {**os.environ, "PREFECT_HOME": str(home / f"prefect-worker-{i}"), "OMP_NUM_THREADS": "1"}
         cmd = [DASK, "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"]
+        # Own process group: the worker's ephemeral Prefect server goes with it.
         workers.append(
-            subprocess.Popen(cmd + ([] if nanny else ["--no-nanny"]), env=env,
+            subprocess.Popen(cmd + ([] if nanny else ["--no-nanny"]), env=env, start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         )
     try:
@@ -50,3 +52,8 @@ def dask_processes(home: Path, n_workers: int = 2, nanny: bool = True):
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        for proc in workers:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)  # what the worker started and left behind
+            except ProcessLookupError:
+                pass
