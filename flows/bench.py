@@ -29,7 +29,7 @@ from prefect import flow
 from prefect_dask import DaskTaskRunner
 from threadpoolctl import threadpool_limits
 
-from flows.cluster import SINGLE_THREAD_ENV, n_partitions
+from flows.cluster import SINGLE_THREAD_ENV, WORKER_CONFIG, n_partitions
 from flows.config import PROJECT_ROOT, DaskConfig, load_config
 from flows.evaluate import load_config_panel
 from flows.monthly import fit_stage, monthly_flow, prefect_api_url
@@ -79,7 +79,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
     settings = ForecastSettings()
     env = {**SINGLE_THREAD_ENV, "PREFECT_API_URL": prefect_api_url()}
     with tempfile.TemporaryDirectory() as tmp, LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, env=env,
+        n_workers=n_workers, threads_per_worker=1, processes=True, env=env, config=WORKER_CONFIG,
         host="127.0.0.1", dashboard_address=None,
     ) as cluster, Client(cluster) as client:
         config_path = _write_config(Path(tmp), Path(panel_path), cluster.scheduler_address, n_workers)

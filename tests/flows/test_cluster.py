@@ -23,3 +23,10 @@ def test_partitions_never_exceed_the_bound_at_scale():
 def test_a_scheduler_with_more_workers_gets_more_partitions():
     config = DaskConfig(n_workers=2, partitions_per_worker=3)
     assert n_partitions(config, 100, n_workers=8) == 24
+
+
+def test_local_cluster_workers_run_without_the_dask_profiler():
+    from flows.cluster import task_runner
+
+    runner = task_runner(DaskConfig())
+    assert runner.cluster_kwargs["config"] == {"distributed.worker.profile.enabled": False}
