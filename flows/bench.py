@@ -29,7 +29,7 @@ from prefect import flow
 from prefect_dask import DaskTaskRunner
 from threadpoolctl import threadpool_limits
 
-from flows.cluster import SINGLE_THREAD_ENV, WORKER_CONFIG, n_partitions
+from flows.cluster import local_cluster_kwargs, n_partitions
 from flows.config import PROJECT_ROOT, DaskConfig, load_config
 from flows.evaluate import load_config_panel
 from flows.monthly import fit_stage, monthly_flow, prefect_api_url
@@ -77,10 +77,9 @@ def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) 
 @flow(name="peakwatch-bench")
 def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: int = DEFAULT_IDEAL_SAMPLE) -> dict:
     settings = ForecastSettings()
-    env = {**SINGLE_THREAD_ENV, "PREFECT_API_URL": prefect_api_url()}
+    dask_config = DaskConfig(n_workers=n_workers)
     with tempfile.TemporaryDirectory() as tmp, LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, env=env, config=WORKER_CONFIG,
-        host="127.0.0.1", dashboard_address=None,
+        **local_cluster_kwargs(dask_config, prefect_api_url())
     ) as cluster, Client(cluster) as client:
         config_path = _write_config(Path(tmp), Path(panel_path), cluster.scheduler_address, n_workers)
         series = split_series(load_config_panel(load_config(config_path)), {})
@@ -91,7 +90,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
             result["flow_s"] = time.perf_counter() - started
             result["fit_stage_s"] = summary["seconds"]["fit"]
         else:
-            parts = partition(series, n_partitions(DaskConfig(n_workers=n_workers), len(series)))
+            parts = partition(series, n_partitions(dask_config, len(series)))
             started = time.perf_counter()
             fit_stage(DaskTaskRunner(address=cluster.scheduler_address), parts, settings)
             result["fit_stage_s"] = time.perf_counter() - started

@@ -22,31 +22,36 @@ WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 
 
 def task_runner(config: DaskConfig, prefect_api_url: str | None = None) -> DaskTaskRunner:
-    """The Dask task runner for the fit stage.
-
-    ``prefect_api_url`` is handed to LocalCluster workers so that they report
-    to the flow's own Prefect server instead of each starting an ephemeral one.
-    Workers of an existing scheduler need PREFECT_API_URL in their own env.
-    """
+    """The Dask task runner for the fit stage: the scheduler at ``config.address``,
+    else a LocalCluster (``local_cluster_kwargs``). Workers of an existing
+    scheduler need PREFECT_API_URL in their own env."""
     if config.address:
         return DaskTaskRunner(address=config.address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster", cluster_kwargs=local_cluster_kwargs(config, prefect_api_url)
+    )
+
+
+def local_cluster_kwargs(config: DaskConfig, prefect_api_url: str | None = None) -> dict:
+    """The LocalCluster the flow starts (``peakwatch bench`` starts the same one).
+
+    ``prefect_api_url`` is handed to the workers so that they report to the
+    flow's own Prefect server instead of each starting an ephemeral one.
+    """
     env = dict(SINGLE_THREAD_ENV)
     if prefect_api_url:
         env["PREFECT_API_URL"] = prefect_api_url
-    return DaskTaskRunner(
-        cluster_class="distributed.LocalCluster",
-        cluster_kwargs={
-            "n_workers": config.n_workers,
-            "threads_per_worker": config.threads_per_worker,
-            "processes": True,
-            "memory_limit": config.memory_limit,
-            "env": env,
-            "config": WORKER_CONFIG,
-            "host": "127.0.0.1",
-            "dashboard_address": None,
-            "silence_logs": logging.WARNING,
-        },
-    )
+    return {
+        "n_workers": config.n_workers,
+        "threads_per_worker": config.threads_per_worker,
+        "processes": True,
+        "memory_limit": config.memory_limit,
+        "env": env,
+        "config": WORKER_CONFIG,
+        "host": "127.0.0.1",
+        "dashboard_address": None,
+        "silence_logs": logging.WARNING,
+    }
 
 
 def n_partitions(config: DaskConfig, n_series: int, n_workers: int | None = None) -> int:
