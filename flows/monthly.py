@@ -7,6 +7,7 @@ Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -76,8 +77,10 @@ def fit_stage(
     partitions: list[list[SeriesInput]],
     settings: ForecastSettings,
     scenarios: ScenarioWork | None = None,
+    on_partition: Callable[[list[SeriesForecast]], None] | None = None,
 ) -> tuple[list[SeriesForecast], list[ScenarioResult]]:
-    """One Prefect task per partition on the Dask cluster; results stream back.
+    """One Prefect task per partition on the Dask cluster; results stream back,
+    each partition's handed to ``on_partition`` as it arrives.
 
     Tasks go straight to the runner from the calling flow rather than through a
     subflow: Prefect ships the current flow run's parameters with every task,
@@ -93,8 +96,11 @@ def fit_stage(
         results: list[SeriesForecast] = []
         started = time.monotonic()
         for future in as_completed(futures):
-            results.extend(future.result())
+            arrived = future.result()
             future.wrapped_future.release()  # the worker's copy is no longer needed
+            if on_partition is not None:
+                on_partition(arrived)
+            results.extend(arrived)
             elapsed = time.monotonic() - started
             left = elapsed / len(results) * (total - len(results))
             logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", len(results), total, elapsed, left)
@@ -211,8 +217,10 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
     clock = time.perf_counter()
+    files = tracking.SeriesFiles(building, pending.SERIES_DIR)  # written while the cluster fits the rest
     forecasts, scenario_results = fit_stage(
-        task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), plan_scenarios(config, usable)
+        task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), plan_scenarios(config, usable),
+        on_partition=files.write,
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
 
@@ -271,8 +279,8 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     parent = tracking.parent_record(
         f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
-    children = tracking.series_records(
-        forecasts, names, building, common_tags={"run_date": tags["run_date"]}, subdir=pending.SERIES_DIR,
+    children = files.records(
+        forecasts, names, common_tags={"run_date": tags["run_date"]},
         charted=charted_series(run_summary, config.tracking.max_fan_charts),
     )
     children += [tracking_scenarios.scenario_record(r, names) for r in scenario_results]

@@ -9,10 +9,12 @@ uploaded from there: nothing lands in the repository.
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
@@ -92,9 +94,28 @@ def find_experiment(client: MlflowClient, experiment: str) -> str | None:
     return found.experiment_id if found is not None else None
 
 
+def use_write_ahead_log(tracking_uri: str) -> None:
+    """Put a local SQLite store in WAL mode (stored in the file; a no-op once set).
+
+    A commit then appends to a log instead of writing a rollback journal and the
+    database (scripts/benchmark_tracking.py: about a quarter off each child run,
+    four commits), and the MLflow UI reads while a run writes. Not for stores on
+    a network file system (SQLite's WAL needs shared memory on one host).
+    """
+    if not tracking_uri.startswith("sqlite:///"):
+        return
+    path = tracking_uri.removeprefix("sqlite:///")
+    try:
+        with closing(sqlite3.connect(path, timeout=5)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error as exc:  # e.g. another process mid-write: only slower, never a reason to stop
+        log.warning("MLflow store %s stays in its journal mode (%s): logging is slower", path, exc)
+
+
 def open_experiment(tracking_uri: str, experiment: str, catalog: Catalog) -> tuple[MlflowClient, str]:
     client = connect(tracking_uri)
-    found = find_experiment(client, experiment)
+    found = find_experiment(client, experiment)  # creates a local store's tables on first use
+    use_write_ahead_log(tracking_uri)
     if found is not None:
         return client, found
     # A local SQLite store keeps its artifacts beside it under artifacts/;
@@ -341,6 +362,53 @@ def log_series_runs(
     return {record_key(r): run_id for r, run_id in zip(records, run_ids)}
 
 
+def _files_key(forecast: SeriesForecast) -> tuple[str, str, str | None]:
+    return forecast.region_id, forecast.indicator, getattr(forecast, "scenario", None)
+
+
+class SeriesFiles:
+    """The child runs' files under ``base/<subdir>/<n>/``, written as partitions
+    arrive from the cluster (the monthly flow passes ``write`` to the fit stage,
+    so this overlaps the fitting instead of following it); fan charts are drawn
+    by ``records`` once every series is in, for the riskiest ones only."""
+
+    def __init__(self, base: Path, subdir: str = ""):
+        self.base = base
+        self.subdir = subdir
+        self._folders: dict[tuple[str, str, str | None], str] = {}
+
+    def write(self, forecasts: list[SeriesForecast]) -> None:
+        """The model, forecast and backtest files of each forecast (no chart yet)."""
+        for forecast in forecasts:
+            key = _files_key(forecast)
+            if key in self._folders:
+                raise ValueError(f"series {'/'.join(filter(None, key))} written twice")
+            folder = f"{self.subdir}/{len(self._folders)}".lstrip("/")
+            write_series_artifacts(forecast, self.base / folder, chart=False)
+            self._folders[key] = folder
+
+    def records(
+        self,
+        forecasts: list[SeriesForecast],
+        names: dict[str, tuple[str, str]],
+        scenario: str = DEFAULT_SCENARIO,
+        common_tags: dict[str, str] | None = None,
+        charted: set[tuple[str, str]] | None = None,
+    ) -> list[RunRecord]:
+        """The child run records of ``forecasts`` (each written before), with fan
+        charts for the ``charted`` (region_id, indicator) only when given."""
+        records = []
+        for forecast in forecasts:
+            key = _files_key(forecast)
+            if key not in self._folders:
+                raise ValueError(f"series {'/'.join(filter(None, key))} has no files: write it first")
+            folder = self._folders[key]
+            if charted is None or key[:2] in charted:
+                plots.plot_fan_chart(forecast, self.base / folder / FAN_CHART_PNG)
+            records.append(series_record(forecast, names, scenario, common_tags, folder))
+        return records
+
+
 def series_records(
     forecasts: list[SeriesForecast],
     names: dict[str, tuple[str, str]],
@@ -353,17 +421,11 @@ def series_records(
     """The child run records of ``forecasts``, their files written under ``base``
     (``<subdir>/<i>/`` per series; no files without ``base``); fan charts for the
     ``charted`` (region_id, indicator) only when given."""
-    records = []
-    step = max(len(forecasts) // 10, 1)
-    for i, forecast in enumerate(forecasts, 1):
-        folder = f"{subdir}/{i - 1}".lstrip("/") if base is not None else None
-        if folder is not None:
-            chart = charted is None or (forecast.region_id, forecast.indicator) in charted
-            write_series_artifacts(forecast, base / folder, chart)
-            if i % step == 0 and len(forecasts) >= 100:
-                log.info("wrote the files of %d/%d series", i, len(forecasts))
-        records.append(series_record(forecast, names, scenario, common_tags, folder))
-    return records
+    if base is None:
+        return [series_record(f, names, scenario, common_tags) for f in forecasts]
+    files = SeriesFiles(base, subdir)
+    files.write(forecasts)
+    return files.records(forecasts, names, scenario, common_tags, charted)
 
 
 def parent_record(

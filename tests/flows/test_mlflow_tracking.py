@@ -105,3 +105,14 @@ def test_parent_reports_and_summary_round_trip(store, tmp_path):
     assert json.loads(validation.read_text()) == summary["validation"]
     assert [r.info.run_id for r in tracking.find_parent_runs(client, experiment_id)] == [parent]
 
+
+
+def test_a_local_store_is_kept_in_wal_mode(store, sqlite_store):
+    import sqlite3
+
+    uri, catalog = sqlite_store
+    with sqlite3.connect(catalog.mlflow_db) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    client, experiment_id = store
+    parent = tracking.start_parent_run(client, experiment_id, "p", {})
+    assert client.get_run(parent).info.status == "RUNNING"  # MLflow still reads and writes it

@@ -144,3 +144,34 @@ def test_child_run_files_have_fan_charts_for_the_charted_series_only(run, tmp_pa
     records = tracking.series_records(forecasts, {}, tmp_path, charted={("hunan.yueyang", "co2_emissions")})
     charts = sorted(p.parent.name for p in tmp_path.glob("*/fan_chart.png"))
     assert charts == ["1"] and len(list(tmp_path.glob("*/forecast.csv"))) == 3 == len(records)
+
+
+def test_series_files_written_as_partitions_arrive_match_the_records(run, tmp_path):
+    """The monthly flow writes each partition's files during the fit, in arrival
+    order; the records (sorted) must still point at each series' own files."""
+    from flows import tracking
+
+    _, forecasts = run
+    files = tracking.SeriesFiles(tmp_path, "series")
+    files.write(forecasts[2:])  # partitions arrive out of order
+    files.write(forecasts[:2])
+    assert not list(tmp_path.glob("series/*/fan_chart.png"))  # charts wait for the ranking
+    records = files.records(forecasts, {}, charted={("hunan.yueyang", "co2_emissions")})
+    for record, forecast in zip(records, forecasts):
+        assert record.tags["region_id"] == forecast.region_id
+        table = (tmp_path / record.artifacts / tracking.FORECAST_CSV).read_text()
+        assert table == tables.forecast_table(forecast).write_csv()
+    charted = [r.tags["region_id"] for r in records if (tmp_path / r.artifacts / tracking.FAN_CHART_PNG).exists()]
+    assert charted == ["hunan.yueyang"]
+
+
+def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
+    from flows import tracking
+
+    _, forecasts = run
+    files = tracking.SeriesFiles(tmp_path)
+    files.write(forecasts[:1])
+    with pytest.raises(ValueError, match="hunan.zhuzhou/co2_emissions written twice"):
+        files.write(forecasts[:1])
+    with pytest.raises(ValueError, match="hunan.yueyang/co2_emissions has no files"):
+        files.records(forecasts, {})
