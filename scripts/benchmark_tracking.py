@@ -6,7 +6,7 @@ naive layout (one ``log_metric`` / ``log_param`` / ``set_tag`` call per value).
 Prints numbers; asserts nothing about time.
 
     /work/main/.venv/bin/python scripts/benchmark_tracking.py [--sizes 10 100 1000] \\
-        [--artifact-sizes 10 100] [--naive-sizes 10 100] [--stores sqlite server]
+        [--artifact-sizes 10 100] [--naive-sizes 10 100] [--stores sqlite server] [--journal wal|delete]
 """
 
 import argparse
@@ -111,14 +111,20 @@ def time_case(uri: str, n: int, label: str, log) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="series counts, no artifacts")
-    parser.add_argument("--artifact-sizes", type=int, nargs="+", default=[10, 100, 1000], help="... with artifacts")
+    parser.add_argument("--artifact-sizes", type=int, nargs="*", default=[10, 100, 1000], help="... with artifacts")
     parser.add_argument("--naive-sizes", type=int, nargs="*", default=[10, 100], help="... unbatched layout")
     parser.add_argument("--pool", type=int, default=4, help="threads of the pooled cases; 1 skips them")
     parser.add_argument(
         "--stores", nargs="+", choices=("sqlite", "server"), default=["sqlite"],
         help="local SQLite store and/or a throw-away local mlflow server (default: sqlite)",
     )
+    parser.add_argument(
+        "--journal", choices=("wal", "delete"), default="wal",
+        help="the local SQLite store's journal mode: wal (what peakwatch sets) or SQLite's default, delete",
+    )
     args = parser.parse_args()
+    if args.journal == "delete":  # the store as MLflow leaves it
+        tracking.use_write_ahead_log = lambda uri: None
     print(f"{'store':<7}{'series':>6} {'case':<40} {'total':>10} {'per series':>16}")
     stores = [{"sqlite": sqlite_store, "server": server_store}[name] for name in args.stores]
     pool = args.pool
