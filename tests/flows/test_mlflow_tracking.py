@@ -116,3 +116,11 @@ def test_a_local_store_is_kept_in_wal_mode(store, sqlite_store):
     client, experiment_id = store
     parent = tracking.start_parent_run(client, experiment_id, "p", {})
     assert client.get_run(parent).info.status == "RUNNING"  # MLflow still reads and writes it
+
+
+def test_wal_mode_leaves_other_stores_alone(tmp_path):
+    missing = tmp_path / "not-yet.db"
+    tracking.use_write_ahead_log(f"sqlite:///{missing}")
+    tracking.use_write_ahead_log(f"sqlite:///{missing}?mode=ro")
+    tracking.use_write_ahead_log("http://127.0.0.1:5000")
+    assert list(tmp_path.iterdir()) == []  # no stray database created
