@@ -3,6 +3,7 @@ local HTTP server on 127.0.0.1, and a fingerprint of an artifacts folder."""
 
 import contextlib
 import hashlib
+import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,16 +44,25 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
+def _content_hash(path: Path) -> str:
+    if path.suffix == ".db":  # a SQLite store: its rows (with what its write-ahead log holds), not its pages
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return hashlib.sha256("\n".join(db.iterdump()).encode()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def fingerprint(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` with its content hash: equal before and after = untouched.
 
-    The run lock is left out: it records who holds it, not data."""
+    The run lock is left out: it records who holds it, not data. So are a SQLite
+    store's -wal and -shm files: in WAL mode any reader rewrites the -shm index
+    and a checkpoint moves pages from -wal to the .db; the .db's rows count."""
     if not folder.exists():
         return {}
     return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(folder)): _content_hash(p)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != LOCK_NAME
+        if p.is_file() and p.name != LOCK_NAME and not p.name.endswith((".db-wal", ".db-shm"))
     }
 
 
