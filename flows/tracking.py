@@ -81,12 +81,17 @@ def connect(tracking_uri: str) -> MlflowClient:
     return MlflowClient(tracking_uri)
 
 
-def missing_local_store(tracking_uri: str) -> Path | None:
-    """The SQLite file a sqlite:/// URI names, when it does not exist yet (else None)."""
+def local_store_path(tracking_uri: str) -> Path | None:
+    """The SQLite file a sqlite:/// URI names (None for any other store)."""
     if not tracking_uri.startswith("sqlite:///"):
         return None
-    path = Path(tracking_uri.removeprefix("sqlite:///"))
-    return None if path.exists() else path
+    return Path(tracking_uri.removeprefix("sqlite:///"))
+
+
+def missing_local_store(tracking_uri: str) -> Path | None:
+    """The SQLite file a sqlite:/// URI names, when it does not exist yet (else None)."""
+    path = local_store_path(tracking_uri)
+    return None if path is None or path.exists() else path
 
 
 def find_experiment(client: MlflowClient, experiment: str) -> str | None:
@@ -102,8 +107,8 @@ def use_write_ahead_log(tracking_uri: str) -> None:
     and the MLflow UI reads while a run writes. Not for stores on a network file
     system (SQLite's WAL needs shared memory on one host).
     """
-    path = tracking_uri.removeprefix("sqlite:///")
-    if path == tracking_uri or not Path(path).is_file():  # not a local store MLflow has created
+    path = local_store_path(tracking_uri)
+    if path is None or not path.is_file():  # not a local store MLflow has created
         return
     try:
         with closing(sqlite3.connect(path, timeout=5)) as db:
