@@ -1,6 +1,7 @@
 """The one place that knows where run outputs live under the artifacts folder."""
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,11 +62,21 @@ class Catalog:
         return self.root / "mlartifacts"
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a temporary name beside ``path``, then rename: never half-written."""
+def write_atomic(path: Path, data: bytes | str | Iterable[str]) -> None:
+    """Write to a temporary name beside ``path``, then rename: never half-written.
+    Text may come as an iterable of pieces, written as they come (a 10 000-series
+    payload is then never whole in memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    try:
+        if isinstance(data, (bytes, str)):
+            tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        else:
+            with tmp.open("w", encoding="utf-8") as out:
+                out.writelines(data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
 
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from importlib.metadata import version
+from itertools import chain
 from pathlib import Path
 
 import polars as pl
@@ -185,13 +186,40 @@ def load_run_config(config_path: str, artifacts_dir: str | None) -> Config:
 def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     """The body of the monthly flow, run while holding the artifacts folder's lock.
 
-    Compute everything, write it as a pending payload, then publish the payload
-    to MLflow (flows/publish.py). When the store cannot take it, the payload
-    stays in ``pending/`` and TrackingUnavailable says so; ``peakwatch sync``
+    Compute everything into a pending payload, then publish the payload to
+    MLflow (flows/publish.py). When the store cannot take it, the payload stays
+    in ``pending/`` and TrackingUnavailable says so; ``peakwatch sync``
     publishes it later.
     """
     logger = get_run_logger()
     catalog = Catalog(config.artifacts_dir)
+    # Everything computed is in the payload folder now, and freed here: publishing
+    # reads the folder back (at 10 000 series, holding both cost ~300 MB).
+    folder, store, store_error = compute_payload(config, catalog, snapshots)
+    if store is not None:
+        try:
+            result = publish.publish_payload(store, config, catalog, folder)
+        except Exception as exc:
+            store_error = publish.describe_store_error(exc)
+            logger.exception("publishing run %s to MLflow failed", folder.name)
+        else:
+            logger.info("run %s: %d series, %d warnings", result["run_id"], len(result["series"]), len(result["warnings"]))
+            return result
+    publish.write_report(config, pending.read_payload(folder))
+    raise publish.TrackingUnavailable(
+        f"MLflow at {config.tracking_uri_redacted} did not take the run ({store_error}). Every result is kept in "
+        f"{folder} (summary.json, report.html, the MLflow payload); run `peakwatch sync` when the store is back.",
+        str(folder),
+    )
+
+
+def compute_payload(
+    config: Config, catalog: Catalog, snapshots: tuple[str, ...]
+) -> tuple[Path, publish.Store | None, str | None]:
+    """Pull, validate, fit and summarize into a payload folder under ``pending/``;
+    returns it with the tracking store (earlier pending runs synced first), or
+    None and why the store cannot be used."""
+    logger = get_run_logger()
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
 
@@ -279,31 +307,16 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     parent = tracking.parent_record(
         f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
-    children = files.records(
-        forecasts, names, common_tags={"run_date": tags["run_date"]},
-        charted=charted_series(run_summary, config.tracking.max_fan_charts),
+    children = chain(
+        files.records(
+            forecasts, names, common_tags={"run_date": tags["run_date"]},
+            charted=charted_series(run_summary, config.tracking.max_fan_charts),
+        ),
+        (tracking_scenarios.scenario_record(r, names) for r in scenario_results),
     )
-    children += [tracking_scenarios.scenario_record(r, names) for r in scenario_results]
     histories = {(f.region_id, f.indicator): f.history for f in forecasts}
     pending.write_payload(building, pending_id, run_summary["run_date"], parent, children, histories, run_summary)
-    folder = move_dir(building, catalog.pending_dir(pending_id))
-
-    if store is not None:
-        try:
-            result = publish.publish_payload(store, config, catalog, folder, forecasts)
-        except Exception as exc:
-            store_error = publish.describe_store_error(exc)
-            logger.exception("publishing run %s to MLflow failed", pending_id)
-        else:
-            logger.info("run %s: %d series, %d warnings", result["run_id"], len(rows), len(warnings))
-            return result
-    pending.write_summary(folder, run_summary)  # a publish cut short may have written its run id
-    publish.write_report(config, folder, run_summary, forecasts)
-    raise publish.TrackingUnavailable(
-        f"MLflow at {config.tracking_uri_redacted} did not take the run ({store_error}). Every result is kept in "
-        f"{folder} (summary.json, report.html, the MLflow payload); run `peakwatch sync` when the store is back.",
-        str(folder),
-    )
+    return move_dir(building, catalog.pending_dir(pending_id)), store, store_error
 
 
 # The summary's early warnings until the run is in MLflow (where their state lives).

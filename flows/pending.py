@@ -18,6 +18,7 @@ Layout of ``pending/<id>/``::
 """
 
 import json
+from collections.abc import Iterable
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -88,20 +89,21 @@ def write_payload(
     pending_id: str,
     run_date: str,
     parent: RunRecord,
-    children: list[RunRecord],
+    children: Iterable[RunRecord],
     histories: dict[tuple[str, str], tuple[float, ...]],
     summary: dict,
 ) -> None:
-    """Write the payload's records and summary into ``folder`` (its artifact files are already there)."""
+    """Write the payload's records (as they come) and summary into ``folder``
+    (its artifact files are already there)."""
     head = {"pending_id": pending_id, "run_date": run_date, "parent": asdict(parent), "histories": history_entries(histories)}
     write_atomic(folder / PAYLOAD_JSON, json.dumps(head, ensure_ascii=False))
-    write_atomic(folder / CHILDREN_JSONL, "".join(child.to_json() + "\n" for child in children))
+    write_atomic(folder / CHILDREN_JSONL, (child.to_json() + "\n" for child in children))
     write_summary(folder, summary)
 
 
 def write_summary(folder: Path, summary: dict) -> Path:
     path = folder / SUMMARY_JSON
-    write_atomic(path, json.dumps(summary, ensure_ascii=False, indent=2))
+    write_atomic(path, json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(summary))
     return path
 
 

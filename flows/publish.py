@@ -22,7 +22,7 @@ from flows import notify, pending, tables, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.config import Config
 from flows.redact import redact_text
-from flows.report import render_report
+from flows.report import charted_series, render_report
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.series import SeriesForecast
 
@@ -70,21 +70,29 @@ def find_published(client: MlflowClient, experiment_id: str, pending_id: str) ->
     return finished[0] if finished else None
 
 
-def forecasts_from_payload(payload: pending.Payload) -> list[SeriesForecast]:
-    """The summary rows' forecasts, rebuilt from the payload's forecast tables (for the report)."""
+def forecasts_from_payload(
+    payload: pending.Payload, summary: dict, charted: set[tuple[str, str]] | None = None
+) -> list[SeriesForecast]:
+    """The forecasts of ``summary``'s rows, rebuilt from the payload's forecast
+    tables; only the ``charted`` (region_id, indicator) get chart data when given
+    (reading every table of a 10 000-series run would cost time and memory)."""
     folders = {tracking.record_key(r): r.artifacts for r in payload.children if r.artifacts}
     forecasts = []
-    for row in payload.summary["series"]:
+    for row in summary["series"]:
         folder = folders.get((row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO))
-        path = payload.folder / folder / tracking.FORECAST_CSV if folder else None
+        wanted = charted is None or (row["region_id"], row["indicator"]) in charted
+        path = payload.folder / folder / tracking.FORECAST_CSV if folder and wanted else None
         forecasts.append(tables.forecast_from_table(row, pl.read_csv(path) if path and path.exists() else None))
     return forecasts
 
 
-def write_report(config: Config, folder: Path, summary: dict, forecasts: list[SeriesForecast]) -> Path:
-    names = config.regions.names()
-    path = folder / pending.REPORT_HTML
-    write_atomic(path, render_report(summary, forecasts, names, config.tracking.max_fan_charts))
+def write_report(config: Config, payload: pending.Payload, summary: dict | None = None) -> Path:
+    """The payload's report.html, from ``summary`` (default: the payload's) and its forecast tables."""
+    summary = payload.summary if summary is None else summary
+    charts = config.tracking.max_fan_charts
+    forecasts = forecasts_from_payload(payload, summary, charted_series(summary, charts))
+    path = payload.folder / pending.REPORT_HTML
+    write_atomic(path, render_report(summary, forecasts, config.regions.names(), charts))
     return path
 
 
@@ -118,9 +126,7 @@ def _log_children(client: MlflowClient, experiment_id: str, run_id: str, payload
     }
 
 
-def _publish(
-    store: Store, config: Config, catalog: Catalog, payload: pending.Payload, forecasts: list[SeriesForecast] | None
-) -> str:
+def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> str:
     client, experiment_id = store
     run_id = _log_parent(client, experiment_id, payload)
     try:
@@ -133,10 +139,11 @@ def _publish(
         validation = {**summary["validation"], "docs_dir": str(catalog.validation_dir(run_id))}
         summary = {**summary, "run_id": run_id, "validation": validation, "early_warnings": announced}
         summary_path = pending.write_summary(payload.folder, summary)
-        report_path = write_report(config, payload.folder, summary, forecasts or forecasts_from_payload(payload))
+        report_path = write_report(config, payload, summary)
         tracking.log_run_reports(client, run_id, summary)
         tracking.finish_parent_run(client, run_id, {}, {"summary": summary_path, "report": report_path})
     except BaseException as exc:
+        pending.write_summary(payload.folder, payload.summary)  # not the run id of a run that did not finish
         try:
             tracking.fail_parent_run(client, run_id, describe_store_error(exc))
         except Exception:  # the store is gone: the parent stays unfinished, sync deletes it
@@ -154,19 +161,15 @@ def finalize(catalog: Catalog, folder: Path, run_id: str) -> Path:
     return run_dir
 
 
-def publish_payload(
-    store: Store, config: Config, catalog: Catalog, folder: Path, forecasts: list[SeriesForecast] | None = None
-) -> dict:
-    """Publish one payload (at most once) and return its final summary.
-
-    ``forecasts`` (the run's own, when it has just computed them) draw the
-    report; without them the report is drawn from the payload's forecast tables.
-    """
+def publish_payload(store: Store, config: Config, catalog: Catalog, folder: Path) -> dict:
+    """Publish one payload (at most once) and return its final summary; its
+    report is drawn from the payload's own files, whether the run has just
+    computed it or it waited in ``pending/``."""
     payload = pending.read_payload(folder)
     client, experiment_id = store
     run_id = find_published(client, experiment_id, payload.pending_id)
     if run_id is None:
-        run_id = _publish(store, config, catalog, payload, forecasts)
+        run_id = _publish(store, config, catalog, payload)
     else:
         log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
     run_dir = finalize(catalog, folder, run_id)

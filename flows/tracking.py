@@ -12,7 +12,7 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict
@@ -399,10 +399,10 @@ class SeriesFiles:
         scenario: str = DEFAULT_SCENARIO,
         common_tags: dict[str, str] | None = None,
         charted: set[tuple[str, str]] | None = None,
-    ) -> list[RunRecord]:
-        """The child run records of ``forecasts`` (each written before), with fan
-        charts for the ``charted`` (region_id, indicator) only when given."""
-        records = []
+    ) -> Iterator[RunRecord]:
+        """The child run records of ``forecasts`` (each written before), one at a
+        time (the payload writes them as they come: 10 000 are never held at
+        once), with fan charts for the ``charted`` (region_id, indicator) only when given."""
         for forecast in forecasts:
             key = _files_key(forecast)
             if key not in self._folders:
@@ -410,8 +410,7 @@ class SeriesFiles:
             folder = self._folders[key]
             if charted is None or key[:2] in charted:
                 plots.plot_fan_chart(forecast, self.base / folder / FAN_CHART_PNG)
-            records.append(series_record(forecast, names, scenario, common_tags, folder))
-        return records
+            yield series_record(forecast, names, scenario, common_tags, folder)
 
 
 def series_records(
@@ -430,7 +429,7 @@ def series_records(
         return [series_record(f, names, scenario, common_tags) for f in forecasts]
     files = SeriesFiles(base, subdir)
     files.write(forecasts)
-    return files.records(forecasts, names, scenario, common_tags, charted)
+    return list(files.records(forecasts, names, scenario, common_tags, charted))
 
 
 def parent_record(

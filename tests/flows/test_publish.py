@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from flows import pending, publish, tracking
-from flows.catalog import Catalog
+from flows.catalog import Catalog, write_atomic
 from flows.config import DEFAULT_CONFIG, load_config
 from flows.summary import series_row
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
@@ -77,6 +77,16 @@ def test_payload_round_trips(setup, forecasts):
     assert payload.histories[("hunan.a", "co2_emissions")] == tuple(forecasts[0].history)
 
 
+def test_the_report_reads_forecast_tables_of_the_charted_series_only(setup, forecasts):
+    config, catalog, _ = setup
+    payload = pending.read_payload(write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    rebuilt = publish.forecasts_from_payload(payload, payload.summary, charted={("hunan.b", "co2_emissions")})
+    assert [f.region_id for f in rebuilt] == list(REGIONS)
+    assert [f.fan is not None for f in rebuilt] == [False, True, False]
+    assert rebuilt[1].fan.years == forecasts[1].fan.years and rebuilt[1].history == forecasts[1].history
+    assert all(f.peaks == g.peaks for f, g in zip(rebuilt, forecasts))  # the table rows carry every series' peaks
+
+
 def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, forecasts, monkeypatch):
     config, catalog, announced = setup
     folder = write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00")
@@ -113,11 +123,26 @@ def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, foreca
     assert len(active_runs(client, experiment_id)) == len(runs)
 
 
+def test_a_publish_cut_short_after_the_summary_leaves_the_pending_summary_as_it_was(setup, forecasts, monkeypatch):
+    config, catalog, _ = setup
+    folder = write_payload(catalog, forecasts, "p3", "2026-10-01T06:00:00+00:00")
+    before = (folder / pending.SUMMARY_JSON).read_bytes()
+
+    def store_dies(*args, **kwargs):
+        assert json.loads((folder / pending.SUMMARY_JSON).read_text())["run_id"]  # the publish had written it
+        raise ConnectionError("tracking server went away")
+
+    monkeypatch.setattr(tracking, "log_run_reports", store_dies)
+    with pytest.raises(ConnectionError):
+        publish.publish_payload(publish.open_store(config, catalog), config, catalog, folder)
+    assert (folder / pending.SUMMARY_JSON).read_bytes() == before  # no run id of a run that did not finish
+
+
 def test_a_crash_after_the_publish_finishes_locally_without_a_second_run(setup, forecasts):
     config, catalog, announced = setup
     folder = write_payload(catalog, forecasts, "p2", "2026-11-01T06:00:00+00:00")
     store = publish.open_store(config, catalog)
-    run_id = publish._publish(store, config, catalog, pending.read_payload(folder), None)  # then the process dies
+    run_id = publish._publish(store, config, catalog, pending.read_payload(folder))  # then the process dies
     assert folder.is_dir()
 
     [result] = publish.sync_pending(store, config, catalog)
@@ -146,3 +171,17 @@ def test_newest_local_summary_reads_published_and_pending_runs(setup, forecasts)
     write_payload(catalog, forecasts[:1], "a", "2026-10-01T06:00:00+00:00")
     write_payload(catalog, forecasts[:1], "b", "2026-11-01T06:00:00+00:00")
     assert publish.newest_local_summary(catalog)["pending_id"] == "b"
+
+
+def test_a_payload_file_written_in_pieces_is_whole_or_left_as_it_was(tmp_path):
+    path = tmp_path / "children.jsonl"
+    write_atomic(path, (f"{i}\n" for i in range(3)))
+    assert path.read_text() == "0\n1\n2\n"
+
+    def pieces_then_a_failure():
+        yield "half\n"
+        raise ValueError("record 2 cannot be encoded")
+
+    with pytest.raises(ValueError, match="record 2"):
+        write_atomic(path, pieces_then_a_failure())
+    assert path.read_text() == "0\n1\n2\n" and sorted(p.name for p in tmp_path.iterdir()) == ["children.jsonl"]

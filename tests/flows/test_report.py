@@ -156,7 +156,7 @@ def test_series_files_written_as_partitions_arrive_match_the_records(run, tmp_pa
     files.write(forecasts[2:])  # partitions arrive out of order
     files.write(forecasts[:2])
     assert not list(tmp_path.glob("series/*/fan_chart.png"))  # charts wait for the ranking
-    records = files.records(forecasts, {}, charted={("hunan.yueyang", "co2_emissions")})
+    records = list(files.records(forecasts, {}, charted={("hunan.yueyang", "co2_emissions")}))
     for record, forecast in zip(records, forecasts):
         assert record.tags["region_id"] == forecast.region_id
         table = (tmp_path / record.artifacts / tracking.FORECAST_CSV).read_text()
@@ -174,4 +174,4 @@ def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
     with pytest.raises(ValueError, match="hunan.zhuzhou/co2_emissions written twice"):
         files.write(forecasts[:1])
     with pytest.raises(ValueError, match="hunan.yueyang/co2_emissions has no files"):
-        files.records(forecasts, {})
+        list(files.records(forecasts, {}))
