@@ -193,8 +193,9 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     """
     logger = get_run_logger()
     catalog = Catalog(config.artifacts_dir)
-    # Everything computed is in the payload folder now, and freed here: publishing
-    # reads the folder back (at 10 000 series, holding both cost ~300 MB).
+    # Only the folder comes back: what compute_payload held (forecasts, rows,
+    # records) is freed before publishing reads the folder back; holding both
+    # cost ~300 MB at 10 000 series.
     folder, store, store_error = compute_payload(config, catalog, snapshots)
     if store is not None:
         try:

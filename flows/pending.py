@@ -18,8 +18,8 @@ Layout of ``pending/<id>/``::
 """
 
 import json
-from collections.abc import Iterable
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
