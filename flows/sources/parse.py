@@ -88,7 +88,9 @@ def _origin(long: pl.DataFrame, source) -> pl.Expr:
 
 
 def _convert_units(long: pl.DataFrame, where: str) -> pl.DataFrame:
-    long = long.with_columns(_unit_key=pl.col("unit").fill_null("").map_elements(normalize_unit, return_dtype=pl.String))
+    units = long["unit"].fill_null("")
+    keys = {unit: normalize_unit(unit) for unit in units.unique().to_list()}  # once per spelling, not per row
+    long = long.with_columns(_unit_key=units.replace_strict(keys, return_dtype=pl.String))
     per_indicator = long.group_by("indicator", maintain_order=True).agg(
         pl.col("_unit_key").unique(maintain_order=True), pl.col("unit").unique(maintain_order=True)
     )
