@@ -9,14 +9,17 @@ memory is per size) starts a Dask LocalCluster and measures
   timed it (``seconds.fit`` in the run summary); with ``--no-flow``, the fit
   stage alone (the flow's own ``fit_stage``, one Prefect task per partition),
 * the ideal time: the same fits in a plain single-process loop / workers (the
-  loop timed on a sample of at most ``ideal_sample`` series and scaled to N:
-  every series costs about the same, and at 10 000 series the full loop alone
-  would take an hour on this machine),
+  loop timed on a seeded uniform sample of at most ``ideal_sample`` series and
+  scaled to N, with that estimate's 95 % margin: at 10 000 series the full loop
+  alone would take an hour on this machine),
 * peak RSS of that (scheduler-side) process and of the busiest worker.
 """
 
 import argparse
 import json
+import math
+import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,21 +98,38 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
             fit_stage(DaskTaskRunner(address=cluster.scheduler_address), parts, settings)
             result["fit_stage_s"] = time.perf_counter() - started
         result["worker_peak_mb"] = max(client.run(peak_rss_mb).values())
-    sample = series[:ideal_sample]
-    with threadpool_limits(1):  # one BLAS thread, as in each worker
-        started = time.perf_counter()
-        forecast_partition(sample, settings)
-        sequential = (time.perf_counter() - started) * len(series) / len(sample)
-    result["ideal_sample"] = len(sample)
-    result["sequential_s"] = sequential
-    result["ideal_s"] = sequential / n_workers
+    result.update(ideal_time(series, settings, ideal_sample, n_workers))
     result["scheduler_peak_mb"] = peak_rss_mb()
     return result
 
 
+def ideal_time(series: list, settings: ForecastSettings, sample_size: int, n_workers: int, seed: int = 0) -> dict:
+    """The same fits in a plain single-process loop (one BLAS thread, as in each
+    worker) divided by the workers: each fit of a seeded uniform sample of the
+    series timed and the mean scaled to all of them, with the 95 % margin of
+    that estimate (series costs are heavy-tailed, so a sample's mean varies)."""
+    sample = random.Random(seed).sample(series, min(sample_size, len(series)))
+    costs = []
+    with threadpool_limits(1):
+        for one in sample:
+            started = time.perf_counter()
+            forecast_partition([one], settings)
+            costs.append(time.perf_counter() - started)
+    n, k = len(series), len(costs)
+    spread = statistics.stdev(costs) if k > 1 else 0.0
+    finite = math.sqrt((n - k) / (n - 1)) if n > 1 else 0.0  # a sample of every series has no margin
+    sequential = statistics.fmean(costs) * n
+    return {
+        "ideal_sample": k,
+        "sequential_s": sequential,
+        "ideal_s": sequential / n_workers,
+        "ideal_margin_s": 1.96 * spread / math.sqrt(k) * finite * n / n_workers,
+    }
+
+
 def format_table(rows: list[dict]) -> str:
     header = (
-        f"{'series':>7} {'fit stage s':>11} {'series/s':>9} {'ideal s':>8} {'actual/ideal':>12} "
+        f"{'series':>7} {'fit stage s':>11} {'series/s':>9} {'ideal s':>8} {'±95%':>6} {'actual/ideal':>12} "
         f"{'flow s':>8} {'flow/fit':>8} {'sched MB':>9} {'worker MB':>9}"
     )
     lines = [header, "-" * len(header)]
@@ -119,7 +139,7 @@ def format_table(rows: list[dict]) -> str:
         ratio_cell = f"{flow_s / r['fit_stage_s']:.2f}" if flow_s else "-"
         lines.append(
             f"{r['series']:>7} {r['fit_stage_s']:>11.1f} {r['series'] / r['fit_stage_s']:>9.0f} "
-            f"{r['ideal_s']:>8.1f} {r['fit_stage_s'] / r['ideal_s']:>12.2f} "
+            f"{r['ideal_s']:>8.1f} {r['ideal_margin_s']:>6.1f} {r['fit_stage_s'] / r['ideal_s']:>12.2f} "
             f"{flow_cell:>8} {ratio_cell:>8} "
             f"{r['scheduler_peak_mb']:>9.0f} {r['worker_peak_mb']:>9.0f}"
         )

@@ -466,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-flow", action="store_true", help="time the fit stage only, not the whole flow")
     bench.add_argument(
         "--ideal-sample", type=int, default=1000, metavar="N",
-        help="time the single-process loop on at most N series and scale it to the size (default: %(default)s)",
+        help="time the single-process loop on a random sample of at most N series and scale it to the size, "
+        "with its 95%% margin (default: %(default)s)",
     )
     bench.set_defaults(handler=_bench)
     return parser

@@ -4,7 +4,9 @@ with a real LocalCluster, the whole monthly flow, the ideal loop, the table."""
 import numpy as np
 import pytest
 
-from flows.bench import format_table, peak_rss_mb, run_bench
+from flows.bench import format_table, ideal_time, peak_rss_mb, run_bench
+from forecasting.series import ForecastSettings, split_series
+from forecasting.synthetic import random_calibrations, simulate_panel
 
 
 def test_peak_rss_sees_memory_this_process_touched():
@@ -12,6 +14,17 @@ def test_peak_rss_sees_memory_this_process_touched():
     block = np.ones(40_000_000)  # 320 MB, written so that it is resident
     assert peak_rss_mb() >= before + 250
     del block
+
+
+def test_ideal_time_has_a_margin_only_when_it_samples():
+    series = split_series(simulate_panel(random_calibrations(2, seed=1), seed=1), {})
+    settings = ForecastSettings(n_paths=50, candidates=("rw_drift_log", "ets_damped_log"))
+    every = ideal_time(series, settings, sample_size=10, n_workers=2)
+    assert every["ideal_sample"] == len(series) == 4
+    assert every["ideal_margin_s"] == 0.0  # every series timed: nothing is estimated
+    assert every["ideal_s"] == pytest.approx(every["sequential_s"] / 2)
+    half = ideal_time(series, settings, sample_size=2, n_workers=2)
+    assert half["ideal_sample"] == 2 and half["ideal_margin_s"] > 0
 
 
 @pytest.mark.integration
@@ -22,6 +35,7 @@ def test_bench_runs_the_whole_flow_and_fills_every_column():
     assert 0 < row["fit_stage_s"] < row["flow_s"]  # the flow's own fit stage is part of the flow
     assert row["ideal_sample"] == 3
     assert row["ideal_s"] == pytest.approx(row["sequential_s"] / 2)
+    assert row["ideal_margin_s"] > 0  # 3 of 12 series timed
     assert row["worker_peak_mb"] > 50 and row["scheduler_peak_mb"] > 50
     table = format_table([row])
     assert table.splitlines()[0].split()[:3] == ["series", "fit", "stage"]
