@@ -17,7 +17,9 @@ import polars as pl
 from prefect import flow, get_client, get_run_logger, task
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
+from prefect.states import State
 from prefect_dask import DaskTaskRunner
+from prefect_dask.task_runners import PrefectDaskFuture
 
 from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
@@ -78,10 +80,11 @@ def fit_stage(
     partitions: list[list[SeriesInput]],
     settings: ForecastSettings,
     scenarios: ScenarioWork | None = None,
-    on_partition: Callable[[list[SeriesForecast]], None] | None = None,
+    on_partition: Callable[[list[SeriesForecast]], list[SeriesForecast]] | None = None,
 ) -> tuple[list[SeriesForecast], list[ScenarioResult]]:
     """One Prefect task per partition on the Dask cluster; results stream back,
-    each partition's handed to ``on_partition`` as it arrives.
+    each partition's handed to ``on_partition`` as it arrives, and what that
+    returns kept in its place.
 
     Tasks go straight to the runner from the calling flow rather than through a
     subflow: Prefect ships the current flow run's parameters with every task,
@@ -97,16 +100,25 @@ def fit_stage(
         results: list[SeriesForecast] = []
         started = time.monotonic()
         for future in as_completed(futures):
-            arrived = future.result()
+            arrived = _partition_result(future)
             future.wrapped_future.release()  # the worker's copy is no longer needed
             if on_partition is not None:
-                on_partition(arrived)
+                arrived = on_partition(arrived)
             results.extend(arrived)
             elapsed = time.monotonic() - started
             left = elapsed / len(results) * (total - len(results))
             logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", len(results), total, elapsed, left)
         scenario_results = collect_scenarios(scenario_futures, scenarios)
     return sorted(results, key=lambda f: (f.region_id, f.indicator)), scenario_results
+
+
+def _partition_result(future: PrefectDaskFuture) -> list[SeriesForecast]:
+    """A finished partition's forecasts, read from the task's final state as
+    Dask returns it: ``future.result()`` would also keep that state, forecasts
+    and all, on the Prefect future (and Prefect's ``as_completed`` holds every
+    future until the last one is done), so a run held every partition twice."""
+    outcome = future.wrapped_future.result()
+    return outcome.result() if isinstance(outcome, State) else outcome
 
 
 def plan_scenarios(config: Config, usable: pl.DataFrame) -> ScenarioWork | None:
@@ -246,7 +258,8 @@ def compute_payload(
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
     clock = time.perf_counter()
-    files = tracking.SeriesFiles(building, pending.SERIES_DIR)  # written while the cluster fits the rest
+    # written while the cluster fits the rest; what is kept drops what the files hold
+    files = tracking.SeriesFiles(building, pending.SERIES_DIR)
     forecasts, scenario_results = fit_stage(
         task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), plan_scenarios(config, usable),
         on_partition=files.write,

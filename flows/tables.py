@@ -74,6 +74,13 @@ def _peaks_from_row(row: dict) -> PeakStatistics | None:
     )
 
 
+def fan_from_table(table: pl.DataFrame) -> ForecastFan | None:
+    """The forecast years' quantiles of a ``forecast_table`` (None without forecast years)."""
+    future = table.filter(pl.col("kind") == FORECAST).sort("year")
+    quantiles = {q: tuple(future[quantile_column(q)]) for q in FAN_QUANTILES if quantile_column(q) in future.columns}
+    return ForecastFan(years=tuple(future["year"]), quantiles=quantiles) if len(future) else None
+
+
 def forecast_from_table(row: dict, table: pl.DataFrame | None) -> SeriesForecast:
     """The inverse of ``forecast_table`` joined with the series' summary row: what
     a past run's report needs, rebuilt from its MLflow artifacts (no table: no chart data)."""
@@ -84,9 +91,7 @@ def forecast_from_table(row: dict, table: pl.DataFrame | None) -> SeriesForecast
             float("nan") if kind == FILLED or value is None else value
             for kind, value in zip(past["kind"], past["value"])
         )
-        future = table.filter(pl.col("kind") == FORECAST).sort("year")
-        quantiles = {q: tuple(future[quantile_column(q)]) for q in FAN_QUANTILES if quantile_column(q) in future.columns}
-        fan = ForecastFan(years=tuple(future["year"]), quantiles=quantiles) if len(future) else None
+        fan = fan_from_table(table)
     return SeriesForecast(
         region_id=row["region_id"],
         indicator=row["indicator"],

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from flows.summary import DEFAULT_SCENARIO
 from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
-from forecasting.series import SeriesForecast
+from forecasting.series import ForecastFan, SeriesForecast
 
 log = logging.getLogger(__name__)
 
@@ -371,6 +371,12 @@ def _files_key(forecast: SeriesForecast) -> tuple[str, str, str | None]:
     return forecast.region_id, forecast.indicator, getattr(forecast, "scenario", None)
 
 
+def _without_quantiles(forecast: SeriesForecast) -> SeriesForecast:
+    if forecast.fan is None:
+        return forecast
+    return replace(forecast, fan=ForecastFan(years=forecast.fan.years, quantiles={}))
+
+
 class SeriesFiles:
     """The child runs' files under ``base/<subdir>/<n>/``, written as partitions
     arrive from the cluster (the monthly flow passes ``write`` to the fit stage,
@@ -382,8 +388,14 @@ class SeriesFiles:
         self.subdir = subdir
         self._folders: dict[tuple[str, str, str | None], str] = {}
 
-    def write(self, forecasts: list[SeriesForecast]) -> None:
-        """The model, forecast and backtest files of each forecast (no chart yet)."""
+    def write(self, forecasts: list[SeriesForecast]) -> list[SeriesForecast]:
+        """The model, forecast and backtest files of each forecast (no chart yet).
+
+        Returns the forecasts with their fans' years but not their quantiles,
+        which are in forecast.csv now (``records`` reads them back for the
+        charted series): the monthly flow holds every forecast until the
+        payload is written, and the quantiles were ~40 % of it.
+        """
         for forecast in forecasts:
             key = _files_key(forecast)
             if key in self._folders:
@@ -391,6 +403,7 @@ class SeriesFiles:
             folder = f"{self.subdir}/{len(self._folders)}".lstrip("/")
             write_series_artifacts(forecast, self.base / folder, chart=False)
             self._folders[key] = folder
+        return [_without_quantiles(f) for f in forecasts]
 
     def records(
         self,
@@ -409,7 +422,8 @@ class SeriesFiles:
                 raise ValueError(f"series {'/'.join(filter(None, key))} has no files: write it first")
             folder = self._folders[key]
             if charted is None or key[:2] in charted:
-                plots.plot_fan_chart(forecast, self.base / folder / FAN_CHART_PNG)
+                fan = tables.fan_from_table(pl.read_csv(self.base / folder / FORECAST_CSV))
+                plots.plot_fan_chart(replace(forecast, fan=fan), self.base / folder / FAN_CHART_PNG)
             yield series_record(forecast, names, scenario, common_tags, folder)
 
 

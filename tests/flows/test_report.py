@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from flows import report, summary, tables
+from flows import plots, report, summary, tables
 from flows.config import DEFAULT_CONFIG, load_config
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
 
@@ -153,16 +153,23 @@ def test_series_files_written_as_partitions_arrive_match_the_records(run, tmp_pa
 
     _, forecasts = run
     files = tracking.SeriesFiles(tmp_path, "series")
-    files.write(forecasts[2:])  # partitions arrive out of order
-    files.write(forecasts[:2])
+    kept = files.write(forecasts[2:]) + files.write(forecasts[:2])  # partitions arrive out of order
+    kept = kept[1:] + kept[:1]
     assert not list(tmp_path.glob("series/*/fan_chart.png"))  # charts wait for the ranking
-    records = list(files.records(forecasts, {}, charted={("hunan.yueyang", "co2_emissions")}))
+    # what the flow keeps until the payload is written: the fan's years, not its quantiles (in the files)
+    assert [k.fan and k.fan.years for k in kept] == [f.fan and f.fan.years for f in forecasts]
+    assert not any(k.fan.quantiles for k in kept if k.fan)
+    assert [dataclasses.replace(k, fan=f.fan) for k, f in zip(kept, forecasts)] == forecasts
+    records = list(files.records(kept, {}, charted={("hunan.yueyang", "co2_emissions")}))
+    assert records == [tracking.series_record(f, {}, artifacts=r.artifacts) for f, r in zip(forecasts, records)]
     for record, forecast in zip(records, forecasts):
-        assert record.tags["region_id"] == forecast.region_id
         table = (tmp_path / record.artifacts / tracking.FORECAST_CSV).read_text()
         assert table == tables.forecast_table(forecast).write_csv()
-    charted = [r.tags["region_id"] for r in records if (tmp_path / r.artifacts / tracking.FAN_CHART_PNG).exists()]
-    assert charted == ["hunan.yueyang"]
+    charted = [r for r in records if (tmp_path / r.artifacts / tracking.FAN_CHART_PNG).exists()]
+    assert [r.tags["region_id"] for r in charted] == ["hunan.yueyang"]
+    # drawn from the quantiles read back from forecast.csv: the same picture as from the fit's own
+    plots.plot_fan_chart(forecasts[1], tmp_path / "direct.png")
+    assert (tmp_path / charted[0].artifacts / tracking.FAN_CHART_PNG).read_bytes() == (tmp_path / "direct.png").read_bytes()
 
 
 def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
