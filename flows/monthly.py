@@ -258,7 +258,7 @@ def compute_payload(
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
     clock = time.perf_counter()
-    # written while the cluster fits the rest; what is kept drops what the files hold
+    # each partition's files written while the cluster fits the rest (SeriesFiles.write says what is kept)
     files = tracking.SeriesFiles(building, pending.SERIES_DIR)
     forecasts, scenario_results = fit_stage(
         task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), plan_scenarios(config, usable),
