@@ -36,7 +36,7 @@ from flows.cluster import local_cluster_kwargs, n_partitions
 from flows.config import PROJECT_ROOT, DaskConfig, load_config
 from flows.evaluate import load_config_panel
 from flows.monthly import fit_stage, monthly_flow, prefect_api_url
-from forecasting.series import ForecastSettings, forecast_partition, partition, split_series
+from forecasting.series import ForecastSettings, SeriesInput, forecast_partition, partition, split_series
 from forecasting.synthetic import random_calibrations, simulate_panel
 
 DEFAULT_SIZES = (100, 1000, 10000)
@@ -103,7 +103,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
     return result
 
 
-def ideal_time(series: list, settings: ForecastSettings, sample_size: int, n_workers: int, seed: int = 0) -> dict:
+def ideal_time(series: list[SeriesInput], settings: ForecastSettings, sample_size: int, n_workers: int, seed: int = 0) -> dict:
     """The same fits in a plain single-process loop (one BLAS thread, as in each
     worker) divided by the workers: each fit of a seeded uniform sample of the
     series timed and the mean scaled to all of them, with the 95 % margin of

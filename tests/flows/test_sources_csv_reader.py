@@ -38,7 +38,7 @@ def test_batches_change_nothing(monkeypatch):
 
 @pytest.mark.parametrize("bad_index", [2, 5, 9])
 def test_a_short_row_is_named_and_only_the_last_row_looks_truncated(monkeypatch, bad_index):
-    monkeypatch.setattr(tables, "_CSV_BATCH_ROWS", 3)  # rows 2-4, 5-7, 8-10, 11: a batch ends on the bad row at 2 and 5
+    monkeypatch.setattr(tables, "_CSV_BATCH_ROWS", 3)  # batches of file rows 2-4, 5-7, 8-10, 11: bad_index 2 and 5 end one
     rows = [row if i != bad_index else row[:2] for i, row in enumerate(ROWS)]
     with pytest.raises(SourceError) as err:
         read_table(csv_bytes(rows), "csv", "f.csv")
