@@ -76,7 +76,7 @@ def forecasts_from_payload(
     """The forecasts of ``summary``'s rows, rebuilt from the payload's forecast
     tables; only the ``charted`` (region_id, indicator) get chart data when given
     (reading every table of a 10 000-series run would cost time and memory)."""
-    folders = {tracking.record_key(r): r.artifacts for r in payload.children if r.artifacts}
+    folders = {tracking.record_key(r): r.artifacts for r in payload.children() if r.artifacts}
     forecasts = []
     for row in summary["series"]:
         folder = folders.get((row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO))
@@ -112,16 +112,17 @@ def _log_parent(client: MlflowClient, experiment_id: str, payload: pending.Paylo
 
 def _log_children(client: MlflowClient, experiment_id: str, run_id: str, payload: pending.Payload, threads: int) -> dict:
     """Child runs; returns (region_id, indicator, scenario) -> run id of the statistical series."""
-    step = max(len(payload.children) // 10, 1)
+    total = payload.n_children
+    step = max(total // 10, 1)
 
-    def progress(done: int, total: int) -> None:
+    def progress(done: int) -> None:
         if done % step == 0 or done == total:
             log.info("logged %d/%d child runs to MLflow", done, total)
 
-    ids = tracking.log_records(client, experiment_id, run_id, payload.children, payload.folder, threads, progress)
+    ids = tracking.log_records(client, experiment_id, run_id, payload.children(), payload.folder, threads, progress)
     return {
         tracking.record_key(r): child_id
-        for r, child_id in zip(payload.children, ids)
+        for r, child_id in zip(payload.children(), ids)
         if r.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND
     }
 

@@ -12,8 +12,9 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict, replace
 from importlib.metadata import version
@@ -326,27 +327,38 @@ def log_records(
     client: MlflowClient,
     experiment_id: str,
     parent_run_id: str,
-    records: list[RunRecord],
+    records: Iterable[RunRecord],
     base: Path | None = None,
     threads: int = 1,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[str]:
-    """Log child runs; returns their run ids in order.
+    """Log child runs; returns their run ids in order, calling ``progress`` with
+    the number logged so far after each.
 
     MLflow has no call that creates many runs at once: each costs four store
     calls. With ``threads`` > 1 they go through a thread pool so that round trips
     overlap. That pays only when round trips are slow (a remote server): against
     SQLite or a local server one thread measured fastest (scripts/benchmark_tracking.py).
+    ``records`` are drawn as the pool has room (at most two per thread waiting),
+    so a stream of records is never held whole.
     """
     timestamp = _now_ms()
+    run_ids: list[str] = []
+    waiting: deque[Future] = deque()
+
+    def collect_oldest() -> None:
+        run_ids.append(waiting.popleft().result())
+        if progress is not None:
+            progress(len(run_ids))
+
     with ThreadPoolExecutor(threads) as pool:
-        futures = [pool.submit(log_record, client, experiment_id, parent_run_id, r, base, timestamp) for r in records]
-        run_ids = []
-        for future in futures:
-            run_ids.append(future.result())
-            if progress is not None:
-                progress(len(run_ids), len(records))
-        return run_ids
+        for record in records:
+            waiting.append(pool.submit(log_record, client, experiment_id, parent_run_id, record, base, timestamp))
+            if len(waiting) >= 2 * threads:
+                collect_oldest()
+        while waiting:
+            collect_oldest()
+    return run_ids
 
 
 def log_series_runs(

@@ -10,6 +10,7 @@ import pytest
 
 from flows import tracking
 from flows.catalog import Catalog
+from flows.pending import RunRecord
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 
 
@@ -70,6 +71,25 @@ def test_child_runs_carry_stable_tags_metrics_and_artifacts(store, tmp_path):
     assert pl.read_csv(local).to_dicts() == [{"origin": 2018, "mape": 0.04}]
     table = pl.read_csv(client.download_artifacts(a.info.run_id, "forecast.csv", str(tmp_path / "dl2")))
     assert table.filter(pl.col("kind") == "forecast")["median"].to_list() == pytest.approx(ok.fan.quantiles[0.5])
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_records_are_drawn_as_they_are_logged_and_ids_come_back_in_order(store, threads):
+    client, experiment_id = store
+    parent = tracking.start_parent_run(client, experiment_id, "p", {"run_date": "2026-11-24"})
+    drawn = []
+
+    def records():  # a stream, as publishing reads children.jsonl
+        for i in range(12):
+            drawn.append(i)
+            yield RunRecord(name=f"child-{i}", tags={"n": str(i)})
+
+    ahead = []
+    ids = tracking.log_records(client, experiment_id, parent, records(), threads=threads,
+                               progress=lambda done: ahead.append(len(drawn) - done))
+    assert max(ahead) <= 2 * threads  # never more than the pool's window drawn ahead of what is logged
+    assert len(ahead) == 12 and ahead[-1] == 0
+    assert [client.get_run(i).info.run_name for i in ids] == [f"child-{i}" for i in range(12)]
 
 
 def test_scenario_tag_defaults_to_statistical_and_follows_the_forecast(store):

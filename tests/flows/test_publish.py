@@ -71,9 +71,10 @@ def test_payload_round_trips(setup, forecasts):
     config, catalog, _ = setup
     folder = write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00")
     payload = pending.read_payload(folder)
-    assert [r.name for r in payload.children] == [f"{r}/co2_emissions" for r in REGIONS]
+    assert payload.n_children == len(REGIONS)
+    assert [r.name for r in payload.children()] == [f"{r}/co2_emissions" for r in REGIONS]
     original = tracking.series_record(forecasts[0], {}, artifacts="series/0")
-    assert payload.children[0] == original  # steps, metrics, tags, params survive JSON
+    assert next(payload.children()) == original  # steps, metrics, tags, params survive JSON
     assert payload.histories[("hunan.a", "co2_emissions")] == tuple(forecasts[0].history)
 
 
