@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 from prefect import flow, get_client, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.states import State
@@ -65,7 +66,10 @@ def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = 
     return pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins)
 
 
-@task
+# No cache: Prefect hashes a cached task's inputs, and the panel's hash
+# (pickled whole) cost ~120 MB at its peak at 10 000 series, for a cache no
+# run reads (results are not persisted).
+@task(cache_policy=NO_CACHE)
 def validate(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str], docs_dir: Path) -> ValidationReport:
     return validate_panel(panel, settings, parents, docs_dir)
 
