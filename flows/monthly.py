@@ -8,6 +8,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
 from itertools import chain
@@ -31,7 +32,7 @@ from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
 from flows.sources import TransientFetchError
 from flows.sources.fetch import Fetched, fetch_bytes
-from flows.sources.pull import PullResult, pull_all, resolve_pins
+from flows.sources.pull import PullResult, SourceReport, pull_all, resolve_pins
 from forecasting.intensity import check_regions
 from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
@@ -230,16 +231,25 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     )
 
 
-def compute_payload(
-    config: Config, catalog: Catalog, snapshots: tuple[str, ...]
-) -> tuple[Path, publish.Store | None, str | None]:
-    """Pull, validate, fit and summarize into a payload folder under ``pending/``;
-    returns it with the tracking store (earlier pending runs synced first), or
-    None and why the store cannot be used."""
-    logger = get_run_logger()
-    pending_id = uuid.uuid4().hex[:12]
-    building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
+@dataclass(frozen=True)
+class Fitted:
+    """What summarizing needs from pulling, validating and fitting: not the panel
+    nor the series inputs, which are freed when ``pull_validate_fit`` returns
+    (at 10 000 series they were ~100 MB more while the payload was written)."""
 
+    sources: tuple[SourceReport, ...]
+    pull: dict
+    report: ValidationReport
+    forecasts: list[SeriesForecast]
+    scenario_results: list[ScenarioResult]
+    files: tracking.SeriesFiles
+    seconds: dict[str, float]
+
+
+def pull_validate_fit(config: Config, catalog: Catalog, snapshots: tuple[str, ...], building: Path) -> Fitted:
+    """Pull and validate the sources, then fit every usable series on Dask; the
+    validation's Data Docs and the series' files go into ``building``."""
+    logger = get_run_logger()
     clock = time.perf_counter()
     pulled = pull_sources(config, catalog, snapshots)
     panel = pulled.panel
@@ -257,7 +267,6 @@ def compute_payload(
     usable = passing_rows(panel, report)
     seconds = {"pull_validate": time.perf_counter() - clock}
 
-    run_date = datetime.now(timezone.utc)
     series = split_series(usable, config.regions.target_years())
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
@@ -269,6 +278,20 @@ def compute_payload(
         on_partition=files.write,
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
+    return Fitted(pulled.sources, pulled.as_dict(), report, forecasts, scenario_results, files, seconds)
+
+
+def compute_payload(
+    config: Config, catalog: Catalog, snapshots: tuple[str, ...]
+) -> tuple[Path, publish.Store | None, str | None]:
+    """Pull, validate, fit and summarize into a payload folder under ``pending/``;
+    returns it with the tracking store (earlier pending runs synced first), or
+    None and why the store cannot be used."""
+    pending_id = uuid.uuid4().hex[:12]
+    building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
+    run_date = datetime.now(timezone.utc)
+    fitted = pull_validate_fit(config, catalog, snapshots, building)
+    forecasts, scenario_results, report = fitted.forecasts, fitted.scenario_results, fitted.report
 
     intensity = check_regions(forecasts)
     rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
@@ -277,14 +300,10 @@ def compute_payload(
     scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
 
     store, store_error = open_store_and_sync(config, catalog)
-    previous = tracking.previous_summary(*store) if store else publish.newest_local_summary(catalog)
-    changes = (
-        alerts.compare_rows(rows, previous["series"], config.warnings.p_peak_threshold, overrides=thresholds)
-        if previous else []
-    )
+    previous_run_id, changes = compare_with_previous(config, catalog, store, rows)
     tags = {
         "run_date": run_date.date().isoformat(),
-        "data_sha256": ",".join(s.sha256 for s in pulled.sources),
+        "data_sha256": ",".join(s.sha256 for s in fitted.sources),
         "config_hash": config.config_hash,
         "code_version": code_version(),
         "prefect_flow_run_id": str(flow_run.id or ""),
@@ -298,18 +317,18 @@ def compute_payload(
         "experiment": config.run_series,
         "data": [
             {"source": s.source, "location": s.location, "sha256": s.sha256, "rows": s.rows, "fetched": s.fetched}
-            for s in pulled.sources
+            for s in fitted.sources
         ],
-        "pull": pulled.as_dict(),
+        "pull": fitted.pull,
         "validation": {**report.as_dict(), "docs_dir": str(catalog.pending_dir(pending_id) / pending.VALIDATION_DIR)},
         "series": rows,
         "scenarios": scenario_rows,
         "scenario_comparison": scenario_report.compare_scenarios(rows, scenario_rows),
         "warnings": [w.as_dict() for w in warnings],
-        "previous_run_id": (previous.get("run_id") or previous.get("pending_id")) if previous else None,
+        "previous_run_id": previous_run_id,
         "changes": changes,
         "early_warnings": DEFERRED_WARNINGS,  # decided when the run reaches MLflow (it holds the state)
-        "seconds": seconds,
+        "seconds": fitted.seconds,
     }
     metrics = {
         **report.metrics(),
@@ -319,14 +338,14 @@ def compute_payload(
         "scenario_failed": sum(not r.ok for r in scenario_results),
         "warnings": len(warnings),
         "changes": len(changes),
-        **{f"seconds_{stage}": value for stage, value in seconds.items()},
+        **{f"seconds_{stage}": value for stage, value in fitted.seconds.items()},
     }
     names = config.regions.names()
     parent = tracking.parent_record(
         f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
     children = chain(
-        files.records(
+        fitted.files.records(
             forecasts, names, common_tags={"run_date": tags["run_date"]},
             charted=charted_series(run_summary, config.tracking.max_fan_charts),
         ),
@@ -335,6 +354,20 @@ def compute_payload(
     histories = {(f.region_id, f.indicator): f.history for f in forecasts}
     pending.write_payload(building, pending_id, run_summary["run_date"], parent, children, histories, run_summary)
     return move_dir(building, catalog.pending_dir(pending_id)), store, store_error
+
+
+def compare_with_previous(
+    config: Config, catalog: Catalog, store: publish.Store | None, rows: list[dict]
+) -> tuple[str | None, list[dict]]:
+    """The previous run's id (MLflow's, else the newest local summary's) and what
+    changed since; its summary (~90 MB at 10 000 series) is not kept."""
+    previous = tracking.previous_summary(*store) if store else publish.newest_local_summary(catalog)
+    if not previous:
+        return None, []
+    changes = alerts.compare_rows(
+        rows, previous["series"], config.warnings.p_peak_threshold, overrides=config.warnings.threshold_overrides()
+    )
+    return previous.get("run_id") or previous.get("pending_id"), changes
 
 
 # The summary's early warnings until the run is in MLflow (where their state lives).
