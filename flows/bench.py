@@ -95,7 +95,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
         else:
             parts = partition(series, n_partitions(dask_config, len(series)))
             started = time.perf_counter()
-            fit_stage(DaskTaskRunner(address=cluster.scheduler_address), parts, settings)
+            fit_stage(DaskTaskRunner(address=cluster.scheduler_address), parts, settings, on_partition=lambda _: None)
             result["fit_stage_s"] = time.perf_counter() - started
         result["worker_peak_mb"] = max(client.run(peak_rss_mb).values())
     result.update(ideal_time(series, settings, ideal_sample, n_workers))

@@ -7,11 +7,11 @@ Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
 import subprocess
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
-from itertools import chain
 from pathlib import Path
 
 import polars as pl
@@ -23,8 +23,9 @@ from prefect.states import State
 from prefect_dask import DaskTaskRunner
 from prefect_dask.task_runners import PrefectDaskFuture
 
-from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
+from flows import alerts, pending, publish, scenario_report, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
+from flows.fit_results import FitResults
 from flows.report import charted_series
 from flows.cluster import n_partitions, task_runner
 from flows.runlock import run_lock
@@ -33,7 +34,6 @@ from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenari
 from flows.sources import TransientFetchError
 from flows.sources.fetch import Fetched, fetch_bytes
 from flows.sources.pull import PullResult, SourceReport, pull_all, resolve_pins
-from forecasting.intensity import check_regions
 from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
@@ -84,12 +84,12 @@ def fit_stage(
     runner: DaskTaskRunner,
     partitions: list[list[SeriesInput]],
     settings: ForecastSettings,
+    on_partition: Callable[[list[SeriesForecast]], None],
     scenarios: ScenarioWork | None = None,
-    on_partition: Callable[[list[SeriesForecast]], list[SeriesForecast]] | None = None,
-) -> tuple[list[SeriesForecast], list[ScenarioResult]]:
+) -> list[ScenarioResult]:
     """One Prefect task per partition on the Dask cluster; results stream back,
-    each partition's handed to ``on_partition`` as it arrives, and what that
-    returns kept in its place.
+    each partition's forecasts handed to ``on_partition`` as it arrives (none
+    are kept here).
 
     Tasks go straight to the runner from the calling flow rather than through a
     subflow: Prefect ships the current flow run's parameters with every task,
@@ -102,19 +102,17 @@ def fit_stage(
     with runner:
         scenario_futures = submit_scenarios(runner, scenarios)
         futures = [runner.submit(fit_partition, {"series": p, "settings": settings}) for p in partitions]
-        results: list[SeriesForecast] = []
+        done = 0
         started = time.monotonic()
         for future in as_completed(futures):
             arrived = _partition_result(future)
             future.wrapped_future.release()  # the worker's copy is no longer needed
-            if on_partition is not None:
-                arrived = on_partition(arrived)
-            results.extend(arrived)
+            on_partition(arrived)
+            done += len(arrived)
             elapsed = time.monotonic() - started
-            left = elapsed / len(results) * (total - len(results))
-            logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", len(results), total, elapsed, left)
-        scenario_results = collect_scenarios(scenario_futures, scenarios)
-    return sorted(results, key=lambda f: (f.region_id, f.indicator)), scenario_results
+            left = elapsed / done * (total - done)
+            logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", done, total, elapsed, left)
+        return collect_scenarios(scenario_futures, scenarios)
 
 
 def _partition_result(future: PrefectDaskFuture) -> list[SeriesForecast]:
@@ -234,22 +232,24 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
 @dataclass(frozen=True)
 class Fitted:
     """What summarizing needs from pulling, validating and fitting: not the panel,
-    its validated rows nor the series inputs, which are freed when
-    ``pull_validate_fit`` returns (at 10 000 series ~40 + 40 + 15 MB that were
-    held while the payload was written)."""
+    its validated rows, the series inputs nor the forecasts, which are freed
+    when ``pull_validate_fit`` returns or as they arrive (at 10 000 series
+    ~40 + 40 + 15 + 120 MB that were held while the payload was written)."""
 
     sources: tuple[SourceReport, ...]
     pull: dict
     report: ValidationReport
-    forecasts: list[SeriesForecast]
+    results: FitResults
     scenario_results: list[ScenarioResult]
-    files: tracking.SeriesFiles
     seconds: dict[str, float]
 
 
-def pull_validate_fit(config: Config, catalog: Catalog, snapshots: tuple[str, ...], building: Path) -> Fitted:
+def pull_validate_fit(
+    config: Config, catalog: Catalog, snapshots: tuple[str, ...], building: Path, common_tags: dict[str, str]
+) -> Fitted:
     """Pull and validate the sources, then fit every usable series on Dask; the
-    validation's Data Docs and the series' files go into ``building``."""
+    validation's Data Docs, the series' files and child run records (tagged
+    ``common_tags``) go into ``building``."""
     logger = get_run_logger()
     clock = time.perf_counter()
     pulled = pull_sources(config, catalog, snapshots)
@@ -272,14 +272,14 @@ def pull_validate_fit(config: Config, catalog: Catalog, snapshots: tuple[str, ..
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
     clock = time.perf_counter()
-    # each partition's files written while the cluster fits the rest (SeriesFiles.write says what is kept)
-    files = tracking.SeriesFiles(building, pending.SERIES_DIR)
-    forecasts, scenario_results = fit_stage(
-        task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), plan_scenarios(config, usable),
-        on_partition=files.write,
+    # each partition's files, records and rows made while the cluster fits the rest
+    results = FitResults(building, config.regions, Counter(s.region_id for s in series), common_tags)
+    scenario_results = fit_stage(
+        task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), results.add,
+        plan_scenarios(config, usable),
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
-    return Fitted(pulled.sources, pulled.as_dict(), report, forecasts, scenario_results, files, seconds)
+    return Fitted(pulled.sources, pulled.as_dict(), report, results, scenario_results, seconds)
 
 
 def compute_payload(
@@ -291,11 +291,10 @@ def compute_payload(
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
-    fitted = pull_validate_fit(config, catalog, snapshots, building)
-    forecasts, scenario_results, report = fitted.forecasts, fitted.scenario_results, fitted.report
+    fitted = pull_validate_fit(config, catalog, snapshots, building, {"run_date": run_date.date().isoformat()})
+    scenario_results, report = fitted.scenario_results, fitted.report
 
-    intensity = check_regions(forecasts)
-    rows = [summary.series_row(f, config.regions, intensity.get(f.region_id)) for f in forecasts]
+    rows = fitted.results.rows()
     thresholds = config.warnings.threshold_overrides()
     warnings = alerts.find_warnings(rows, config.warnings.p_peak_threshold, thresholds)
     scenario_rows = [scenario_report.scenario_row(r, config.regions) for r in scenario_results]
@@ -331,10 +330,11 @@ def compute_payload(
         "early_warnings": DEFERRED_WARNINGS,  # decided when the run reaches MLflow (it holds the state)
         "seconds": fitted.seconds,
     }
+    failed = sum(row["error"] is not None for row in rows)
     metrics = {
         **report.metrics(),
-        "series_forecast": sum(f.ok for f in forecasts),
-        "series_failed": sum(not f.ok for f in forecasts),
+        "series_forecast": len(rows) - failed,
+        "series_failed": failed,
         "scenario_results": sum(r.ok for r in scenario_results),
         "scenario_failed": sum(not r.ok for r in scenario_results),
         "warnings": len(warnings),
@@ -345,15 +345,10 @@ def compute_payload(
     parent = tracking.parent_record(
         f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
-    children = chain(
-        fitted.files.records(
-            forecasts, names, common_tags={"run_date": tags["run_date"]},
-            charted=charted_series(run_summary, config.tracking.max_fan_charts),
-        ),
-        (tracking_scenarios.scenario_record(r, names) for r in scenario_results),
-    )
-    histories = {(f.region_id, f.indicator): f.history for f in forecasts}
-    pending.write_payload(building, pending_id, run_summary["run_date"], parent, children, histories, run_summary)
+    fitted.results.files.draw_charts(rows, charted_series(run_summary, config.tracking.max_fan_charts))
+    scenario_records = (tracking_scenarios.scenario_record(r, names) for r in scenario_results)
+    histories = fitted.results.histories()
+    pending.write_payload(building, pending_id, run_summary["run_date"], parent, scenario_records, histories, run_summary)
     return move_dir(building, catalog.pending_dir(pending_id)), store, store_error
 
 

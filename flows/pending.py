@@ -106,12 +106,21 @@ def write_payload(
     histories: dict[tuple[str, str], tuple[float, ...]],
     summary: dict,
 ) -> None:
-    """Write the payload's records (as they come) and summary into ``folder``
-    (its artifact files are already there)."""
+    """Write the payload's head, the rest of its records (as they come) and its
+    summary into ``folder`` (its artifact files, and the records appended
+    before, are already there)."""
     head = {"pending_id": pending_id, "run_date": run_date, "parent": asdict(parent), "histories": history_entries(histories)}
     write_atomic(folder / PAYLOAD_JSON, json.dumps(head, ensure_ascii=False))
-    write_atomic(folder / CHILDREN_JSONL, (child.to_json() + "\n" for child in children))
+    append_records(folder, children)
     write_summary(folder, summary)
+
+
+def append_records(folder: Path, records: Iterable[RunRecord]) -> None:
+    """Add child run records to the payload in ``folder``, one line each. No need
+    for write_atomic: a payload is built in a hidden folder, renamed when whole."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / CHILDREN_JSONL, "a", encoding="utf-8") as out:
+        out.writelines(record.to_json() + "\n" for record in records)
 
 
 def write_summary(folder: Path, summary: dict) -> Path:

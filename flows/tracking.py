@@ -34,7 +34,7 @@ from flows.summary import DEFAULT_SCENARIO
 from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
-from forecasting.series import ForecastFan, SeriesForecast
+from forecasting.series import SeriesForecast
 
 log = logging.getLogger(__name__)
 
@@ -379,64 +379,60 @@ def log_series_runs(
     return {record_key(r): run_id for r, run_id in zip(records, run_ids)}
 
 
-def _files_key(forecast: SeriesForecast) -> tuple[str, str, str | None]:
-    return forecast.region_id, forecast.indicator, getattr(forecast, "scenario", None)
+def _files_key(region_id: str, indicator: str, scenario: str | None) -> tuple[str, str, str]:
+    return region_id, indicator, scenario or DEFAULT_SCENARIO
 
 
-def _without_quantiles(forecast: SeriesForecast) -> SeriesForecast:
-    if forecast.fan is None:
-        return forecast
-    return replace(forecast, fan=ForecastFan(years=forecast.fan.years, quantiles={}))
+def _series_name(key: tuple[str, str, str]) -> str:
+    return "/".join(key if key[2] != DEFAULT_SCENARIO else key[:2])
 
 
 class SeriesFiles:
-    """The child runs' files under ``base/<subdir>/<n>/``, written as partitions
-    arrive from the cluster (the monthly flow passes ``write`` to the fit stage,
-    so this overlaps the fitting instead of following it); fan charts are drawn
-    by ``records`` once every series is in, for the riskiest ones only."""
+    """The child runs' files under ``base/<subdir>/<n>/``, written with their
+    records as partitions arrive from the cluster (so this overlaps the fitting
+    instead of following it). Fan charts cost ~0.13 s each: the monthly flow
+    draws them with ``draw_charts`` once every series is in, for the riskiest only."""
 
     def __init__(self, base: Path, subdir: str = ""):
         self.base = base
         self.subdir = subdir
         self._folders: dict[tuple[str, str, str | None], str] = {}
 
-    def write(self, forecasts: list[SeriesForecast]) -> list[SeriesForecast]:
-        """The model, forecast and backtest files of each forecast (no chart yet).
-
-        Returns the forecasts with their fans' years but not their quantiles,
-        which are in forecast.csv now (``records`` reads them back for the
-        charted series): the monthly flow holds every forecast until the
-        payload is written, and the quantiles were ~40 % of it.
-        """
-        for forecast in forecasts:
-            key = _files_key(forecast)
-            if key in self._folders:
-                raise ValueError(f"series {'/'.join(filter(None, key))} written twice")
-            folder = f"{self.subdir}/{len(self._folders)}".lstrip("/")
-            write_series_artifacts(forecast, self.base / folder, chart=False)
-            self._folders[key] = folder
-        return [_without_quantiles(f) for f in forecasts]
-
-    def records(
+    def write(
         self,
         forecasts: list[SeriesForecast],
         names: dict[str, tuple[str, str]],
         scenario: str = DEFAULT_SCENARIO,
         common_tags: dict[str, str] | None = None,
-        charted: set[tuple[str, str]] | None = None,
-    ) -> Iterator[RunRecord]:
-        """The child run records of ``forecasts`` (each written before), one at a
-        time (the payload writes them as they come: 10 000 are never held at
-        once), with fan charts for the ``charted`` (region_id, indicator) only when given."""
+        charted: set[tuple[str, str]] | None = frozenset(),
+    ) -> list[RunRecord]:
+        """The model, forecast and backtest files of each forecast, and its child
+        run record; fan charts for the ``charted`` (region_id, indicator) only
+        (None: every series)."""
+        records = []
         for forecast in forecasts:
-            key = _files_key(forecast)
+            key = _files_key(forecast.region_id, forecast.indicator, series_scenario(forecast, scenario))
+            if key in self._folders:
+                raise ValueError(f"series {_series_name(key)} written twice")
+            folder = f"{self.subdir}/{len(self._folders)}".lstrip("/")
+            write_series_artifacts(forecast, self.base / folder, chart=charted is None or key[:2] in charted)
+            self._folders[key] = folder
+            records.append(series_record(forecast, names, scenario, common_tags, folder))
+        return records
+
+    def draw_charts(self, rows: Iterable[dict], charted: set[tuple[str, str]] | None) -> None:
+        """Fan charts of the ``charted`` (region_id, indicator) (None: every series)
+        among ``rows`` (summary rows of series written before), each forecast
+        rebuilt from its row and the quantiles in its forecast.csv."""
+        for row in rows:
+            key = _files_key(row["region_id"], row["indicator"], row.get("scenario"))
+            if charted is not None and key[:2] not in charted:
+                continue
             if key not in self._folders:
-                raise ValueError(f"series {'/'.join(filter(None, key))} has no files: write it first")
-            folder = self._folders[key]
-            if charted is None or key[:2] in charted:
-                fan = tables.fan_from_table(pl.read_csv(self.base / folder / FORECAST_CSV))
-                plots.plot_fan_chart(replace(forecast, fan=fan), self.base / folder / FAN_CHART_PNG)
-            yield series_record(forecast, names, scenario, common_tags, folder)
+                raise ValueError(f"series {_series_name(key)} has no files: write it first")
+            folder = self.base / self._folders[key]
+            table = pl.read_csv(folder / FORECAST_CSV)
+            plots.plot_fan_chart(tables.forecast_from_table(row, table), folder / FAN_CHART_PNG)
 
 
 def series_records(
@@ -453,9 +449,7 @@ def series_records(
     ``charted`` (region_id, indicator) only when given."""
     if base is None:
         return [series_record(f, names, scenario, common_tags) for f in forecasts]
-    files = SeriesFiles(base, subdir)
-    files.write(forecasts)
-    return list(files.records(forecasts, names, scenario, common_tags, charted))
+    return SeriesFiles(base, subdir).write(forecasts, names, scenario, common_tags, charted)
 
 
 def parent_record(

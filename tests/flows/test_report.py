@@ -147,38 +147,38 @@ def test_child_run_files_have_fan_charts_for_the_charted_series_only(run, tmp_pa
 
 
 def test_series_files_written_as_partitions_arrive_match_the_records(run, tmp_path):
-    """The monthly flow writes each partition's files during the fit, in arrival
-    order; the records (sorted) must still point at each series' own files."""
+    """The monthly flow writes each partition's files and records during the fit,
+    in arrival order, and draws the charts at the end from the summary rows and
+    the files: each record points at its series' own files, and the chart is the
+    one the fit's own forecast draws."""
     from flows import tracking
 
-    _, forecasts = run
+    run_summary, forecasts = run
     files = tracking.SeriesFiles(tmp_path, "series")
-    kept = files.write(forecasts[2:]) + files.write(forecasts[:2])  # partitions arrive out of order
-    kept = kept[1:] + kept[:1]
-    assert not list(tmp_path.glob("series/*/fan_chart.png"))  # charts wait for the ranking
-    # what the flow keeps until the payload is written: the fan's years, not its quantiles (in the files)
-    assert [k.fan and k.fan.years for k in kept] == [f.fan and f.fan.years for f in forecasts]
-    assert not any(k.fan.quantiles for k in kept if k.fan)
-    assert [dataclasses.replace(k, fan=f.fan) for k, f in zip(kept, forecasts)] == forecasts
-    records = list(files.records(kept, {}, charted={("hunan.yueyang", "co2_emissions")}))
-    assert records == [tracking.series_record(f, {}, artifacts=r.artifacts) for f, r in zip(forecasts, records)]
-    for record, forecast in zip(records, forecasts):
+    records = files.write(forecasts[2:], {}) + files.write(forecasts[:2], {})  # partitions arrive out of order
+    arrived = forecasts[2:] + forecasts[:2]
+    assert records == [tracking.series_record(f, {}, artifacts=r.artifacts) for f, r in zip(arrived, records)]
+    for record, forecast in zip(records, arrived):
         table = (tmp_path / record.artifacts / tracking.FORECAST_CSV).read_text()
         assert table == tables.forecast_table(forecast).write_csv()
+    assert not list(tmp_path.glob("series/*/fan_chart.png"))  # charts wait for the ranking
+    files.draw_charts(run_summary["series"], charted={("hunan.yueyang", "co2_emissions")})
     charted = [r for r in records if (tmp_path / r.artifacts / tracking.FAN_CHART_PNG).exists()]
     assert [r.tags["region_id"] for r in charted] == ["hunan.yueyang"]
-    # drawn from the quantiles read back from forecast.csv: the same picture as from the fit's own
+    # drawn from the summary row and the table read back: the same picture as from the fit's own forecast
     plots.plot_fan_chart(forecasts[1], tmp_path / "direct.png")
     assert (tmp_path / charted[0].artifacts / tracking.FAN_CHART_PNG).read_bytes() == (tmp_path / "direct.png").read_bytes()
+    files.draw_charts(run_summary["series"], charted=None)  # every series, the failed one too (history only)
+    assert len(list(tmp_path.glob("series/*/fan_chart.png"))) == 3
 
 
 def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
     from flows import tracking
 
-    _, forecasts = run
+    run_summary, forecasts = run
     files = tracking.SeriesFiles(tmp_path)
-    files.write(forecasts[:1])
+    files.write(forecasts[:1], {})
     with pytest.raises(ValueError, match="hunan.zhuzhou/co2_emissions written twice"):
-        files.write(forecasts[:1])
+        files.write(forecasts[:1], {})
     with pytest.raises(ValueError, match="hunan.yueyang/co2_emissions has no files"):
-        list(files.records(forecasts, {}))
+        files.draw_charts(run_summary["series"], charted=None)
