@@ -23,7 +23,7 @@ from prefect.states import State
 from prefect_dask import DaskTaskRunner
 from prefect_dask.task_runners import PrefectDaskFuture
 
-from flows import alerts, pending, publish, scenario_report, tracking, tracking_scenarios
+from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
 from flows.report import charted_series
@@ -162,7 +162,7 @@ def monthly_flow(
     artifacts_dir: str | None = None,
     snapshots: list[str] | None = None,
     wait_seconds: float = 0.0,
-) -> dict:
+) -> summary.RunSummary:
     """Run the whole monthly pipeline on a config; returns the run summary.
 
     ``snapshots``: sha256s of stored raw inputs (one per source) to rerun on instead of fetching.
@@ -171,17 +171,19 @@ def monthly_flow(
     """
     config = load_run_config(config_path, artifacts_dir)
     with run_lock(config.artifacts_dir, wait_seconds):
-        return run_pipeline(config, tuple(snapshots or ()))
+        return summary.RunSummary(run_pipeline(config, tuple(snapshots or ())))
 
 
 @flow(name="peakwatch-sync")
-def sync_flow(config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, wait_seconds: float = 0.0) -> list[dict]:
+def sync_flow(
+    config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, wait_seconds: float = 0.0
+) -> list[summary.RunSummary]:
     """Publish the runs kept in ``pending/`` while the tracking store was down, oldest first."""
     config = load_run_config(config_path, artifacts_dir)
     catalog = Catalog(config.artifacts_dir)
     with run_lock(config.artifacts_dir, wait_seconds):
         try:
-            return publish.sync_pending(publish.open_store(config, catalog), config, catalog)
+            return [summary.RunSummary(s) for s in publish.sync_pending(publish.open_store(config, catalog), config, catalog)]
         except Exception as exc:
             left = len(pending.list_payloads(catalog.pending_root))
             raise publish.TrackingUnavailable(

@@ -166,17 +166,24 @@ def publish_payload(store: Store, config: Config, catalog: Catalog, folder: Path
     """Publish one payload (at most once) and return its final summary; its
     report is drawn from the payload's own files, whether the run has just
     computed it or it waited in ``pending/``."""
-    payload = pending.read_payload(folder)
-    client, experiment_id = store
-    run_id = find_published(client, experiment_id, payload.pending_id)
-    if run_id is None:
-        run_id = _publish(store, config, catalog, payload)
-    else:
-        log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
+    run_id = _publish_once(store, config, catalog, folder)
     run_dir = finalize(catalog, folder, run_id)
     summary_path = run_dir / pending.SUMMARY_JSON
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     return {**summary, "summary_path": str(summary_path), "report_path": str(run_dir / pending.REPORT_HTML)}
+
+
+def _publish_once(store: Store, config: Config, catalog: Catalog, folder: Path) -> str:
+    """The MLflow run id of the payload in ``folder``, published unless it was
+    before. The payload read here (its summary ~90 MB at 10 000 series) is not
+    kept past publishing: the caller reads the final summary back."""
+    payload = pending.read_payload(folder)
+    client, experiment_id = store
+    run_id = find_published(client, experiment_id, payload.pending_id)
+    if run_id is None:
+        return _publish(store, config, catalog, payload)
+    log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
+    return run_id
 
 
 def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
