@@ -20,9 +20,10 @@ class RunSummary(Mapping[str, Any]):
     """A run summary as the flows return it: read-only, and opaque to Prefect.
 
     Prefect walks a flow's return value object by object, looking for futures,
-    and keeps a dict of every object it has seen while it does: a plain dict of
-    a 10 000-series summary cost +300 MB at the end of the run. Prefect does
-    not walk into a Mapping that is not a dict.
+    and keeps a dict of every object it has seen while it does: for the plain
+    dict of a 10 000-series summary (full model menu) that took ~11 s and
+    +86 MB at the end of the run. Prefect does not walk into a Mapping that is
+    not a dict.
     """
 
     def __init__(self, data: dict):
