@@ -210,9 +210,8 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     """
     logger = get_run_logger()
     catalog = Catalog(config.artifacts_dir)
-    # Only the folder comes back: what compute_payload held (forecasts, rows,
-    # records) is freed before publishing reads the folder back; holding both
-    # cost ~300 MB at 10 000 series.
+    # Only the folder comes back: what compute_payload held (the summary rows,
+    # the histories) is freed before publishing reads the folder back.
     folder, store, store_error = compute_payload(config, catalog, snapshots)
     if store is not None:
         try:
