@@ -110,7 +110,7 @@ def fit_stage(
             on_partition(arrived)
             done += len(arrived)
             elapsed = time.monotonic() - started
-            left = elapsed / done * (total - done)
+            left = elapsed / done * (total - done) if done else 0.0  # a partition may be empty (no series at all)
             logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", done, total, elapsed, left)
         return collect_scenarios(scenario_futures, scenarios)
 
