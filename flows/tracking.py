@@ -13,10 +13,10 @@ import sqlite3
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from importlib.metadata import version
 from pathlib import Path
 
@@ -396,7 +396,7 @@ class SeriesFiles:
     def __init__(self, base: Path, subdir: str = ""):
         self.base = base
         self.subdir = subdir
-        self._folders: dict[tuple[str, str, str | None], str] = {}
+        self._folders: dict[tuple[str, str, str], str] = {}
 
     def write(
         self,
