@@ -106,12 +106,14 @@ def run_suite(
         )
         gx_suite.add_expectation(expectation)
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
-    result = definition.run(batch_parameters={"dataframe": frame.to_pandas()}, result_format="COMPLETE", run_id=run_id)
-    # GX keeps the last context alive (gx.get_context registers it globally) and
-    # each data source caches its batch's pandas copy: at 10 000 series the
-    # suites' copies held ~150 MB for the rest of the flow. The results (and
-    # the Data Docs built from them) do not need the data source.
-    context.data_sources.delete(suite.name)
+    try:
+        result = definition.run(batch_parameters={"dataframe": frame.to_pandas()}, result_format="COMPLETE", run_id=run_id)
+    finally:
+        # GX keeps the last context alive (gx.get_context registers it globally) and
+        # each data source caches its batch's pandas copy: at 10 000 series the
+        # suites' copies held ~150 MB for the rest of the flow. The results (and
+        # the Data Docs built from them) do not need the data source.
+        context.data_sources.delete(suite.name)
 
     out = []
     for item in result.results:

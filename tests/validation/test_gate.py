@@ -39,6 +39,22 @@ def test_validation_keeps_no_copy_of_the_data(panel, tmp_path):
     assert all(suite in docs for suite in {ch.suite for ch in report.checks})
 
 
+def test_a_suite_that_raises_leaves_no_data_source_behind(panel, monkeypatch):
+    """The data source (and its pandas copy of the batch) goes even when GX fails mid-run."""
+    import great_expectations as gx
+
+    from validation import runner
+
+    def broken_run(self, **kwargs):
+        raise RuntimeError("GX failed")
+
+    monkeypatch.setattr(gx.ValidationDefinition, "run", broken_run)
+    context = runner.open_context(None)
+    with pytest.raises(RuntimeError, match="GX failed"):
+        runner.run_suite(context, runner.new_run_id(), runner.Suite("peakwatch-test", lambda *_: panel, lambda _: []), panel, [], {})
+    assert [source.name for source in context.data_sources.all().values()] == []
+
+
 def test_negative_value_quarantines_only_its_region(panel):
     broken = panel.with_columns(
         pl.when((pl.col(c.REGION_ID) == "hunan.zhuzhou") & (pl.col(c.YEAR) == 2010) & (pl.col(c.INDICATOR) == c.CO2))
