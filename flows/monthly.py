@@ -292,7 +292,8 @@ def compute_payload(
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
-    fitted = pull_validate_fit(config, catalog, snapshots, building, {"run_date": run_date.date().isoformat()})
+    run_day = run_date.date().isoformat()
+    fitted = pull_validate_fit(config, catalog, snapshots, building, {"run_date": run_day})
     scenario_results, report = fitted.scenario_results, fitted.report
 
     rows = fitted.results.rows()
@@ -303,7 +304,7 @@ def compute_payload(
     store, store_error = open_store_and_sync(config, catalog)
     previous_run_id, changes = compare_with_previous(config, catalog, store, rows)
     tags = {
-        "run_date": run_date.date().isoformat(),
+        "run_date": run_day,
         "data_sha256": ",".join(s.sha256 for s in fitted.sources),
         "config_hash": config.config_hash,
         "code_version": code_version(),
