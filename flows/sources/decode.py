@@ -1,4 +1,4 @@
-"""Bytes -> text for CSV sources: UTF-8, UTF-8 with BOM, GBK / GB18030.
+"""Which text encoding a CSV source's bytes are in: UTF-8, UTF-8 with BOM, GBK / GB18030.
 
 ``auto`` tries UTF-8 first (strict) and falls back to GB18030, a superset of
 GBK. A declared encoding that does not fit the bytes is an error naming the
@@ -16,9 +16,9 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _decode_strict(data: bytes, encoding: str, where: str, label: str | None = None) -> str:
+def _check_strict(data: bytes, encoding: str, where: str, label: str | None = None) -> None:
     try:
-        return data.decode(encoding)
+        data.decode(encoding)
     except UnicodeDecodeError as exc:
         hint = ""
         if encoding.startswith("utf-8") and _fits(data, "gb18030"):
@@ -36,23 +36,28 @@ def _fits(data: bytes, encoding: str) -> bool:
     return True
 
 
-def decode_text(data: bytes, encoding: str, where: str) -> str:
-    """Decode ``data`` as ``encoding`` ('auto', 'utf-8', 'utf-8-sig', 'gbk', 'gb18030')."""
+def text_codec(data: bytes, encoding: str, where: str) -> str:
+    """The codec that decodes ``data`` as ``encoding`` ('auto', 'utf-8',
+    'utf-8-sig', 'gbk', 'gb18030'), checked on the whole of ``data``: the
+    caller can then decode as it reads, never holding the whole text."""
     if encoding == "auto":
         if data.startswith(codecs.BOM_UTF8):
-            text = _decode_strict(data, "utf-8-sig", where)
+            codec = "utf-8-sig"
+            _check_strict(data, codec, where)
         elif _fits(data, "utf-8"):
-            text = data.decode("utf-8")
+            codec = "utf-8"
         else:
-            text = _decode_strict(data, "gb18030", where)
+            codec = "gb18030"
+            _check_strict(data, codec, where)
     elif encoding in ("gbk", "gb18030") and not data.isascii() and _fits(data, "utf-8"):
         # Chinese text that is valid UTF-8 is UTF-8: decoding it as GBK would "work" and give mojibake
         raise SourceError(f"{where}: declared {encoding}, but the bytes are UTF-8; set `encoding: utf-8` (or `auto`)")
     else:
         # utf-8 with a BOM is still utf-8: drop the BOM rather than keep it in the first header
-        text = _decode_strict(data, "utf-8-sig" if encoding == "utf-8" else encoding, where, label=encoding)
-    reject_html(text, where)
-    return text
+        codec = "utf-8-sig" if encoding == "utf-8" else encoding
+        _check_strict(data, codec, where, label=encoding)
+    reject_html(data[:400].decode(codec, errors="replace"), where)
+    return codec
 
 
 def reject_html(text: str, where: str) -> None:

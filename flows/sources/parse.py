@@ -42,6 +42,7 @@ def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Par
         data, source.file_format, where, encoding=source.encoding, sheet=source.sheet, header_row=source.header_row
     )
     long = to_long(table, source, where)
+    del table  # each step below copies the rows it keeps: the cells as read need not outlive this
     _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")
 
     as_number = long["year"].str.strip_chars().str.strip_suffix("年").cast(pl.Float64, strict=False)
@@ -94,21 +95,18 @@ def _convert_units(long: pl.DataFrame, where: str) -> pl.DataFrame:
     per_indicator = long.group_by("indicator", maintain_order=True).agg(
         pl.col("_unit_key").unique(maintain_order=True), pl.col("unit").unique(maintain_order=True)
     )
-    factors: dict[tuple[str, str], tuple[str, float]] = {}
+    unit_of: dict[str, str] = {}  # indicator -> its contract unit
+    factor_of: dict[str, float] = {}  # indicator -> the factor from its unit in the file
     for indicator, keys, units in per_indicator.iter_rows():
         if len(keys) > 1:
             rows = [long.filter((pl.col("indicator") == indicator) & (pl.col("_unit_key") == k))[ROW][0] for k in keys]
             listed = ", ".join(f"{u!r} (first at row {r})" for u, r in zip(units, rows))
             raise SourceError(f"{where}: mixed units for indicator {indicator!r}: {listed}; use one unit per indicator")
-        factors[(indicator, keys[0])] = conversion(units[0], indicator, f"{where}, indicator {indicator!r}")
-    table = pl.DataFrame(
-        [(i, k, u, f) for (i, k), (u, f) in factors.items()],
-        schema={"indicator": pl.String, "_unit_key": pl.String, "_unit": pl.String, "_factor": pl.Float64},
-        orient="row",
-    )
-    long = long.join(table, on=["indicator", "_unit_key"], how="left")
-    return long.with_columns(value=pl.col("value") * pl.col("_factor"), unit=pl.col("_unit")).drop(
-        "_unit_key", "_unit", "_factor"
+        unit_of[indicator], factor_of[indicator] = conversion(units[0], indicator, f"{where}, indicator {indicator!r}")
+    # One unit per indicator: two columns replaced, the rest shared (a join would copy every column).
+    return long.drop("_unit_key").with_columns(
+        value=pl.col("value") * pl.col("indicator").replace_strict(factor_of, return_dtype=pl.Float64),
+        unit=pl.col("indicator").replace_strict(unit_of, return_dtype=pl.String),
     )
 
 

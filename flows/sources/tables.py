@@ -8,18 +8,15 @@ see in the file (header = row 1).
 import csv
 import io
 import itertools
-import re
-from collections.abc import Iterator
 
 import fastexcel
 import polars as pl
 
-from flows.sources.decode import decode_text, reject_html
+from flows.sources.decode import reject_html, text_codec
 from flows.sources.errors import SourceError
 
 ROW = "_row"
 _CSV_BATCH_ROWS = 20_000
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def read_table(
@@ -41,8 +38,9 @@ def read_table(
 
 
 def _read_csv(data: bytes, encoding: str, where: str, header_row: int) -> pl.DataFrame:
-    text = decode_text(data, encoding, where)
-    reader = csv.reader(_lines(text))
+    # Decoded as it is read: the whole text at once would be one more copy of the file.
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding=text_codec(data, encoding, where), newline="")
+    reader = csv.reader(lines)
     # (line number, fields); blank lines skipped, line numbers kept for messages
     rows = (
         (reader.line_num, row)
@@ -70,12 +68,6 @@ def _read_csv(data: bytes, encoding: str, where: str, header_row: int) -> pl.Dat
         columns[ROW] = [line for line, _ in batch]
         batches.append(pl.DataFrame(columns, schema=schema))
     return pl.concat(batches) if batches else pl.DataFrame(schema=schema)
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` with their endings (\\n, \\r\\n or \\r), one at a time:
-    io.StringIO would first copy the whole text into a 4-bytes-per-character buffer."""
-    return (match.group() for match in _LINE.finditer(text))
 
 
 def _check_header(header: list[str], where: str) -> None:

@@ -1,9 +1,13 @@
 import pytest
 
 from flows.sources import SourceError
-from flows.sources.decode import decode_text
+from flows.sources.decode import text_codec
 
 TEXT = "region_id,year,indicator,value,unit\n岳阳市,2019,co2_emissions,12.5,万吨\n"
+
+
+def decode_text(data: bytes, encoding: str, where: str) -> str:
+    return data.decode(text_codec(data, encoding, where))
 
 
 @pytest.mark.parametrize(
