@@ -127,7 +127,8 @@ def _log_children(client: MlflowClient, experiment_id: str, run_id: str, payload
     }
 
 
-def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> str:
+def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> tuple[str, dict]:
+    """The parent run's id and the run's final summary."""
     client, experiment_id = store
     run_id = _log_parent(client, experiment_id, payload)
     try:
@@ -150,7 +151,7 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
         except Exception:  # the store is gone: the parent stays unfinished, sync deletes it
             pass
         raise
-    return run_id
+    return run_id, summary
 
 
 def finalize(catalog: Catalog, folder: Path, run_id: str) -> Path:
@@ -166,24 +167,26 @@ def publish_payload(store: Store, config: Config, catalog: Catalog, folder: Path
     """Publish one payload (at most once) and return its final summary; its
     report is drawn from the payload's own files, whether the run has just
     computed it or it waited in ``pending/``."""
-    run_id = _publish_once(store, config, catalog, folder)
+    run_id, summary = _publish_once(store, config, catalog, folder)
     run_dir = finalize(catalog, folder, run_id)
     summary_path = run_dir / pending.SUMMARY_JSON
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    if summary is None:  # published before: its final summary is the one on disk
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
     return {**summary, "summary_path": str(summary_path), "report_path": str(run_dir / pending.REPORT_HTML)}
 
 
-def _publish_once(store: Store, config: Config, catalog: Catalog, folder: Path) -> str:
+def _publish_once(store: Store, config: Config, catalog: Catalog, folder: Path) -> tuple[str, dict | None]:
     """The MLflow run id of the payload in ``folder``, published unless it was
-    before. The payload read here (its summary ~90 MB at 10 000 series) is not
-    kept past publishing: the caller reads the final summary back."""
+    before, and the final summary when published now (not read back: at 10 000
+    series reading it was the run's peak). The rest of the payload (the
+    histories) is not kept past publishing."""
     payload = pending.read_payload(folder)
     client, experiment_id = store
     run_id = find_published(client, experiment_id, payload.pending_id)
     if run_id is None:
         return _publish(store, config, catalog, payload)
     log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
-    return run_id
+    return run_id, None
 
 
 def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:

@@ -5,6 +5,7 @@ and the run's forecasts. Jinja's autoescape escapes every string from data.
 
 import base64
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
@@ -107,14 +108,17 @@ def render_report(
     forecasts: list[SeriesForecast],
     names: dict[str, tuple[str, str]] | None = None,
     max_charts: int | None = None,
-) -> str:
-    """The report page; ``forecasts[i]`` is the forecast of ``summary["series"][i]``;
-    fan charts for at most ``max_charts`` series, the riskiest (None: all)."""
+) -> Iterator[str]:
+    """The report page, in pieces as the template renders them (for
+    ``write_atomic``: whole, a 10 000-series page was ~30 MB of text held twice,
+    joined and then encoded, at the run's peak); ``forecasts[i]`` is the
+    forecast of ``summary["series"][i]``; fan charts for at most ``max_charts``
+    series, the riskiest (None: all), drawn before the first piece."""
     headline = headline_rows(summary, names or {})
     order = list(dict.fromkeys(r["region_id"] for r in headline))
     charted = charted_series(summary, max_charts)
     limited = charted is not None and len(charted) < len(rank_by_risk(summary))
-    return _environment().get_template(TEMPLATE).render(
+    return _environment().get_template(TEMPLATE).generate(
         summary=summary,
         headline=headline,
         regions=region_sections(summary, forecasts, order, charted),

@@ -143,7 +143,7 @@ def test_a_crash_after_the_publish_finishes_locally_without_a_second_run(setup, 
     config, catalog, announced = setup
     folder = write_payload(catalog, forecasts, "p2", "2026-11-01T06:00:00+00:00")
     store = publish.open_store(config, catalog)
-    run_id = publish._publish(store, config, catalog, pending.read_payload(folder))  # then the process dies
+    run_id, _ = publish._publish(store, config, catalog, pending.read_payload(folder))  # then the process dies
     assert folder.is_dir()
 
     [result] = publish.sync_pending(store, config, catalog)
@@ -186,3 +186,13 @@ def test_a_payload_file_written_in_pieces_is_whole_or_left_as_it_was(tmp_path):
     with pytest.raises(ValueError, match="record 2"):
         write_atomic(path, pieces_then_a_failure())
     assert path.read_text() == "0\n1\n2\n" and sorted(p.name for p in tmp_path.iterdir()) == ["children.jsonl"]
+
+
+def test_the_summary_publishing_returns_is_the_one_it_wrote(setup, forecasts):
+    config, catalog, _ = setup
+    folder = write_payload(catalog, forecasts, "p5", "2026-11-05T06:00:00+00:00")
+    result = publish.publish_payload(publish.open_store(config, catalog), config, catalog, folder)
+    returned = {k: v for k, v in result.items() if k not in ("summary_path", "report_path")}
+    written = json.loads(open(result["summary_path"], encoding="utf-8").read())
+    assert written["run_id"] == result["run_id"] is not None
+    assert json.loads(json.dumps(returned)) == written

@@ -69,7 +69,7 @@ def test_headline_puts_the_warned_region_first_then_failed_then_quarantined(run,
 def test_report_holds_every_section_and_is_self_contained(run, registry):
     run_summary, forecasts = run
     names = registry.names()
-    html = report.render_report(run_summary, forecasts, names)
+    html = "".join(report.render_report(run_summary, forecasts, names))
     # Headline rows, Chinese and pinyin names, the change and its cause, the quarantine reason.
     for text in ("岳阳市", "Yueyang", "株洲市", "江永县", "crossed to late", "data now ends 2023 (was 2022)",
                  "negative values", "too few years", "2029 → 2041"):
@@ -92,7 +92,7 @@ def test_strings_from_data_are_escaped(run):
         for row in run_summary["series"]
     ]
     hostile["validation"] = {**run_summary["validation"], "quarantined": {"<b>evil</b>": ["<i>check</i>"]}}
-    html = report.render_report(hostile, forecasts)  # a "$" in a chart title must not break mathtext either
+    html = "".join(report.render_report(hostile, forecasts))  # a "$" in a chart title must not break mathtext either
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert "<b>evil" not in html and "&lt;b&gt;evil&lt;/b&gt;" in html
@@ -130,11 +130,11 @@ def test_chinese_titles_draw_without_missing_glyphs(run):
 
 def test_fan_charts_are_limited_to_the_series_most_at_risk(run, registry):
     run_summary, forecasts = run
-    html = report.render_report(run_summary, forecasts, max_charts=1)
+    html = "".join(report.render_report(run_summary, forecasts, max_charts=1))
     titles = re.findall(r'<img class="chart" alt="([^"]+)"', html)
     assert len(titles) == 1 and "Yueyang" in titles[0]  # the warned series
     assert "tracking.max_fan_charts" in html
-    assert "tracking.max_fan_charts" not in report.render_report(run_summary, forecasts, max_charts=3)
+    assert "tracking.max_fan_charts" not in "".join(report.render_report(run_summary, forecasts, max_charts=3))
 
 
 def test_child_run_files_have_fan_charts_for_the_charted_series_only(run, tmp_path):
