@@ -56,7 +56,9 @@ def text_codec(data: bytes, encoding: str, where: str) -> str:
         # utf-8 with a BOM is still utf-8: drop the BOM rather than keep it in the first header
         codec = "utf-8-sig" if encoding == "utf-8" else encoding
         _check_strict(data, codec, where, label=encoding)
-    reject_html(data[:400].decode(codec, errors="replace"), where)
+    # reject_html reads 200 characters after leading whitespace: at most 800 bytes in these codecs
+    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:800]
+    reject_html(head.decode(codec, errors="replace"), where)
     return codec
 
 

@@ -39,6 +39,11 @@ def test_html_page_is_not_a_table():
         decode_text(b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", "auto", "f.csv")
 
 
+def test_html_page_after_a_long_run_of_blank_lines_is_not_a_table():
+    with pytest.raises(SourceError, match="HTML page"):
+        decode_text(b"\xef\xbb\xbf" + b"\r\n" * 600 + b"<html><body>Login</body></html>", "auto", "f.csv")
+
+
 def test_utf8_bytes_declared_gbk_fail_instead_of_mojibake():
     with pytest.raises(SourceError, match="declared gbk, but the bytes are UTF-8"):
         decode_text(TEXT.encode("utf-8"), "gbk", "yearbook.csv")
