@@ -119,6 +119,14 @@ def test_summary_rows_and_forecast_tables_rebuild_the_forecast(run, registry):
     assert report.chart_uri(rebuilt, "t", {}) == report.chart_uri(original, "t", {})
 
 
+def test_summary_rows_share_their_peak_year_keys(run, registry):
+    """One string per year for every row (10 000 rows held one each: ~20 MB)."""
+    _, forecasts = run
+    first, second = (summary.series_row(forecasts[1], registry)["peak_year_distribution"] for _ in range(2))
+    assert first and list(first) == list(second)
+    assert all(a is b for a, b in zip(first, second))
+
+
 def test_chinese_titles_draw_without_missing_glyphs(run):
     _, forecasts = run
     with warnings.catch_warnings(record=True) as caught:

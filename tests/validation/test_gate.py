@@ -6,7 +6,7 @@ import pytest
 
 from forecasting import contract as c
 from forecasting.synthetic import simulate_panel
-from validation.gate import UnusableDataError, passing_rows, validate_panel
+from validation.gate import GateSettings, UnusableDataError, passing_rows, validate_panel
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,29 @@ def test_validation_keeps_no_copy_of_the_data(panel, tmp_path):
     assert {ch.suite for ch in report.checks} == {"peakwatch-schema", "peakwatch-rows", "peakwatch-history",
                                                  "peakwatch-jumps", "peakwatch-intensity", "peakwatch-hierarchy"}
     assert all(suite in docs for suite in {ch.suite for ch in report.checks})
+
+
+def test_a_suite_frees_its_pandas_copy_without_waiting_for_a_collection(panel):
+    """GX's run objects hold the suite's pandas copy in reference cycles; the
+    runner collects them itself rather than leave it to Python's rare full
+    collection (here switched off: only the runner's own collection runs)."""
+    from validation import runner
+    from validation.suites import rows
+
+    def pandas_frames() -> set[int]:
+        return {id(o) for o in gc.get_objects() if isinstance(o, pd.DataFrame)}
+
+    context = runner.open_context(None)
+    gc.collect()
+    before = pandas_frames()
+    gc.disable()
+    try:
+        settings = GateSettings()
+        frame = rows.build_frame(panel, settings, {})
+        runner.run_suite(context, runner.new_run_id(), rows.SUITE, frame, rows.build_checks(settings), settings.severities)
+        assert pandas_frames() - before == set()
+    finally:
+        gc.enable()
 
 
 def test_a_suite_that_raises_leaves_no_data_source_behind(panel, monkeypatch):
