@@ -52,6 +52,16 @@ def find_warnings(rows: list[dict], threshold: float, overrides: dict[str, float
     return warnings
 
 
+# The row fields compare_rows reads (a previous run's summary is read for these only).
+COMPARED_FIELDS = frozenset(
+    {
+        "region_id", "indicator", "scenario", "unit", "error", "model",
+        "peak_year_median", "p_peak_by_target", "peak_value",
+        "first_year", "last_observed_year", "n_observed_years", "filled_years", "history_sha256",
+    }
+)
+
+
 def _series_key(row: dict) -> tuple[str, str, str]:
     return row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO
 

@@ -358,8 +358,12 @@ def compare_with_previous(
     config: Config, catalog: Catalog, store: publish.Store | None, rows: list[dict]
 ) -> tuple[str | None, list[dict]]:
     """The previous run's id (MLflow's, else the newest local summary's) and what
-    changed since; its summary (~90 MB at 10 000 series) is not kept."""
-    previous = tracking.previous_summary(*store) if store else publish.newest_local_summary(catalog)
+    changed since. Only the row fields the comparison reads are kept from its
+    summary, and not after this returns."""
+    fields = alerts.COMPARED_FIELDS
+    previous = (
+        tracking.previous_summary(*store, row_fields=fields) if store else publish.newest_local_summary(catalog, fields)
+    )
     if not previous:
         return None, []
     changes = alerts.compare_rows(

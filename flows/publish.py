@@ -23,7 +23,7 @@ from flows.catalog import Catalog, move_dir, write_atomic
 from flows.config import Config
 from flows.redact import redact_text
 from flows.report import charted_series, render_report
-from flows.summary import DEFAULT_SCENARIO
+from flows.summary import DEFAULT_SCENARIO, read_summary
 from forecasting.series import SeriesForecast
 
 log = logging.getLogger(__name__)
@@ -205,13 +205,14 @@ def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
     return done
 
 
-def newest_local_summary(catalog: Catalog) -> dict | None:
+def newest_local_summary(catalog: Catalog, row_fields: frozenset[str] | None = None) -> dict | None:
     """The newest run summary in the artifacts folder (published or pending):
-    what a run compares with when the tracking store is down."""
+    what a run compares with when the tracking store is down. ``row_fields``:
+    see summary.read_summary."""
     newest = None
     for path in [*catalog.root.glob("runs/*/summary.json"), *catalog.pending_root.glob("*/summary.json")]:
         try:
-            found = json.loads(path.read_text(encoding="utf-8"))
+            found = read_summary(path.read_text(encoding="utf-8"), row_fields)
             run_date = found["run_date"]
         except (OSError, ValueError, KeyError):
             continue

@@ -43,6 +43,21 @@ class RunSummary(Mapping[str, Any]):
         return f"RunSummary(run_id={self._data.get('run_id')!r}, {len(self._data.get('series', ()))} series)"
 
 
+def read_summary(text: str, row_fields: frozenset[str] | None = None) -> dict:
+    """A summary.json's content. With ``row_fields``, every row in it (any object
+    with a ``region_id``: series, scenario, warning and change rows) keeps only
+    those fields, dropped as the text is parsed: a 10 000-series summary read
+    whole is ~60-90 MB of objects, and a run reads its previous one while it
+    holds its own rows."""
+    if row_fields is None:
+        return json.loads(text)
+
+    def keep_fields(obj: dict) -> dict:
+        return {k: v for k, v in obj.items() if k in row_fields} if "region_id" in obj else obj
+
+    return json.loads(text, object_hook=keep_fields)
+
+
 def history_digest(forecast: SeriesForecast) -> str:
     """sha256 of the series' input years and values: tells revised data from new years."""
     payload = json.dumps([forecast.first_year, [None if v != v else v for v in forecast.history]])

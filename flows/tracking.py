@@ -30,7 +30,7 @@ from flows import plots, tables
 from flows.catalog import Catalog
 from flows.pending import PENDING_ID_TAG, RunRecord
 from flows.redact import redact_text
-from flows.summary import DEFAULT_SCENARIO
+from flows.summary import DEFAULT_SCENARIO, read_summary
 from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
@@ -508,20 +508,22 @@ def find_parent_runs(client: MlflowClient, experiment_id: str, max_results: int 
     )
 
 
-def load_summary(client: MlflowClient, run_id: str) -> dict:
-    """A parent run's summary.json (raises if the run has none)."""
+def load_summary(client: MlflowClient, run_id: str, row_fields: frozenset[str] | None = None) -> dict:
+    """A parent run's summary.json (raises if the run has none); ``row_fields``: see summary.read_summary."""
     with tempfile.TemporaryDirectory() as tmp:
         local = client.download_artifacts(run_id, SUMMARY_JSON, tmp)
-        return json.loads(Path(local).read_text(encoding="utf-8"))
+        return read_summary(Path(local).read_text(encoding="utf-8"), row_fields)
 
 
-def previous_summary(client: MlflowClient, experiment_id: str, exclude_run_id: str | None = None) -> dict | None:
+def previous_summary(
+    client: MlflowClient, experiment_id: str, exclude_run_id: str | None = None, row_fields: frozenset[str] | None = None
+) -> dict | None:
     """The summary.json of the latest finished parent run (other than ``exclude_run_id``)."""
     for run in find_parent_runs(client, experiment_id):
         if run.info.run_id == exclude_run_id:
             continue
         try:
-            return load_summary(client, run.info.run_id)
+            return load_summary(client, run.info.run_id, row_fields)
         except Exception:  # an older or broken run without a summary
             continue
     return None

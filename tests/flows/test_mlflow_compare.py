@@ -1,6 +1,9 @@
 """Run-to-run diff (alerts.compare_rows) and the `peakwatch compare` table."""
 
+import json
+
 from flows import alerts, compare
+from flows.summary import read_summary
 
 
 def _row(region="hunan.zhuzhou", indicator="co2_emissions", **over) -> dict:
@@ -61,6 +64,56 @@ def test_scenarios_are_separate_series_and_missing_scenario_means_statistical():
     new = [_row(scenario="statistical"), _row(scenario="policy", peak_year_median=2029.0)]
     changes = alerts.compare_rows(new, old, 0.5, include_unchanged=True)
     assert [(c["scenario"], c["change"]) for c in changes] == [("policy", "new series"), ("statistical", "unchanged")]
+
+
+class _ReadFields(dict):
+    """A row that records which of its fields are read."""
+
+    read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def _pairs_through_every_branch() -> tuple[list[dict], list[dict]]:
+    """(current, previous) rows that take compare_rows through each of its branches."""
+    pairs = [
+        (_row(region="a", error="no data"), _row(region="a")),
+        (_row(region="b", error="no data"), _row(region="b", error="no data")),
+        (_row(region="c", first_year=2006), _row(region="c")),
+        (_row(region="d", last_observed_year=2024), _row(region="d")),
+        (_row(region="e", n_observed_years=18), _row(region="e")),
+        (_row(region="f", history_sha256="b"), _row(region="f")),
+        (_row(region="g", history_sha256=None), _row(region="g", history_sha256=None)),
+        (_row(region="h", model="log_drift", peak_value=41.0), _row(region="h")),
+    ]
+    return [new for new, _ in pairs], [old for _, old in pairs]
+
+
+def test_the_previous_summary_keeps_every_field_the_comparison_reads():
+    current, previous = _pairs_through_every_branch()
+    _ReadFields.read = set()
+    alerts.compare_rows(current, [_ReadFields(row) for row in previous], 0.5, include_unchanged=True, data_changed=True)
+    assert _ReadFields.read and _ReadFields.read <= alerts.COMPARED_FIELDS, _ReadFields.read - alerts.COMPARED_FIELDS
+
+
+def test_a_summary_read_for_comparison_compares_as_the_whole_one_does():
+    current, previous = _pairs_through_every_branch()
+    extra = {"backtests": [{"model": "ets", "mase": 0.8}], "peak_year_distribution": {"2030": 0.5}, "name_en": "A"}
+    text = json.dumps({"run_id": "R1", "series": [{**row, **extra} for row in previous], "warnings": [{**previous[0]}]})
+    whole, slim = read_summary(text), read_summary(text, alerts.COMPARED_FIELDS)
+    assert slim["run_id"] == "R1"
+    assert all(set(row) <= alerts.COMPARED_FIELDS for row in slim["series"])
+    assert not any("backtests" in row or "peak_year_distribution" in row for row in slim["series"])
+    for kwargs in ({}, {"include_unchanged": True, "data_changed": True}):
+        assert alerts.compare_rows(current, slim["series"], 0.5, **kwargs) == alerts.compare_rows(
+            current, whole["series"], 0.5, **kwargs
+        )
 
 
 def test_comparison_table_shows_both_runs_the_change_and_the_cause():
