@@ -1,9 +1,13 @@
-"""Polars' allocator hands freed memory back at once in any process that imports
-the flows (flows/__init__.py): a fresh interpreter, since the setting is read
-when Polars loads."""
+"""Freed memory goes back to the system at once in any process that imports the
+flows (flows/__init__.py), from Polars' allocator and from glibc's: each test
+runs a fresh interpreter, since the settings are read when the process starts
+or Polars loads."""
 
+import platform
 import subprocess
 import sys
+
+import pytest
 
 PROBE = """
 import flows, polars as pl, psutil
@@ -23,3 +27,38 @@ def test_memory_freed_by_polars_goes_back_to_the_system_at_once():
     assert held > 100, out
     # with jemalloc's default decay the ~150 MB would still be resident here
     assert left < 30, out
+
+
+HEAP_PROBE = """
+import sys
+if sys.argv[1] == "import-flows":
+    import flows
+import psutil
+me = psutil.Process()
+big = bytearray(16 * 2**20)
+del big  # glibc's default: once a 16 MB block is freed, blocks up to that size come from its heap
+before = me.memory_info().rss
+blocks, survivors = [], []
+for _ in range(40):
+    blocks.append(bytearray(2**20))
+    survivors.append(bytearray(4096))  # a small object still alive above each block
+held = me.memory_info().rss - before
+del blocks
+print(held // 2**20, (me.memory_info().rss - before) // 2**20)
+"""
+
+
+def _heap_probe(mode: str) -> tuple[int, int]:
+    env = {"PATH": "/usr/bin:/bin"}  # no MALLOC_TRIM_THRESHOLD_ from outside
+    args = [sys.executable, "-c", HEAP_PROBE, mode]
+    out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
+    held, left = map(int, out.split())
+    return held, left
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="the setting is glibc's (other C libraries differ)")
+def test_heap_blocks_freed_below_live_objects_go_back_to_the_system():
+    held, left = _heap_probe("plain")
+    assert held > 35 and left > 35, (held, left)  # glibc's default: the 40 MB stay resident
+    held, left = _heap_probe("import-flows")
+    assert held > 35 and left < 5, (held, left)
