@@ -57,7 +57,7 @@ def kill_when_busy(address: str, victim, run: subprocess.Popen, timeout: float =
 
 
 def test_run_survives_a_worker_killed_mid_fit(tmp_path):
-    panel = simulate_panel(random_calibrations(100, seed=11), seed=11)  # 200 series
+    panel = simulate_panel(random_calibrations(50, seed=11), seed=11)  # 100 series, 8 partitions
     panel_path = tmp_path / "panel.csv"
     panel.write_csv(panel_path)
     with dask_processes(tmp_path, n_workers=2, nanny=False) as (address, workers):
@@ -76,7 +76,7 @@ def test_run_survives_a_worker_killed_mid_fit(tmp_path):
     # Seeds follow the region id, so the reference uses the ids the run derived.
     derived = panel.with_columns(pl.col("region_id").map_elements(lambda r: derive_region_id(r, PREFIX), return_dtype=pl.String))
     expected = forecast_partition(split_series(derived, {}), ForecastSettings())
-    assert len(rows) == len(expected) == 200
+    assert len(rows) == len(expected) == 100
     for row, forecast in zip(rows, expected):
         assert (row["region_id"], row["indicator"]) == (forecast.region_id, forecast.indicator)
         assert row["peak_year_median"] == forecast.peaks.peak_year_median
