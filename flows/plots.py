@@ -4,6 +4,9 @@ Figures are built with the object API (``Figure`` + Agg canvas), never pyplot,
 so no global state is touched and no display is needed.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -121,6 +124,27 @@ def _draw_peak_years(ax, forecast: SeriesForecast) -> None:
     ax.grid(alpha=0.3)
 
 
+@contextmanager
+def _freed_on_exit() -> Iterator[None]:
+    """The figure drawn inside is freed on the way out.
+
+    A figure is a web of reference cycles (~1.5 MB with its canvas), so only the
+    cyclic collector frees it; with a large heap (a 10 000-series run's rows) a
+    full collection came only every few dozen charts, and their figures piled up
+    to ~55 MB at the run's peak. The objects from before are frozen, so that
+    this collection looks at the chart's own objects only (~4 ms, not ~0.3 s).
+    """
+    if gc.get_freeze_count():  # someone else froze objects: unfreezing would undo it
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.unfreeze()
+
+
 def plot_fan_chart(
     forecast: SeriesForecast,
     path: Path | BinaryIO,
@@ -129,13 +153,19 @@ def plot_fan_chart(
 ) -> Path | BinaryIO:
     """History, forecast bands, target year and scenario medians (left); peak-year
     distribution (right). ``path`` may be a file object (the run report embeds PNGs)."""
+    with _freed_on_exit():  # outside the drawing's frame, which holds the figure
+        _draw_and_save(forecast, path, title, scenarios or {})
+    return path
+
+
+def _draw_and_save(forecast: SeriesForecast, path: Path | BinaryIO, title: str, scenarios: dict[str, SeriesForecast]) -> None:
     with matplotlib.rc_context({"font.family": font_families()}):
         # Fixed margins: constrained layout would double the render time (a layout pass per save).
         figure = Figure(figsize=(11, 4.2), dpi=80)
         figure.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.9, wspace=0.22)
         FigureCanvasAgg(figure)
         fan_ax, peak_ax = figure.subplots(1, 2, width_ratios=(3, 2))
-        _draw_scenarios(fan_ax, scenarios or {})
+        _draw_scenarios(fan_ax, scenarios)
         _draw_fan(fan_ax, forecast)
         _draw_peak_years(peak_ax, forecast)
         model = f" · model {forecast.model}" if forecast.model else ""
@@ -143,4 +173,3 @@ def plot_fan_chart(
         title = (title or f"{forecast.region_id} · {forecast.indicator}{model}").replace("$", r"\$")
         figure.suptitle(title, fontsize=10)
         figure.savefig(path, format="png")
-    return path

@@ -1,10 +1,13 @@
 """Artifact tables and the fan chart of one series (pure flow-layer helpers)."""
 
 import dataclasses
+import gc
+import io
 
 import numpy as np
 import polars as pl
 import pytest
+from matplotlib.figure import Figure
 
 from flows import plots, tables
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
@@ -81,6 +84,36 @@ def test_fan_chart_is_a_png(forecast, tmp_path):
     path = plots.plot_fan_chart(forecast, tmp_path / "fan.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.stat().st_size > 10_000  # two drawn panels, not an empty canvas
+
+
+@pytest.fixture
+def no_automatic_collection():
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def figures() -> list[Figure]:
+    return [o for o in gc.get_objects() if isinstance(o, Figure)]
+
+
+def test_a_fan_chart_leaves_no_figure_behind(forecast, no_automatic_collection):
+    """A figure is cyclic garbage: left to the collector, a 10 000-series run held
+    dozens of them at its peak."""
+    assert figures() == []
+    plots.plot_fan_chart(forecast, io.BytesIO())
+    assert figures() == []
+    assert gc.get_freeze_count() == 0  # what the chart froze is back in the collector's care
+
+
+def test_a_fan_chart_keeps_objects_frozen_by_someone_else_frozen(forecast, no_automatic_collection):
+    gc.freeze()
+    try:
+        plots.plot_fan_chart(forecast, io.BytesIO())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_fan_chart_of_a_failed_series_still_renders(tmp_path):
