@@ -7,7 +7,7 @@ P(peak <= target), and crossings between on-time and late.
 
 from dataclasses import asdict, dataclass
 
-from flows.summary import DEFAULT_SCENARIO
+from flows.summary import row_key
 from forecasting.peaks import format_peak_year
 
 
@@ -62,10 +62,6 @@ COMPARED_FIELDS = frozenset(
 )
 
 
-def _series_key(row: dict) -> tuple[str, str, str]:
-    return row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO
-
-
 def change_causes(old: dict, new: dict, data_changed: bool = False) -> list[str]:
     """Why a series' projection may have moved: new data years, revised data, model switch."""
     causes = []
@@ -102,8 +98,8 @@ def compare_rows(
     differ, used only when rows carry no per-series data digest; ``overrides``
     are per-region thresholds.
     """
-    before = {_series_key(r): r for r in previous}
-    now = {_series_key(r): r for r in current}
+    before = {row_key(r): r for r in previous}
+    now = {row_key(r): r for r in current}
     changes = []
     for key in sorted(now.keys() | before.keys()):
         old, new = before.get(key), now.get(key)

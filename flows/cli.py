@@ -199,7 +199,7 @@ def _report(args: argparse.Namespace) -> int:
     from flows import compare, tables, tracking
     from flows.catalog import Catalog, write_atomic
     from flows.report import render_report
-    from flows.summary import DEFAULT_SCENARIO
+    from flows.summary import row_key
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one line per table is noise
     config = _config(args)
@@ -214,10 +214,9 @@ def _report(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     print(f"Run {run_id} ({run_summary['run_date']}): downloading {len(run_summary['series'])} forecast tables ...", file=sys.stderr)
     found = tracking.load_forecast_tables(client, experiment_id, run_id)
-    forecasts = [
-        tables.forecast_from_table(row, found.get((row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO)))
-        for row in run_summary["series"]
-    ]
+    forecasts = {
+        key: tables.forecast_from_table(row, found[key]) for row in run_summary["series"] if (key := row_key(row)) in found
+    }
     names = config.regions.names()
     path = args.output or Catalog(config.artifacts_dir).report(run_id)
     write_atomic(path, render_report(run_summary, forecasts, names, config.tracking.max_fan_charts))

@@ -5,7 +5,7 @@ and the run's forecasts. Jinja's autoescape escapes every string from data.
 
 import base64
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import jinja2
@@ -65,28 +65,33 @@ def chart_uri(forecast: SeriesForecast, title: str, scenarios: dict[str, SeriesF
 
 
 def region_sections(
-    summary: dict, forecasts: list[SeriesForecast], order: list[str], charted: set[tuple[str, str]] | None = None
+    summary: dict,
+    forecasts: Mapping[tuple[str, str, str], SeriesForecast],
+    order: list[str],
+    charted: set[tuple[str, str]] | None = None,
 ) -> list[dict]:
     """Per region (in ``order``): its summary rows and one chart per indicator (of
-    the ``charted`` series when given), the statistical forecast drawn with the
-    other scenarios' median paths."""
-    rows = summary["series"]
-    if len(rows) != len(forecasts):
-        raise ValueError(f"report: {len(rows)} summary rows but {len(forecasts)} forecasts")
-    series: dict[tuple[str, str], dict[str, tuple[dict, SeriesForecast]]] = {}
-    for row, forecast in zip(rows, forecasts):
-        series.setdefault((row["region_id"], row["indicator"]), {})[_scenario(row)] = (row, forecast)
+    the ``charted`` series when given) that has a forecast in ``forecasts`` (by
+    summary.row_key), the statistical forecast drawn with the other scenarios'
+    median paths."""
+    series: dict[tuple[str, str], dict[str, dict]] = {}
+    for row in summary["series"]:
+        series.setdefault((row["region_id"], row["indicator"]), {})[_scenario(row)] = row
     sections = {region_id: {"region_id": region_id, "rows": [], "charts": []} for region_id in order}
     for (region_id, indicator), by_scenario in sorted(series.items()):
-        row, forecast = by_scenario.get(DEFAULT_SCENARIO) or next(iter(by_scenario.values()))
+        shown = DEFAULT_SCENARIO if DEFAULT_SCENARIO in by_scenario else next(iter(by_scenario))
+        row = by_scenario[shown]
         section = sections.setdefault(region_id, {"region_id": region_id, "rows": [], "charts": []})
         section.update(name_zh=row.get("name_zh"), name_en=row.get("name_en"))
-        section["rows"].extend(r for r, _ in by_scenario.values())
-        if (forecast.history or forecast.fan is not None) and (charted is None or (region_id, indicator) in charted):
-            others = {name: f for name, (_, f) in by_scenario.items() if f is not forecast}
+        section["rows"].extend(by_scenario.values())
+        if charted is not None and (region_id, indicator) not in charted:
+            continue
+        scenarios = {name: forecasts[key] for name in by_scenario if (key := (region_id, indicator, name)) in forecasts}
+        forecast = scenarios.pop(shown, None)  # drawn with the other scenarios' median paths
+        if forecast and (forecast.history or forecast.fan is not None):
             label = plots.INDICATOR_LABELS.get(indicator, indicator)
             title = " · ".join(filter(None, (row.get("name_zh"), row.get("name_en"), label, forecast.model)))
-            section["charts"].append({"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, others)})
+            section["charts"].append({"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, scenarios)})
     return [s for s in sections.values() if s["rows"]]
 
 
@@ -105,15 +110,16 @@ def _environment() -> jinja2.Environment:
 
 def render_report(
     summary: dict,
-    forecasts: list[SeriesForecast],
+    forecasts: Mapping[tuple[str, str, str], SeriesForecast],
     names: dict[str, tuple[str, str]] | None = None,
     max_charts: int | None = None,
 ) -> Iterator[str]:
     """The report page, in pieces as the template renders them (for
     ``write_atomic``: whole, a 10 000-series page was ~30 MB of text held twice,
-    joined and then encoded, at the run's peak); ``forecasts[i]`` is the
-    forecast of ``summary["series"][i]``; fan charts for at most ``max_charts``
-    series, the riskiest (None: all), drawn before the first piece."""
+    joined and then encoded, at the run's peak); ``forecasts``: the series'
+    forecasts by summary.row_key, needed for the charted series only (a series
+    without one gets no chart); fan charts for at most ``max_charts`` series,
+    the riskiest (None: all), drawn before the first piece."""
     headline = headline_rows(summary, names or {})
     order = list(dict.fromkeys(r["region_id"] for r in headline))
     charted = charted_series(summary, max_charts)

@@ -17,6 +17,11 @@ from flows.config import Registry
 DEFAULT_SCENARIO = "statistical"
 
 
+def row_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(region_id, indicator, scenario) of a summary row: one per series in a run."""
+    return row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO
+
+
 class RunSummary(Mapping[str, Any]):
     """A run summary as the flows return it: read-only, and opaque to Prefect.
 

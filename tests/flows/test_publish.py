@@ -82,10 +82,12 @@ def test_the_report_reads_forecast_tables_of_the_charted_series_only(setup, fore
     config, catalog, _ = setup
     payload = pending.read_payload(write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
     rebuilt = publish.forecasts_from_payload(payload, payload.summary, charted={("hunan.b", "co2_emissions")})
-    assert [f.region_id for f in rebuilt] == list(REGIONS)
-    assert [f.fan is not None for f in rebuilt] == [False, True, False]
-    assert rebuilt[1].fan.years == forecasts[1].fan.years and rebuilt[1].history == forecasts[1].history
-    assert all(f.peaks == g.peaks for f, g in zip(rebuilt, forecasts))  # the table rows carry every series' peaks
+    assert list(rebuilt) == [("hunan.b", "co2_emissions", "statistical")]
+    [forecast] = rebuilt.values()
+    assert forecast.fan == forecasts[1].fan and forecast.history == forecasts[1].history
+    assert forecast.peaks == forecasts[1].peaks
+    every = publish.forecasts_from_payload(payload, payload.summary, charted=None)
+    assert [key[0] for key in every] == list(REGIONS)
 
 
 def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, forecasts, monkeypatch):

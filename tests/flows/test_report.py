@@ -3,6 +3,7 @@
 
 import base64
 import dataclasses
+import html
 import re
 import warnings
 
@@ -19,6 +20,11 @@ def make_forecast(region_id: str, growth: float, indicator: str = "co2_emissions
     values = 10 * (1 + growth) ** np.arange(len(years))
     values[3] = np.nan  # 2008 missing: a filled year
     return forecast_series(SeriesInput(region_id, indicator, "MtCO2", years, values, 2030), ForecastSettings(n_paths=200))
+
+
+def by_key(forecasts, scenario: str = summary.DEFAULT_SCENARIO) -> dict:
+    """Forecasts as render_report takes them: by summary.row_key."""
+    return {(f.region_id, f.indicator, scenario): f for f in forecasts}
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +75,7 @@ def test_headline_puts_the_warned_region_first_then_failed_then_quarantined(run,
 def test_report_holds_every_section_and_is_self_contained(run, registry):
     run_summary, forecasts = run
     names = registry.names()
-    html = "".join(report.render_report(run_summary, forecasts, names))
+    html = "".join(report.render_report(run_summary, by_key(forecasts), names))
     # Headline rows, Chinese and pinyin names, the change and its cause, the quarantine reason.
     for text in ("岳阳市", "Yueyang", "株洲市", "江永县", "crossed to late", "data now ends 2023 (was 2022)",
                  "negative values", "too few years", "2029 → 2041"):
@@ -92,7 +98,7 @@ def test_strings_from_data_are_escaped(run):
         for row in run_summary["series"]
     ]
     hostile["validation"] = {**run_summary["validation"], "quarantined": {"<b>evil</b>": ["<i>check</i>"]}}
-    html = "".join(report.render_report(hostile, forecasts))  # a "$" in a chart title must not break mathtext either
+    html = "".join(report.render_report(hostile, by_key(forecasts)))  # a "$" in a chart title must not break mathtext either
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert "<b>evil" not in html and "&lt;b&gt;evil&lt;/b&gt;" in html
@@ -104,6 +110,31 @@ def test_scenario_median_paths_are_drawn_on_the_statistical_chart(run):
     plain = report.chart_uri(base, "t", {})
     with_scenario = report.chart_uri(base, "t", {"high-growth": make_forecast("hunan.zhuzhou", 0.04)})
     assert plain != with_scenario
+
+
+def test_a_region_chart_is_drawn_once_with_every_scenario_median(run, registry):
+    run_summary, forecasts = run
+    statistical = forecasts[1]
+    high = make_forecast("hunan.yueyang", 0.08)
+    high_row = {**summary.series_row(high, registry), "scenario": "high-growth"}
+    with_scenario = {**run_summary, "series": [*run_summary["series"], high_row]}
+    page = "".join(report.render_report(with_scenario, by_key(forecasts) | by_key([high], "high-growth")))
+    section = page[page.index('id="region-hunan.yueyang"'):]
+    charts = re.findall(r'<img class="chart" alt="([^"]+)" src="([^"]+)"', section[: section.index("</section>")])
+    assert len(charts) == 1
+    title, uri = charts[0]
+    assert uri == report.chart_uri(statistical, html.unescape(title), {"high-growth": high})
+    assert uri != report.chart_uri(statistical, html.unescape(title), {})
+
+
+def test_series_without_a_forecast_keep_their_rows_but_get_no_chart(run):
+    """What a 10 000-series run does: only the charted series' forecasts are rebuilt."""
+    run_summary, forecasts = run
+    page = "".join(report.render_report(run_summary, by_key(forecasts[1:2])))
+    titles = re.findall(r'<img class="chart" alt="([^"]+)"', page)
+    assert len(titles) == 1 and "Yueyang" in titles[0]
+    for region_id in ("hunan.zhuzhou", "hunan.yueyang", "hunan.hengyang.leiyang"):
+        assert f'id="region-{region_id}"' in page
 
 
 def test_summary_rows_and_forecast_tables_rebuild_the_forecast(run, registry):
@@ -138,11 +169,11 @@ def test_chinese_titles_draw_without_missing_glyphs(run):
 
 def test_fan_charts_are_limited_to_the_series_most_at_risk(run, registry):
     run_summary, forecasts = run
-    html = "".join(report.render_report(run_summary, forecasts, max_charts=1))
+    html = "".join(report.render_report(run_summary, by_key(forecasts), max_charts=1))
     titles = re.findall(r'<img class="chart" alt="([^"]+)"', html)
     assert len(titles) == 1 and "Yueyang" in titles[0]  # the warned series
     assert "tracking.max_fan_charts" in html
-    assert "tracking.max_fan_charts" not in "".join(report.render_report(run_summary, forecasts, max_charts=3))
+    assert "tracking.max_fan_charts" not in "".join(report.render_report(run_summary, by_key(forecasts), max_charts=3))
 
 
 def test_child_run_files_have_fan_charts_for_the_charted_series_only(run, tmp_path):
