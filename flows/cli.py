@@ -198,7 +198,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from flows import compare, tables, tracking
     from flows.catalog import Catalog, write_atomic
-    from flows.report import render_report
+    from flows.report import charted_series, render_report
     from flows.summary import row_key
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one line per table is noise
@@ -212,8 +212,10 @@ def _report(args: argparse.Namespace) -> int:
         run_summary = compare.load_run_summary(client, run_id)
     except compare.CompareError as exc:
         raise CliError(str(exc)) from None
-    print(f"Run {run_id} ({run_summary['run_date']}): downloading {len(run_summary['series'])} forecast tables ...", file=sys.stderr)
-    found = tracking.load_forecast_tables(client, experiment_id, run_id)
+    charted = charted_series(run_summary, config.tracking.max_fan_charts)
+    count = len(run_summary["series"]) if charted is None else sum(row_key(r)[:2] in charted for r in run_summary["series"])
+    print(f"Run {run_id} ({run_summary['run_date']}): downloading {count} forecast tables for the charts ...", file=sys.stderr)
+    found = tracking.load_forecast_tables(client, experiment_id, run_id, charted)
     forecasts = {
         key: tables.forecast_from_table(row, found[key]) for row in run_summary["series"] if (key := row_key(row)) in found
     }

@@ -548,19 +548,28 @@ def _download_forecast_table(client: MlflowClient, run_id: str) -> pl.DataFrame 
 
 
 def load_forecast_tables(
-    client: MlflowClient, experiment_id: str, parent_run_id: str, threads: int = DOWNLOAD_THREADS
+    client: MlflowClient,
+    experiment_id: str,
+    parent_run_id: str,
+    wanted: set[tuple[str, str]] | None = None,
+    threads: int = DOWNLOAD_THREADS,
 ) -> dict[tuple[str, str, str], pl.DataFrame | None]:
-    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when it has none).
-    Downloads only read, so they overlap even on a SQLite store."""
+    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when
+    it has none), of the ``wanted`` (region_id, indicator) only when given (one
+    download per table). Downloads only read, so they overlap even on a SQLite store."""
     children = client.search_runs(
         [experiment_id],
         filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
         max_results=50000,
     )
-    keys = [(r.data.tags["region_id"], r.data.tags["indicator"], r.data.tags.get("scenario", DEFAULT_SCENARIO)) for r in children]
+    run_ids = {
+        (r.data.tags["region_id"], r.data.tags["indicator"], r.data.tags.get("scenario", DEFAULT_SCENARIO)): r.info.run_id
+        for r in children
+    }
+    if wanted is not None:
+        run_ids = {key: run_id for key, run_id in run_ids.items() if key[:2] in wanted}
     with ThreadPoolExecutor(threads) as pool:
-        tables = pool.map(lambda r: _download_forecast_table(client, r.info.run_id), children)
-        return dict(zip(keys, tables))
+        return dict(zip(run_ids, pool.map(lambda run_id: _download_forecast_table(client, run_id), run_ids.values())))
 
 
 def run_url(tracking_uri: str, run_id: str) -> str | None:

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from flows import pending, publish, tracking
+from flows import pending, publish, tables, tracking
 from flows.catalog import Catalog, write_atomic
 from flows.config import DEFAULT_CONFIG, load_config
 from flows.summary import series_row
@@ -88,6 +88,22 @@ def test_the_report_reads_forecast_tables_of_the_charted_series_only(setup, fore
     assert forecast.peaks == forecasts[1].peaks
     every = publish.forecasts_from_payload(payload, payload.summary, charted=None)
     assert [key[0] for key in every] == list(REGIONS)
+
+
+def test_peakwatch_report_downloads_the_forecast_tables_of_the_charted_series_only(setup, forecasts, monkeypatch):
+    config, catalog, _ = setup
+    store = publish.open_store(config, catalog)
+    published = publish.publish_payload(store, config, catalog, write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    client, experiment_id = store
+    downloads = []
+    real_download = tracking._download_forecast_table
+    monkeypatch.setattr(tracking, "_download_forecast_table", lambda c, run_id: downloads.append(run_id) or real_download(c, run_id))
+
+    found = tracking.load_forecast_tables(client, experiment_id, published["run_id"], wanted={("hunan.b", "co2_emissions")})
+    assert list(found) == [("hunan.b", "co2_emissions", "statistical")] and len(downloads) == 1
+    assert found["hunan.b", "co2_emissions", "statistical"].equals(tables.forecast_table(forecasts[1]))
+    every = tracking.load_forecast_tables(client, experiment_id, published["run_id"])
+    assert sorted(every) == [(r, "co2_emissions", "statistical") for r in REGIONS] and len(downloads) == 4
 
 
 def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, forecasts, monkeypatch):
