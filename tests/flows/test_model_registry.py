@@ -1,6 +1,8 @@
 """The chosen model of a child run, logged with mlflow.statsmodels to a real
 SQLite store, reloads and reproduces that run's median (point) forecast."""
 
+from importlib.metadata import version
+
 import numpy as np
 import polars as pl
 import pytest
@@ -32,6 +34,8 @@ def test_reloaded_model_reproduces_the_runs_point_forecast(tmp_path, zhuzhou_co2
 
     names = {a.path for a in client.list_artifacts(run_id, MODEL_ARTIFACT)}
     assert f"{MODEL_ARTIFACT}/MLmodel" in names
+    requirements = client.download_artifacts(run_id, f"{MODEL_ARTIFACT}/requirements.txt", str(tmp_path))
+    assert f"statsmodels=={version('statsmodels')}" in open(requirements).read().split()  # the installed one, pinned
     reloaded = reload_point_forecast(MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}"), run_id, len(forecast.point_forecast))
     np.testing.assert_allclose(reloaded, forecast.point_forecast, rtol=1e-8)
     # The point forecast is the centre of the simulated fan.
