@@ -8,7 +8,6 @@ payload is already in MLflow; an unfinished one (a publish cut short) is
 deleted with its children and the payload published again.
 """
 
-import json
 import logging
 import shutil
 from datetime import datetime
@@ -174,7 +173,7 @@ def publish_payload(store: Store, config: Config, catalog: Catalog, folder: Path
     run_dir = finalize(catalog, folder, run_id)
     summary_path = run_dir / pending.SUMMARY_JSON
     if summary is None:  # published before: its final summary is the one on disk
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = read_summary(summary_path.read_text(encoding="utf-8"))
     return {**summary, "summary_path": str(summary_path), "report_path": str(run_dir / pending.REPORT_HTML)}
 
 
