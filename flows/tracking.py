@@ -30,7 +30,7 @@ from flows import plots, tables
 from flows.catalog import Catalog
 from flows.pending import PENDING_ID_TAG, RunRecord
 from flows.redact import redact_text
-from flows.summary import DEFAULT_SCENARIO, read_summary
+from flows.summary import DEFAULT_SCENARIO, read_summary, row_key
 from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
@@ -287,7 +287,7 @@ def series_record(
 
 def record_key(record: RunRecord) -> tuple[str, str, str]:
     """(region_id, indicator, scenario) of a child run record."""
-    return record.tags["region_id"], record.tags["indicator"], record.tags.get("scenario", DEFAULT_SCENARIO)
+    return row_key(record.tags)
 
 
 def write_series_artifacts(forecast: SeriesForecast, folder: Path, chart: bool = True) -> Path:
@@ -379,10 +379,6 @@ def log_series_runs(
     return {record_key(r): run_id for r, run_id in zip(records, run_ids)}
 
 
-def _files_key(region_id: str, indicator: str, scenario: str | None) -> tuple[str, str, str]:
-    return region_id, indicator, scenario or DEFAULT_SCENARIO
-
-
 def _series_name(key: tuple[str, str, str]) -> str:
     return "/".join(key if key[2] != DEFAULT_SCENARIO else key[:2])
 
@@ -411,7 +407,7 @@ class SeriesFiles:
         (None: every series)."""
         records = []
         for forecast in forecasts:
-            key = _files_key(forecast.region_id, forecast.indicator, series_scenario(forecast, scenario))
+            key = (forecast.region_id, forecast.indicator, series_scenario(forecast, scenario))
             if key in self._folders:
                 raise ValueError(f"series {_series_name(key)} written twice")
             folder = f"{self.subdir}/{len(self._folders)}".lstrip("/")
@@ -425,7 +421,7 @@ class SeriesFiles:
         among ``rows`` (summary rows of series written before), each forecast
         rebuilt from its row and the quantiles in its forecast.csv."""
         for row in rows:
-            key = _files_key(row["region_id"], row["indicator"], row.get("scenario"))
+            key = row_key(row)
             if charted is not None and key[:2] not in charted:
                 continue
             if key not in self._folders:
@@ -562,10 +558,7 @@ def load_forecast_tables(
         filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
         max_results=50000,
     )
-    run_ids = {
-        (r.data.tags["region_id"], r.data.tags["indicator"], r.data.tags.get("scenario", DEFAULT_SCENARIO)): r.info.run_id
-        for r in children
-    }
+    run_ids = {row_key(r.data.tags): r.info.run_id for r in children}
     if wanted is not None:
         run_ids = {key: run_id for key, run_id in run_ids.items() if key[:2] in wanted}
     with ThreadPoolExecutor(threads) as pool:
