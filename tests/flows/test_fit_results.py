@@ -4,6 +4,7 @@ and histories out, the same whatever the partitioning and arrival order."""
 from collections import Counter
 
 import numpy as np
+import polars as pl
 import pytest
 
 from flows import pending, summary, tracking
@@ -63,3 +64,17 @@ def test_a_region_still_missing_a_series_is_an_error_not_a_row_short(forecasts, 
     results.add(forecasts[:3])  # yueyang's energy is not in
     with pytest.raises(RuntimeError, match=r"1 region\(s\): \['hunan.yueyang'\]"):
         results.rows()
+
+
+def test_a_row_keeps_the_chosen_models_scores_and_the_series_files_every_candidates(forecasts, registry, tmp_path):
+    """Every candidate's scores go to the series' backtest.csv only: in each row
+    they were ~60 % of a full-menu row's memory and half of summary.json."""
+    results = FitResults(tmp_path, registry, counts(forecasts[:2]), {})
+    results.add(forecasts[:2])
+    for forecast, row in zip(forecasts[:2], results.rows()):
+        assert len(forecast.backtests) > 1
+        assert row["backtest"] == forecast.backtest.as_dict() and "backtests" not in row
+    for record in pending._read_records(tmp_path / pending.CHILDREN_JSONL):
+        table = pl.read_csv(tmp_path / record.artifacts / tracking.BACKTEST_CSV)
+        forecast = next(f for f in forecasts if (f.region_id, f.indicator, "statistical") == tracking.record_key(record))
+        assert table["model"].to_list() == [score.model for score in forecast.backtests]
