@@ -106,7 +106,7 @@ def series_row(forecast: SeriesForecast, registry: Registry, intensity: Intensit
         "error": forecast.error,
         "model_detail": forecast.model_detail,
         # the chosen model's scores; every candidate's are in the series' backtest.csv
-        # (in the child run): in every row they were ~60 % of a full-menu row
+        # (in the child run): in every row they were ~40 % of a full-menu row
         "backtest": forecast.backtest.as_dict() if forecast.backtest else None,
     }
     if intensity is not None:

@@ -68,7 +68,7 @@ def test_a_region_still_missing_a_series_is_an_error_not_a_row_short(forecasts, 
 
 def test_a_row_keeps_the_chosen_models_scores_and_the_series_files_every_candidates(forecasts, registry, tmp_path):
     """Every candidate's scores go to the series' backtest.csv only: in each row
-    they were ~60 % of a full-menu row's memory and half of summary.json."""
+    they were ~40 % of a full-menu row's memory and half of summary.json."""
     results = FitResults(tmp_path, registry, counts(forecasts[:2]), {})
     results.add(forecasts[:2])
     for forecast, row in zip(forecasts[:2], results.rows()):
