@@ -214,10 +214,10 @@ def _report(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     charted = charted_series(run_summary, config.tracking.max_fan_charts)
     count = len(run_summary["series"]) if charted is None else sum(row_key(r)[:2] in charted for r in run_summary["series"])
-    print(f"Run {run_id} ({run_summary['run_date']}): downloading {count} forecast tables for the charts ...", file=sys.stderr)
-    found = tracking.load_forecast_tables(client, experiment_id, run_id, charted)
+    print(f"Run {run_id} ({run_summary['run_date']}): downloading the tables of {count} series for the charts ...", file=sys.stderr)
+    found = tracking.load_series_tables(client, experiment_id, run_id, charted)
     forecasts = {
-        key: tables.forecast_from_table(row, found[key]) for row in run_summary["series"] if (key := row_key(row)) in found
+        key: tables.forecast_from_table(row, *found[key]) for row in run_summary["series"] if (key := row_key(row)) in found
     }
     names = config.regions.names()
     path = args.output or Catalog(config.artifacts_dir).report(run_id)
@@ -412,7 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[verbose],
         help="regenerate the HTML run report of a past run from MLflow (default: the latest)",
         description=(
-            "Download a parent run's summary.json and its child runs' forecast tables from MLflow and render "
+            "Download a parent run's summary.json and its child runs' forecast and peak-year tables from MLflow and render "
             "the self-contained HTML run report again (headline table, fan charts, changes, validation). "
             "Without RUN, the latest finished parent run. Writes <artifacts>/runs/<run>/report.html unless "
             "--output is given; the MLflow run itself is not modified."

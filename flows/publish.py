@@ -13,11 +13,10 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import polars as pl
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
-from flows import notify, pending, tables, tracking
+from flows import notify, pending, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.config import Config
 from flows.redact import redact_text
@@ -82,9 +81,9 @@ def forecasts_from_payload(
         key = row_key(row)
         if (charted is not None and key[:2] not in charted) or key not in folders:
             continue
-        path = payload.folder / folders[key] / tracking.FORECAST_CSV
-        if path.exists():
-            forecasts[key] = tables.forecast_from_table(row, pl.read_csv(path))
+        folder = payload.folder / folders[key]
+        if (folder / tracking.FORECAST_CSV).exists():
+            forecasts[key] = tracking.read_series_forecast(row, folder)
     return forecasts
 
 

@@ -22,7 +22,9 @@ def scenario_row(result: ScenarioResult, registry: Registry) -> dict:
         "error": result.error,
     }
     if result.peaks is not None:
-        row.update(peak_fields(result.peaks), value_at_target=result.value_at_target_median)
+        # a scenario's child run has no files: its peak-year distribution stays in the row (a few rows per region)
+        distribution = {str(year): share for year, share in result.peaks.peak_year_distribution.items()}
+        row.update(peak_fields(result.peaks), peak_year_distribution=distribution, value_at_target=result.value_at_target_median)
     if result.what_it_takes is not None:
         w = result.what_it_takes
         row["what_it_takes"] = {

@@ -3,7 +3,6 @@ the registry, written as summary.json and printed as a table."""
 
 import hashlib
 import json
-import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -70,7 +69,9 @@ def history_digest(forecast: SeriesForecast) -> str:
 
 
 def peak_fields(p: PeakStatistics) -> dict:
-    """The peak statistics as summary-row fields (statistical and scenario rows alike)."""
+    """The peak statistics as summary-row fields (statistical and scenario rows
+    alike). Not the peak-year distribution: a series' is in its peak_years.csv
+    (in the child run); in every row it was ~40 % of a full-menu row."""
     return {
         "target_year": p.target_year,
         "peak_year_median": p.peak_year_median,
@@ -81,8 +82,6 @@ def peak_fields(p: PeakStatistics) -> dict:
         "peak_value": p.peak_value_median,
         "peak_value_p10": p.peak_value_p10,
         "peak_value_p90": p.peak_value_p90,
-        # one string per year for all rows, not one per row (10 000 series: ~20 MB)
-        "peak_year_distribution": {sys.intern(str(k)): v for k, v in p.peak_year_distribution.items()},
     }
 
 

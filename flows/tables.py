@@ -1,4 +1,4 @@
-"""Tables logged as MLflow artifacts: a series' forecast, its backtest, a run's warnings.
+"""Tables logged as MLflow artifacts: a series' forecast, peak years and backtest, a run's warnings.
 
 Each is a Polars frame; the caller decides where it is written. Text cells that
 a spreadsheet would run as a formula are escaped here (``escape_formulas``).
@@ -9,7 +9,7 @@ from dataclasses import asdict, is_dataclass
 import numpy as np
 import polars as pl
 
-from forecasting.peaks import PeakStatistics
+from forecasting.peaks import PeakStatistics, format_peak_year
 from forecasting.series import FAN_QUANTILES, ForecastFan, SeriesForecast, fill_gaps
 
 OBSERVED, FILLED, FORECAST = "observed", "filled", "forecast"
@@ -57,9 +57,29 @@ def forecast_table(forecast: SeriesForecast) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema)
 
 
-def _peaks_from_row(row: dict) -> PeakStatistics | None:
+def peak_years_table(forecast: SeriesForecast) -> pl.DataFrame | None:
+    """The share of simulated paths that peak in each year (None without peak
+    statistics); ``label`` reads the censoring year as ">2060"."""
+    if forecast.peaks is None:
+        return None
+    years = sorted(forecast.peaks.peak_year_distribution)
+    return pl.DataFrame(
+        {
+            "peak_year": years,
+            "label": [format_peak_year(y) for y in years],
+            "share": [forecast.peaks.peak_year_distribution[y] for y in years],
+        },
+        schema={"peak_year": pl.Int64, "label": pl.String, "share": pl.Float64},
+    )
+
+
+def _peaks_from_row(row: dict, peak_years: pl.DataFrame | None) -> PeakStatistics | None:
     if row.get("peak_year_median") is None:
         return None
+    if peak_years is not None:
+        distribution = dict(zip(peak_years["peak_year"].to_list(), peak_years["share"].to_list()))
+    else:  # runs before peak_years.csv kept the distribution in the row
+        distribution = {int(k): v for k, v in row.get("peak_year_distribution", {}).items()}
     return PeakStatistics(
         peak_year_median=row["peak_year_median"],
         peak_year_p10=row["peak_year_p10"],
@@ -70,7 +90,7 @@ def _peaks_from_row(row: dict) -> PeakStatistics | None:
         peak_value_p10=row["peak_value_p10"],
         peak_value_p90=row["peak_value_p90"],
         target_year=row["target_year"],
-        peak_year_distribution={int(k): v for k, v in row.get("peak_year_distribution", {}).items()},
+        peak_year_distribution=distribution,
     )
 
 
@@ -81,9 +101,13 @@ def fan_from_table(table: pl.DataFrame) -> ForecastFan | None:
     return ForecastFan(years=tuple(future["year"]), quantiles=quantiles) if len(future) else None
 
 
-def forecast_from_table(row: dict, table: pl.DataFrame | None) -> SeriesForecast:
-    """The inverse of ``forecast_table`` joined with the series' summary row: what
-    a past run's report needs, rebuilt from its MLflow artifacts (no table: no chart data)."""
+def forecast_from_table(
+    row: dict, table: pl.DataFrame | None, peak_years: pl.DataFrame | None = None
+) -> SeriesForecast:
+    """The inverse of ``forecast_table`` and ``peak_years_table`` joined with the
+    series' summary row: what a past run's report needs, rebuilt from its MLflow
+    artifacts (no table: no chart data; no ``peak_years``: the row's distribution,
+    where a run from before peak_years.csv kept it)."""
     history, fan = (), None
     if table is not None:
         past = table.filter(pl.col("kind") != FORECAST).sort("year")
@@ -103,7 +127,7 @@ def forecast_from_table(row: dict, table: pl.DataFrame | None) -> SeriesForecast
         model=row.get("model"),
         model_reason=row.get("model_reason") or "",
         status=row.get("status"),
-        peaks=_peaks_from_row(row),
+        peaks=_peaks_from_row(row, peak_years),
         fan=fan,
         error=row.get("error"),
         history=history,

@@ -62,6 +62,7 @@ WARNINGS_CSV = "warnings.csv"
 FORECAST_CSV = "forecast.csv"
 FAN_CHART_PNG = "fan_chart.png"
 BACKTEST_CSV = "backtest.csv"
+PEAK_YEARS_CSV = "peak_years.csv"
 MODEL_ARTIFACT = "model"  # the chosen statsmodels model (mlflow.statsmodels)
 SPEC_FILE = "peakwatch_spec.json"
 
@@ -291,19 +292,28 @@ def record_key(record: RunRecord) -> tuple[str, str, str]:
 
 
 def write_series_artifacts(forecast: SeriesForecast, folder: Path, chart: bool = True) -> Path:
-    """forecast.csv, (with ``chart``) fan_chart.png, (when the forecast has one)
-    backtest.csv, and the chosen statsmodels model under model/, in ``folder``:
-    one upload per series."""
+    """forecast.csv, peak_years.csv (with peak statistics), (with ``chart``)
+    fan_chart.png, (when the forecast has one) backtest.csv, and the chosen
+    statsmodels model under model/, in ``folder``: one upload per series."""
     folder.mkdir(parents=True, exist_ok=True)
     if forecast.model_spec is not None:
         save_chosen_model(forecast.model_spec, folder / MODEL_ARTIFACT)
     tables.forecast_table(forecast).write_csv(folder / FORECAST_CSV)
-    backtest = tables.backtest_table(forecast)
-    if backtest is not None:
-        backtest.write_csv(folder / BACKTEST_CSV)
+    for table, name in ((tables.peak_years_table(forecast), PEAK_YEARS_CSV), (tables.backtest_table(forecast), BACKTEST_CSV)):
+        if table is not None:
+            table.write_csv(folder / name)
     if chart:
         plots.plot_fan_chart(forecast, folder / FAN_CHART_PNG)
     return folder
+
+
+def read_series_forecast(row: dict, folder: Path) -> SeriesForecast:
+    """A series' forecast rebuilt from its summary row and the tables that
+    ``write_series_artifacts`` wrote in ``folder``: what its fan chart draws."""
+    peak_years = folder / PEAK_YEARS_CSV
+    return tables.forecast_from_table(
+        row, pl.read_csv(folder / FORECAST_CSV), pl.read_csv(peak_years) if peak_years.exists() else None
+    )
 
 
 def log_record(
@@ -419,7 +429,7 @@ class SeriesFiles:
     def draw_charts(self, rows: Iterable[dict], charted: set[tuple[str, str]] | None) -> None:
         """Fan charts of the ``charted`` (region_id, indicator) (None: every series)
         among ``rows`` (summary rows of series written before), each forecast
-        rebuilt from its row and the quantiles in its forecast.csv."""
+        rebuilt from its row and its tables (``read_series_forecast``)."""
         for row in rows:
             key = row_key(row)
             if charted is not None and key[:2] not in charted:
@@ -427,8 +437,7 @@ class SeriesFiles:
             if key not in self._folders:
                 raise ValueError(f"series {_series_name(key)} has no files: write it first")
             folder = self.base / self._folders[key]
-            table = pl.read_csv(folder / FORECAST_CSV)
-            plots.plot_fan_chart(tables.forecast_from_table(row, table), folder / FAN_CHART_PNG)
+            plots.plot_fan_chart(read_series_forecast(row, folder), folder / FAN_CHART_PNG)
 
 
 def series_records(
@@ -534,25 +543,30 @@ def latest_parent_run_id(client: MlflowClient, experiment_id: str) -> str | None
     return runs[0].info.run_id if runs else None
 
 
-def _download_forecast_table(client: MlflowClient, run_id: str) -> pl.DataFrame | None:
-    with tempfile.TemporaryDirectory(prefix="peakwatch-forecast-") as tmp:
+def _download_table(client: MlflowClient, run_id: str, name: str) -> pl.DataFrame | None:
+    with tempfile.TemporaryDirectory(prefix="peakwatch-table-") as tmp:
         try:
-            local = client.download_artifacts(run_id, FORECAST_CSV, tmp)
-        except Exception:  # a failed series logs no forecast table
+            local = client.download_artifacts(run_id, name, tmp)
+        except Exception:  # a failed series logs no forecast table; runs before peak_years.csv have none
             return None
         return pl.read_csv(local)
 
 
-def load_forecast_tables(
+def _download_series_tables(client: MlflowClient, run_id: str) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    return _download_table(client, run_id, FORECAST_CSV), _download_table(client, run_id, PEAK_YEARS_CSV)
+
+
+def load_series_tables(
     client: MlflowClient,
     experiment_id: str,
     parent_run_id: str,
     wanted: set[tuple[str, str]] | None = None,
     threads: int = DOWNLOAD_THREADS,
-) -> dict[tuple[str, str, str], pl.DataFrame | None]:
-    """(region_id, indicator, scenario) -> the child run's forecast.csv (None when
-    it has none), of the ``wanted`` (region_id, indicator) only when given (one
-    download per table). Downloads only read, so they overlap even on a SQLite store."""
+) -> dict[tuple[str, str, str], tuple[pl.DataFrame | None, pl.DataFrame | None]]:
+    """(region_id, indicator, scenario) -> the child run's forecast.csv and
+    peak_years.csv (None for one it has not), of the ``wanted`` (region_id,
+    indicator) only when given: the arguments of ``tables.forecast_from_table``
+    after the row. Downloads only read, so they overlap even on a SQLite store."""
     children = client.search_runs(
         [experiment_id],
         filter_string=f"tags.mlflow.parentRunId = '{parent_run_id}' and tags.`{KIND_TAG}` = '{CHILD_KIND}'",
@@ -562,7 +576,7 @@ def load_forecast_tables(
     if wanted is not None:
         run_ids = {key: run_id for key, run_id in run_ids.items() if key[:2] in wanted}
     with ThreadPoolExecutor(threads) as pool:
-        return dict(zip(run_ids, pool.map(lambda run_id: _download_forecast_table(client, run_id), run_ids.values())))
+        return dict(zip(run_ids, pool.map(lambda run_id: _download_series_tables(client, run_id), run_ids.values())))
 
 
 def run_url(tracking_uri: str, run_id: str) -> str | None:

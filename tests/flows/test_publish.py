@@ -90,19 +90,23 @@ def test_the_report_reads_forecast_tables_of_the_charted_series_only(setup, fore
     assert [key[0] for key in every] == list(REGIONS)
 
 
-def test_peakwatch_report_downloads_the_forecast_tables_of_the_charted_series_only(setup, forecasts, monkeypatch):
+def test_peakwatch_report_downloads_the_tables_of_the_charted_series_only(setup, forecasts, monkeypatch):
     config, catalog, _ = setup
     store = publish.open_store(config, catalog)
     published = publish.publish_payload(store, config, catalog, write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
     client, experiment_id = store
     downloads = []
-    real_download = tracking._download_forecast_table
-    monkeypatch.setattr(tracking, "_download_forecast_table", lambda c, run_id: downloads.append(run_id) or real_download(c, run_id))
+    real_download = tracking._download_series_tables
+    monkeypatch.setattr(tracking, "_download_series_tables", lambda c, run_id: downloads.append(run_id) or real_download(c, run_id))
 
-    found = tracking.load_forecast_tables(client, experiment_id, published["run_id"], wanted={("hunan.b", "co2_emissions")})
+    found = tracking.load_series_tables(client, experiment_id, published["run_id"], wanted={("hunan.b", "co2_emissions")})
     assert list(found) == [("hunan.b", "co2_emissions", "statistical")] and len(downloads) == 1
-    assert found["hunan.b", "co2_emissions", "statistical"].equals(tables.forecast_table(forecasts[1]))
-    every = tracking.load_forecast_tables(client, experiment_id, published["run_id"])
+    forecast_table, peak_years = found["hunan.b", "co2_emissions", "statistical"]
+    assert forecast_table.equals(tables.forecast_table(forecasts[1]))
+    assert peak_years.equals(tables.peak_years_table(forecasts[1]))
+    [row] = [r for r in published["series"] if r["region_id"] == "hunan.b"]
+    assert tables.forecast_from_table(row, forecast_table, peak_years).peaks == forecasts[1].peaks
+    every = tracking.load_series_tables(client, experiment_id, published["run_id"])
     assert sorted(every) == [(r, "co2_emissions", "statistical") for r in REGIONS] and len(downloads) == 4
 
 
