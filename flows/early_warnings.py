@@ -14,6 +14,7 @@ announced again. A warning whose delivery failed is not written to the state,
 so the next run announces it again.
 """
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from flows.config import WarningConfig
@@ -131,7 +132,7 @@ def revised_years(old: dict, new: dict) -> tuple[list[int], float] | None:
     return (changed, largest) if changed else None
 
 
-def series_entry(row: dict, history: tuple[float | None, ...], late: bool) -> dict:
+def series_entry(row: dict, history: Sequence[float | None], late: bool) -> dict:
     """What the state remembers about one series after a run."""
     return {
         "late": late,
@@ -147,7 +148,7 @@ def series_entry(row: dict, history: tuple[float | None, ...], late: bool) -> di
 
 def decide_alerts(
     rows: list[dict],
-    histories: dict[tuple[str, str], tuple[float, ...]],
+    histories: dict[tuple[str, str], Sequence[float]],
     state: dict,
     rules: WarningConfig,
     run: dict,

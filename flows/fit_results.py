@@ -9,6 +9,7 @@ in: the intensity check reads its energy and CO2 forecasts together, and a
 partition may end between them.
 """
 
+from array import array
 from collections import Counter
 from pathlib import Path
 
@@ -30,14 +31,14 @@ class FitResults:
         self._expected = series_per_region
         self._waiting: dict[str, list[SeriesForecast]] = {}  # regions with series still to come
         self._rows: list[dict] = []
-        self._histories: dict[tuple[str, str], tuple[float, ...]] = {}
+        self._histories: dict[tuple[str, str], array] = {}
 
     def add(self, forecasts: list[SeriesForecast]) -> None:
         """Write a partition's files and child run records; keep its rows and histories."""
         records = self.files.write(forecasts, self._names, common_tags=self._common_tags)
         pending.append_records(self.folder, records)
         for forecast in forecasts:
-            self._histories[(forecast.region_id, forecast.indicator)] = forecast.history
+            self._histories[(forecast.region_id, forecast.indicator)] = pending.as_history(forecast.history)
             waiting = self._waiting.setdefault(forecast.region_id, [])
             waiting.append(forecast)
             if len(waiting) == self._expected[forecast.region_id]:
@@ -56,7 +57,7 @@ class FitResults:
         self._rows.sort(key=lambda row: (row["region_id"], row["indicator"]))
         return self._rows
 
-    def histories(self) -> dict[tuple[str, str], tuple[float, ...]]:
-        """Every series' input history (NaN for a missing year), by region and indicator."""
+    def histories(self) -> dict[tuple[str, str], array]:
+        """Every series' input history (``pending.as_history``), by region and indicator."""
         self._check_complete()
         return dict(sorted(self._histories.items()))

@@ -10,7 +10,7 @@ only, never the exception text, which can carry the webhook URL.
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import httpx
@@ -160,7 +160,7 @@ def notify_warnings(
     experiment_id: str,
     run: dict,
     rows: list[dict],
-    histories: dict[tuple[str, str], tuple[float | None, ...]],
+    histories: dict[tuple[str, str], Sequence[float]],
     child_ids: dict[tuple[str, ...], str],
 ) -> dict:
     """Decide, deliver, record. Returns the report for the run summary; never raises.

@@ -19,6 +19,7 @@ Layout of ``pending/<id>/``::
 
 import json
 import math
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +34,14 @@ VALIDATION_DIR = "validation"
 SERIES_DIR = "series"
 # The tag that ties a published parent run to its payload: a payload is published once.
 PENDING_ID_TAG = "peakwatch.pending_id"
+
+
+def as_history(values: Iterable[float | None]) -> array:
+    """A series' input values, one per year from its first (NaN: a missing year),
+    as an array of doubles: ~0.4 KB a series rather than ~1.3 KB as a tuple of
+    floats, and one object, not 39 (10 000 series: ~9 MB held while the payload
+    is built and again while it is published)."""
+    return array("d", (math.nan if v is None else v for v in values))
 
 
 class PayloadError(ValueError):
@@ -68,7 +77,7 @@ class Payload:
     run_date: str  # ISO 8601, UTC
     parent: RunRecord
     n_children: int
-    histories: dict[tuple[str, str], tuple[float | None, ...]]
+    histories: dict[tuple[str, str], array]  # as_history
     summary: dict
 
     @property
@@ -89,10 +98,10 @@ def _read_records(path: Path) -> Iterator[RunRecord]:
                 yield RunRecord.from_dict(json.loads(line))
 
 
-def history_entries(histories: dict[tuple[str, str], tuple[float, ...]]) -> list[dict]:
+def history_entries(histories: dict[tuple[str, str], array]) -> list[dict]:
     """The input histories as JSON (NaN, a missing year, becomes null)."""
     return [
-        {"region_id": r, "indicator": i, "history": [None if v is None or math.isnan(v) else v for v in values]}
+        {"region_id": r, "indicator": i, "history": [None if math.isnan(v) else v for v in values]}
         for (r, i), values in histories.items()
     ]
 
@@ -103,7 +112,7 @@ def write_payload(
     run_date: str,
     parent: RunRecord,
     children: Iterable[RunRecord],
-    histories: dict[tuple[str, str], tuple[float, ...]],
+    histories: dict[tuple[str, str], array],
     summary: dict,
 ) -> None:
     """Write the payload's head, the rest of its records (as they come) and its
@@ -135,7 +144,7 @@ def read_payload(folder: Path) -> Payload:
         head = json.loads((folder / PAYLOAD_JSON).read_text(encoding="utf-8"))
         n_children = sum(1 for _ in _read_records(folder / CHILDREN_JSONL))  # every line checked, none kept
         summary = json.loads((folder / SUMMARY_JSON).read_text(encoding="utf-8"))
-        histories = {(h["region_id"], h["indicator"]): tuple(h["history"]) for h in head["histories"]}
+        histories = {(h["region_id"], h["indicator"]): as_history(h["history"]) for h in head["histories"]}
         return Payload(
             folder, head["pending_id"], head["run_date"], RunRecord.from_dict(head["parent"]), n_children, histories, summary
         )

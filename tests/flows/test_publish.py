@@ -75,7 +75,7 @@ def test_payload_round_trips(setup, forecasts):
     assert [r.name for r in payload.children()] == [f"{r}/co2_emissions" for r in REGIONS]
     original = tracking.series_record(forecasts[0], {}, artifacts="series/0")
     assert next(payload.children()) == original  # steps, metrics, tags, params survive JSON
-    assert payload.histories[("hunan.a", "co2_emissions")] == tuple(forecasts[0].history)
+    np.testing.assert_array_equal(payload.histories[("hunan.a", "co2_emissions")], forecasts[0].history)
 
 
 def test_the_report_reads_forecast_tables_of_the_charted_series_only(setup, forecasts):
@@ -218,3 +218,12 @@ def test_the_summary_publishing_returns_is_the_one_it_wrote(setup, forecasts):
     written = json.loads(open(result["summary_path"], encoding="utf-8").read())
     assert written["run_id"] == result["run_id"] is not None
     assert json.loads(json.dumps(returned)) == written
+
+
+def test_a_missing_year_is_null_in_the_payload_and_nan_when_read_back(tmp_path):
+    history = pending.as_history([1.0, None, 3.0])
+    assert history.typecode == "d" and np.isnan(history[1])
+    parent = tracking.parent_record("monthly-x", {}, {}, "x", {})
+    pending.write_payload(tmp_path, "x", "2026-10-01T06:00:00+00:00", parent, [], {("r", "co2_emissions"): history}, {})
+    assert json.loads((tmp_path / pending.PAYLOAD_JSON).read_text())["histories"][0]["history"] == [1.0, None, 3.0]
+    np.testing.assert_array_equal(pending.read_payload(tmp_path).histories["r", "co2_emissions"], [1.0, np.nan, 3.0])
