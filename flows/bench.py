@@ -32,7 +32,7 @@ from prefect import flow
 from prefect_dask import DaskTaskRunner
 from threadpoolctl import threadpool_limits
 
-from flows.cluster import local_cluster_kwargs, n_partitions
+from flows.cluster import local_cluster_kwargs, n_partitions, scheduler_side_config
 from flows.config import PROJECT_ROOT, DaskConfig, load_config
 from flows.evaluate import load_config_panel
 from flows.monthly import fit_stage, monthly_flow, prefect_api_url
@@ -81,7 +81,7 @@ def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) 
 def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: int = DEFAULT_IDEAL_SAMPLE) -> dict:
     settings = ForecastSettings()
     dask_config = DaskConfig(n_workers=n_workers)
-    with tempfile.TemporaryDirectory() as tmp, LocalCluster(
+    with tempfile.TemporaryDirectory() as tmp, scheduler_side_config(), LocalCluster(
         **local_cluster_kwargs(dask_config, prefect_api_url())
     ) as cluster, Client(cluster) as client:
         config_path = _write_config(Path(tmp), Path(panel_path), cluster.scheduler_address, n_workers)

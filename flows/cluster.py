@@ -4,6 +4,7 @@ existing scheduler address. Chosen from config at run time."""
 import logging
 import math
 
+import dask
 from prefect_dask import DaskTaskRunner
 
 from flows.config import DaskConfig
@@ -18,7 +19,19 @@ SINGLE_THREAD_ENV = {
 # Dask config for LocalCluster workers. The statistical profiler keeps every
 # distinct stack it samples; over statsmodels' deep stacks it grew a worker
 # by ~90 KB per series fitted (flat without it).
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+# Dask keeps logs "for developers" of up to 1 000 recent messages per
+# connection, each message under 1 MB whole: the scheduler's log of what it
+# sent a worker held every partition's series inputs until the cluster closed
+# (a LocalCluster's scheduler runs in the flow process), and a worker's log
+# its own. Not kept, on either side (``scheduler_side_config``).
+NO_DEVELOPER_LOGS = {"distributed.admin.low-level-log-length": 0}
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False, **NO_DEVELOPER_LOGS}
+
+
+def scheduler_side_config() -> dask.config.set:
+    """Dask config for the flow process (the client, and a LocalCluster's
+    scheduler): read as each connection opens, so start the cluster inside."""
+    return dask.config.set(NO_DEVELOPER_LOGS)
 
 
 def task_runner(config: DaskConfig, prefect_api_url: str | None = None) -> DaskTaskRunner:

@@ -27,7 +27,7 @@ from flows import alerts, pending, publish, scenario_report, summary, tracking, 
 from flows.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
 from flows.report import charted_series
-from flows.cluster import n_partitions, task_runner
+from flows.cluster import n_partitions, scheduler_side_config, task_runner
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -89,7 +89,9 @@ def fit_stage(
 ) -> list[ScenarioResult]:
     """One Prefect task per partition on the Dask cluster; results stream back,
     each partition's forecasts handed to ``on_partition`` as it arrives (none
-    are kept here).
+    are kept here). ``partitions`` is emptied as they are submitted: Dask
+    holds a partition's inputs (~2 KB a series) until its result is in, and
+    no one after that.
 
     Tasks go straight to the runner from the calling flow rather than through a
     subflow: Prefect ships the current flow run's parameters with every task,
@@ -99,9 +101,11 @@ def fit_stage(
     """
     logger = get_run_logger()
     total = sum(len(p) for p in partitions)
-    with runner:
+    with scheduler_side_config(), runner:
         scenario_futures = submit_scenarios(runner, scenarios)
-        futures = [runner.submit(fit_partition, {"series": p, "settings": settings}) for p in partitions]
+        futures = []
+        while partitions:
+            futures.append(runner.submit(fit_partition, {"series": partitions.pop(0), "settings": settings}))
         done = 0
         started = time.monotonic()
         for future in as_completed(futures):
@@ -280,6 +284,7 @@ def pull_validate_fit(
     clock = time.perf_counter()
     # each partition's files, records and rows made while the cluster fits the rest
     results = FitResults(building, config.regions, Counter(s.region_id for s in series), common_tags)
+    del series  # held by `parts` only: fit_stage lets go of each partition once it is submitted
     scenario_results = fit_stage(
         task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), results.add, scenarios
     )

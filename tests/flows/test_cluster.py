@@ -1,7 +1,13 @@
 """How many partitions the fit stage makes: a few per worker, more when they
-would grow past the configured bound."""
+would grow past the configured bound; what the cluster keeps of them."""
 
-from flows.cluster import n_partitions
+import gc
+import time
+from fractions import Fraction
+
+from distributed import Client, LocalCluster
+
+from flows.cluster import NO_DEVELOPER_LOGS, local_cluster_kwargs, n_partitions, scheduler_side_config
 from flows.config import DaskConfig
 from forecasting.series import partition
 
@@ -29,4 +35,26 @@ def test_local_cluster_workers_run_without_the_dask_profiler():
     from flows.cluster import task_runner
 
     runner = task_runner(DaskConfig())
-    assert runner.cluster_kwargs["config"] == {"distributed.worker.profile.enabled": False}
+    assert runner.cluster_kwargs["config"] == {"distributed.worker.profile.enabled": False, **NO_DEVELOPER_LOGS}
+
+
+def _live_fractions() -> int:
+    gc.collect()
+    return sum(isinstance(o, Fraction) for o in gc.get_objects())
+
+
+def test_the_flow_process_lets_go_of_a_finished_tasks_inputs():
+    """Dask logged every message under 1 MB whole (up to 1 000 per connection),
+    a task's arguments included: with the scheduler in the flow process, every
+    partition's series inputs stayed until the cluster closed."""
+    assert _live_fractions() == 0
+    with scheduler_side_config(), LocalCluster(**local_cluster_kwargs(DaskConfig(n_workers=1))) as cluster, Client(
+        cluster
+    ) as client:
+        future = client.submit(sum, [Fraction(i, 7) for i in range(100)])
+        assert future.result() == Fraction(4950, 7)
+        future.release()
+        deadline = time.monotonic() + 30  # the release reaches the scheduler asynchronously
+        while (live := _live_fractions()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert live == 0
