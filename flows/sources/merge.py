@@ -13,6 +13,8 @@ def merge_sources(frames: list[tuple[int, pl.DataFrame]]) -> tuple[pl.DataFrame,
     """``frames`` as (precedence, contract frame); returns the panel and the conflicts."""
     if not frames:
         return c.empty_frame(), []
+    if len(frames) == 1:  # nothing to merge (a source has no duplicate keys): the sort alone, one copy not five
+        return c.conform(frames[0][1].sort(KEYS)), []
     ranked = pl.concat([f.with_columns(_rank=pl.lit(rank, dtype=pl.Int64)) for rank, f in frames])
     ranked = ranked.sort([*KEYS, "_rank"], descending=[False, False, False, True])
     shared = ranked.filter(pl.len().over(KEYS) > 1)
