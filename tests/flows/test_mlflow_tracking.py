@@ -64,9 +64,9 @@ def test_child_runs_carry_stable_tags_metrics_and_artifacts(store, tmp_path):
     listed = {rid: {f.path for f in client.list_artifacts(run.info.run_id)} for rid, run in runs.items()}
     # The engine's candidates table, and the chosen model when it is a statsmodels model.
     model = {"model"} if ok.model_spec is not None else set()
-    assert listed["hunan.a"] == {"forecast.csv", "fan_chart.png", "backtest.csv"} | model
-    assert listed["hunan.b"] == {"forecast.csv", "fan_chart.png"}
-    assert listed["hunan.c"] == {"forecast.csv", "fan_chart.png", "backtest.csv"} | model
+    assert listed["hunan.a"] == {"forecast.csv", "peak_years.csv", "fan_chart.png", "backtest.csv"} | model
+    assert listed["hunan.b"] == {"forecast.csv", "fan_chart.png"}  # not forecast: no peak years, no backtest
+    assert listed["hunan.c"] == {"forecast.csv", "peak_years.csv", "fan_chart.png", "backtest.csv"} | model
     local = client.download_artifacts(runs["hunan.c"].info.run_id, "backtest.csv", str(tmp_path / "dl"))
     assert pl.read_csv(local).to_dicts() == [{"origin": 2018, "mape": 0.04}]
     table = pl.read_csv(client.download_artifacts(a.info.run_id, "forecast.csv", str(tmp_path / "dl2")))
