@@ -238,8 +238,8 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
 class Fitted:
     """What summarizing needs from pulling, validating and fitting: not the panel,
     its validated rows, the series inputs nor the forecasts, which are freed
-    when ``pull_validate_fit`` returns or as they arrive (at 10 000 series
-    ~40 + 40 + 15 + 120 MB that were held while the payload was written)."""
+    before the fit, as partitions are submitted or as they arrive (at 10 000
+    series ~40 + 40 + 15 + 120 MB that were held while the payload was written)."""
 
     sources: tuple[SourceReport, ...]
     pull: dict
@@ -276,8 +276,8 @@ def pull_validate_fit(
 
     series = split_series(usable, config.regions.target_years())
     scenarios = plan_scenarios(config, usable)
-    # The fit needs the series inputs only: the panel (~45 MB at 10 000 series)
-    # was held through the whole fit stage, whose end is the run's peak.
+    # The fit needs the series inputs only: not the panel (~45 MB at 10 000
+    # series) through the whole fit stage, whose end was the run's peak.
     del panel, usable
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
