@@ -534,7 +534,7 @@ def previous_summary(
     return None
 
 
-# Artifact downloads in flight when reading a run's forecast tables back.
+# Artifact downloads in flight when reading a run's series tables back.
 DOWNLOAD_THREADS = 4
 
 
