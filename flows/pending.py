@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from flows.catalog import write_atomic
+from flows.summary import read_summary
 
 PAYLOAD_JSON = "payload.json"
 CHILDREN_JSONL = "children.jsonl"
@@ -143,7 +144,7 @@ def read_payload(folder: Path) -> Payload:
     try:
         head = json.loads((folder / PAYLOAD_JSON).read_text(encoding="utf-8"))
         n_children = sum(1 for _ in _read_records(folder / CHILDREN_JSONL))  # every line checked, none kept
-        summary = json.loads((folder / SUMMARY_JSON).read_text(encoding="utf-8"))
+        summary = read_summary((folder / SUMMARY_JSON).read_text(encoding="utf-8"))
         histories = {(h["region_id"], h["indicator"]): as_history(h["history"]) for h in head["histories"]}
         return Payload(
             folder, head["pending_id"], head["run_date"], RunRecord.from_dict(head["parent"]), n_children, histories, summary
