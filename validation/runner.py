@@ -81,8 +81,8 @@ def describe_rule(kwargs: dict) -> str:
         return f"{column} of type {kwargs['type_']}"
     if "column_list" in kwargs:
         return f"one row per {', '.join(kwargs['column_list'])}"
-    if "value_pairs_set" in kwargs:
-        return f"({kwargs['column_A']}, {kwargs['column_B']}) in {sorted(tuple(p) for p in kwargs['value_pairs_set'])}"
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']} = {kwargs['column_B']}"
     if column:
         return f"{column} not empty"
     return ""

@@ -103,6 +103,34 @@ def test_duplicate_rows_and_unknown_units_are_caught(panel):
     assert any("pair_values" in name for name in report.quarantined["hunan.zhuzhou"])
 
 
+def test_a_unit_is_checked_against_its_indicators_contract_unit():
+    from validation import runner
+    from validation.suites import rows
+
+    frame = c.conform(
+        pl.DataFrame(
+            {
+                c.REGION_ID: ["ok", "no_unit", "unknown_indicator", "wrong_unit", "nothing"],
+                c.YEAR: [2019] * 5,
+                c.INDICATOR: [c.CO2, c.CO2, "coal_use", c.ENERGY, None],
+                c.VALUE: [1.0] * 5,
+                c.UNIT: [c.UNITS[c.CO2], None, "t", c.UNITS[c.CO2], None],
+                c.SOURCE: ["test"] * 5,
+            }
+        )
+    )
+    settings = GateSettings()
+    check = next(ch for ch in rows.build_checks(settings) if ch.name == "rows.indicator_unit")
+    frame = rows.build_frame(frame, settings, {})
+    [result] = runner.run_suite(runner.open_context(None), runner.new_run_id(), rows.SUITE, frame, [check], {})
+    # an empty indicator with an empty unit is rows.indicator_present's to report
+    assert result.regions == ("no_unit", "unknown_indicator", "wrong_unit")
+    assert {r[c.REGION_ID]: r[rows.CONTRACT_UNIT] for r in result.offending_rows} == {
+        "no_unit": c.UNITS[c.CO2], "unknown_indicator": None, "wrong_unit": c.UNITS[c.ENERGY]
+    }
+    assert result.rule == "unit = contract_unit"
+
+
 def test_broken_schema_makes_the_data_unusable(panel):
     with pytest.raises(UnusableDataError, match="missing contract column"):
         validate_panel(panel.drop(c.UNIT))

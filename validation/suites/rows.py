@@ -18,8 +18,16 @@ MAX_REGION_ID_LENGTH = 128
 UNSAFE_REGION_ID = r"[\x00-\x1f\x7f/\\]|\.\."
 
 
+# The unit each row's indicator is stored in (null for an unknown indicator),
+# for rows.indicator_unit. GX checks a pair of columns against a set of pairs
+# one row at a time in Python (pandas iterrows): at 10 000 series ~25 s and
+# +43 MB; comparing two columns is one vectorized step.
+CONTRACT_UNIT = "contract_unit"
+
+
 def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
-    return panel.select(c.COLUMNS)
+    contract_unit = pl.col(c.INDICATOR).replace_strict(c.UNITS, default=None, return_dtype=pl.String)
+    return panel.select(*c.COLUMNS, contract_unit.alias(CONTRACT_UNIT))
 
 
 def build_checks(settings: GateSettings) -> list[Check]:
@@ -41,13 +49,8 @@ def build_checks(settings: GateSettings) -> list[Check]:
         # An empty value is a missing year: counted as a gap, and reported.
         Check("rows.value_present", e.ExpectColumnValuesToNotBeNull(column=c.VALUE), "warn"),
         Check("rows.known_indicator", e.ExpectColumnValuesToBeInSet(column=c.INDICATOR, value_set=sorted(c.UNITS)), "fail"),
-        Check(
-            "rows.indicator_unit",
-            e.ExpectColumnPairValuesToBeInSet(
-                column_A=c.INDICATOR, column_B=c.UNIT, value_pairs_set=sorted(c.UNITS.items())
-            ),
-            "fail",
-        ),
+        # A row whose unit and indicator are both empty is left to the checks above.
+        Check("rows.indicator_unit", e.ExpectColumnPairValuesToBeEqual(column_A=c.UNIT, column_B=CONTRACT_UNIT), "fail"),
         Check(
             "rows.unique_key",
             e.ExpectCompoundColumnsToBeUnique(column_list=[c.REGION_ID, c.INDICATOR, c.YEAR]),
