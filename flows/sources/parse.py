@@ -95,6 +95,8 @@ def _convert_units(long: pl.DataFrame, where: str) -> pl.DataFrame:
     found: dict[str, dict[str, tuple[str | None, int]]] = {}  # indicator -> {normalized unit: (as written, first row)}
     for indicator, unit, row in spellings.sort(ROW).iter_rows():
         found.setdefault(indicator, {}).setdefault(normalize_unit(unit or ""), (unit, row))
+    if not found:  # no values at all: Polars ignores return_dtype for an empty mapping
+        return long
     unit_of: dict[str, str] = {}  # indicator -> its contract unit
     factor_of: dict[str, float] = {}  # indicator -> the factor from its unit in the file
     for indicator, units in found.items():
