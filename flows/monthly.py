@@ -26,6 +26,7 @@ from prefect_dask.task_runners import PrefectDaskFuture
 from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
+from flows.handoff import Handoff
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
 from flows.runlock import run_lock
@@ -50,29 +51,32 @@ def _retry_transient(task, task_run, state) -> bool:
     return False
 
 
+# The large values these tasks take or return go in a Handoff (see flows/handoff.py).
 @task(retry_condition_fn=_retry_transient)
-def fetch_source(source, catalog: Catalog) -> Fetched:
-    return fetch_bytes(source, catalog)
+def fetch_source(source, catalog: Catalog) -> Handoff[Fetched]:
+    return Handoff(fetch_bytes(source, catalog))
 
 
 def _fetch_with_retries(source, catalog: Catalog) -> Fetched:
     delays = [source.retry_backoff_seconds * 2**i for i in range(source.retries)]  # exponential backoff
-    return fetch_source.with_options(retries=source.retries, retry_delay_seconds=delays or 0)(source, catalog)
+    return fetch_source.with_options(retries=source.retries, retry_delay_seconds=delays or 0)(source, catalog).take()
 
 
 @task
-def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = ()) -> PullResult:
+def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = ()) -> Handoff[PullResult]:
     """Fetch (or, with --snapshot, reuse stored bytes), parse, merge; snapshot the raw bytes."""
     pins = resolve_pins(catalog, config.sources, list(snapshots)) if snapshots else None
-    return pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins)
+    return Handoff(pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins))
 
 
 # No cache: Prefect hashes a cached task's inputs, and the panel's hash
 # (pickled whole) cost ~120 MB at its peak at 10 000 series, for a cache no
 # run reads (results are not persisted).
 @task(cache_policy=NO_CACHE)
-def validate(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str], docs_dir: Path) -> ValidationReport:
-    return validate_panel(panel, settings, parents, docs_dir)
+def validate(
+    panel: Handoff[pl.DataFrame], settings: GateSettings, parents: dict[str, str], docs_dir: Path
+) -> ValidationReport:
+    return validate_panel(panel.get(), settings, parents, docs_dir)
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -257,7 +261,7 @@ def pull_validate_fit(
     ``common_tags``) go into ``building``."""
     logger = get_run_logger()
     clock = time.perf_counter()
-    pulled = pull_sources(config, catalog, snapshots)
+    pulled = pull_sources(config, catalog, snapshots).take()
     for source in pulled.sources:
         if source.unmatched:
             logger.warning("source %s: %d unmatched region(s) left out", source.source, len(source.unmatched))
@@ -265,7 +269,9 @@ def pull_validate_fit(
         logger.warning("%d conflicting value(s) between sources (higher precedence kept)", len(pulled.conflicts))
     sources, pull, panel = pulled.sources, pulled.as_dict(), pulled.panel
     del pulled  # so that the panel can be freed before the fit stage (below)
-    report = validate(panel, config.validation.settings(), config.regions.parents(), building / pending.VALIDATION_DIR)
+    given = Handoff(panel)
+    report = validate(given, config.validation.settings(), config.regions.parents(), building / pending.VALIDATION_DIR)
+    given.take()
     logger.info("validation: %s", report.metrics())
     if report.quarantined:
         logger.warning("quarantined regions: %s", report.quarantined)
