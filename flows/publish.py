@@ -10,6 +10,7 @@ deleted with its children and the payload published again.
 
 import logging
 import shutil
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -111,8 +112,10 @@ def _log_parent(client: MlflowClient, experiment_id: str, payload: pending.Paylo
     return run_id
 
 
-def _log_children(client: MlflowClient, experiment_id: str, run_id: str, payload: pending.Payload, threads: int) -> dict:
-    """Child runs; returns (region_id, indicator, scenario) -> run id of the statistical series."""
+def _log_children(
+    client: MlflowClient, experiment_id: str, run_id: str, payload: pending.Payload, threads: int, decided: notify.Decided
+) -> None:
+    """Child runs, the series with warnings tagged with them."""
     total = payload.n_children
     step = max(total // 10, 1)
 
@@ -120,12 +123,14 @@ def _log_children(client: MlflowClient, experiment_id: str, run_id: str, payload
         if done % step == 0 or done == total:
             log.info("logged %d/%d child runs to MLflow", done, total)
 
-    ids = tracking.log_records(client, experiment_id, run_id, payload.children(), payload.folder, threads, progress)
-    return {
-        tracking.record_key(r): child_id
-        for r, child_id in zip(payload.children(), ids)
-        if r.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND
-    }
+    def with_warning(record: pending.RunRecord) -> pending.RunRecord:
+        if record.tags.get(tracking.KIND_TAG) != tracking.CHILD_KIND:  # scenario runs carry no warning
+            return record
+        tags = decided.child_tags(tracking.record_key(record))
+        return replace(record, tags={**record.tags, **tags}) if tags else record
+
+    records = (with_warning(r) for r in payload.children())
+    tracking.log_records(client, experiment_id, run_id, records, payload.folder, threads, progress)
 
 
 def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> tuple[str, dict]:
@@ -133,12 +138,11 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
     client, experiment_id = store
     run_id = _log_parent(client, experiment_id, payload)
     try:
-        child_ids = _log_children(client, experiment_id, run_id, payload, config.tracking.log_threads)
         summary = payload.summary
         this_run = {k: summary[k] for k in ("run_date", "config_hash", "code_version")} | {"run_id": run_id}
-        announced = notify.notify_warnings(
-            config, client, experiment_id, this_run, summary["series"], payload.histories, child_ids
-        )
+        decided = notify.decide_warnings(config, client, experiment_id, this_run, summary["series"], payload.histories)
+        _log_children(client, experiment_id, run_id, payload, config.tracking.log_threads, decided)
+        announced = notify.notify_warnings(config, client, this_run, decided)
         validation = {**summary["validation"], "docs_dir": str(catalog.validation_dir(run_id))}
         summary = {**summary, "run_id": run_id, "validation": validation, "early_warnings": announced}
         summary_path = pending.write_summary(payload.folder, summary)

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from flows import pending, publish, tables, tracking
+from flows import early_warnings, notify, pending, publish, tables, tracking
 from flows.catalog import Catalog, write_atomic
 from flows.config import DEFAULT_CONFIG, load_config
 from flows.summary import series_row
@@ -31,12 +31,13 @@ def forecasts():
 def setup(tmp_path, monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": tmp_path})
-    # Deciding and sending warnings is tested in test_notify/test_early_warnings;
-    # here it needs a Prefect run context, so it is replaced by a recorder.
+    # Sending warnings is tested in test_notify/test_schedule_integration; it
+    # needs a Prefect run context, so it is replaced by a recorder here.
+    # Deciding them runs as it is.
     announced = []
     monkeypatch.setattr(
         publish.notify, "notify_warnings",
-        lambda config, client, experiment_id, run, rows, histories, child_ids: announced.append(run["run_id"]) or {"delivery": "none"},
+        lambda config, client, run, decided: announced.append(run["run_id"]) or {"delivery": "none"},
     )
     return config, Catalog(tmp_path), announced
 
@@ -108,6 +109,33 @@ def test_peakwatch_report_downloads_the_tables_of_the_charted_series_only(setup,
     assert tables.forecast_from_table(row, forecast_table, peak_years).peaks == forecasts[1].peaks
     every = tracking.load_series_tables(client, experiment_id, published["run_id"])
     assert sorted(every) == [(r, "co2_emissions", "statistical") for r in REGIONS] and len(downloads) == 4
+
+
+def test_a_series_with_a_new_warning_has_it_tagged_on_its_child_run_from_the_start(setup, forecasts):
+    config, catalog, _ = setup
+    store = publish.open_store(config, catalog)
+    published = publish.publish_payload(store, config, catalog, write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    client, experiment_id = store
+    threshold = config.warnings.p_peak_threshold
+    late = {r["region_id"] for r in published["series"] if r["p_peak_by_target"] < threshold}
+    children = [r for r in active_runs(client, experiment_id) if r.data.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND]
+    tagged = {r.data.tags["region_id"]: r.data.tags for r in children if "peakwatch.warning" in r.data.tags}
+    assert late and set(tagged) == late  # the first assessment: every late series is new
+    for region_id, tags in tagged.items():
+        assert tags["peakwatch.warning"] == "late"
+        assert region_id in tags["peakwatch.warning.message"] and "co2_emissions" in tags["peakwatch.warning.message"]
+
+
+def test_a_decided_warning_becomes_the_tags_of_its_own_series_only():
+    alert = early_warnings.Alert(
+        "drift", "hunan.a", "A", "co2_emissions", "statistical", 2030, 0.5, 2029.0, 2032.0, 0.6, 0.4, ("new data",)
+    )
+    decided = notify.Decided(early_warnings.Decision((alert,), (), ()), {}, alerts={("hunan.a", "co2_emissions", "statistical"): alert})
+    assert decided.child_tags(("hunan.a", "co2_emissions", "statistical")) == {
+        "peakwatch.warning": "drift", "peakwatch.warning.message": alert.describe(),
+    }
+    assert decided.child_tags(("hunan.b", "co2_emissions", "statistical")) == {}
+    assert notify.Decided(None, {}, "OSError: store gone").child_tags(("hunan.a", "co2_emissions", "statistical")) == {}
 
 
 def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, forecasts, monkeypatch):
