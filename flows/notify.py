@@ -5,8 +5,9 @@ child run is created with its warning tags. Delivery goes through Prefect
 notification blocks named in the config (a custom webhook by default), plus a
 Prefect markdown artifact with the warnings table and MLflow tags on the
 parent run. Nothing here may fail the forecast: every failure is retried
-(deliveries), logged and reported in the run summary. Error reports name the block and the HTTP status or error type
-only, never the exception text, which can carry the webhook URL.
+(deliveries), logged and reported in the run summary. Error reports name the
+block and the HTTP status or error type only, never the exception text, which
+can carry the webhook URL.
 """
 
 import logging
