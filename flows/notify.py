@@ -13,7 +13,8 @@ can carry the webhook URL.
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import httpx
 from mlflow import MlflowClient
@@ -133,19 +134,23 @@ def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -
 
 @dataclass(frozen=True)
 class Decided:
-    """What ``decide_warnings`` found: the decision, the saved state it started
-    from and its alerts by (region_id, indicator, scenario); or why it failed."""
+    """What ``decide_warnings`` found: the decision and the saved state it
+    started from, or why it failed."""
 
     decision: Decision | None
     state: dict
     error: str | None = None
-    alerts: dict[tuple[str, str, str], Alert] = field(default_factory=dict)
+
+    @cached_property
+    def _alerts_by_series(self) -> dict[tuple[str, str, str], Alert]:
+        alerts = self.decision.alerts if self.decision else ()
+        return {(a.region_id, a.indicator, a.scenario): a for a in alerts}
 
     def child_tags(self, key: tuple[str, str, str]) -> dict[str, str]:
         """The warning tags of the series' child run, written when the run is
         created: a store call per alert afterwards took ~50 s of a 10 000-series
         run with 9 120 alerts."""
-        alert = self.alerts.get(key)
+        alert = self._alerts_by_series.get(key)
         if alert is None:
             return {}
         return {"peakwatch.warning": alert.kind, "peakwatch.warning.message": alert.describe()[:5000]}
@@ -165,8 +170,7 @@ def decide_warnings(
     the forecast was fitted on. Never raises."""
     try:
         state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
-        decision = early_warnings.decide_alerts(rows, histories, state, config.warnings, run)
-        return Decided(decision, state, alerts={(a.region_id, a.indicator, a.scenario): a for a in decision.alerts})
+        return Decided(early_warnings.decide_alerts(rows, histories, state, config.warnings, run), state)
     except Exception as exc:  # notification must never sink the forecast
         get_run_logger().exception("deciding the warnings failed; the forecast is unaffected")
         return Decided(None, {}, f"{type(exc).__name__}: {exc}")

@@ -130,7 +130,7 @@ def test_a_decided_warning_becomes_the_tags_of_its_own_series_only():
     alert = early_warnings.Alert(
         "drift", "hunan.a", "A", "co2_emissions", "statistical", 2030, 0.5, 2029.0, 2032.0, 0.6, 0.4, ("new data",)
     )
-    decided = notify.Decided(early_warnings.Decision((alert,), (), ()), {}, alerts={("hunan.a", "co2_emissions", "statistical"): alert})
+    decided = notify.Decided(early_warnings.Decision((alert,), (), ()), {})
     assert decided.child_tags(("hunan.a", "co2_emissions", "statistical")) == {
         "peakwatch.warning": "drift", "peakwatch.warning.message": alert.describe(),
     }
