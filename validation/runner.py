@@ -8,6 +8,7 @@ show the suites of one gate run side by side.
 import gc
 import os
 import shutil
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -88,11 +89,37 @@ def describe_rule(kwargs: dict) -> str:
     return ""
 
 
+def combine(before: list[CheckResult] | None, batch: list[CheckResult]) -> list[CheckResult]:
+    """A suite's results so far and those of its next batch (other regions), as one."""
+    if before is None:
+        return batch
+    return [
+        replace(
+            a,
+            success=a.success and b.success,
+            unexpected_count=a.unexpected_count + b.unexpected_count,
+            offending_rows=(a.offending_rows + b.offending_rows)[: MAX_OFFENDING_ROWS * ROWS_PER_REGION],
+            regions=tuple(sorted({*a.regions, *b.regions})),
+            error=a.error or b.error,
+        )
+        for a, b in zip(before, batch)
+    ]
+
+
 def run_suite(
-    context, run_id: RunIdentifier, suite: Suite, frame: pl.DataFrame, checks: list[Check], severities: dict[str, Severity]
+    context,
+    run_id: RunIdentifier,
+    suite: Suite,
+    frame: pl.DataFrame,
+    checks: list[Check],
+    severities: dict[str, Severity],
+    batch_label: str = "",
 ) -> list[CheckResult]:
-    """Validate ``frame`` against ``checks``; one CheckResult per check, in order."""
-    results = _run_gx(context, run_id, suite, frame, checks, severities)
+    """Validate ``frame`` against ``checks``; one CheckResult per check, in order.
+    ``batch_label`` names the batch of regions ``frame`` holds when the gate
+    validates the data in batches: each is its own suite in the Data Docs."""
+    name = f"{suite.name}-{batch_label}" if batch_label else suite.name
+    results = _run_gx(context, run_id, suite, frame, checks, severities, name)
     # A GX run's objects (batch, definition, result) refer to each other in
     # cycles that keep the suite's pandas copy alive until Python's next full
     # collection, which is rare: at 10 000 series ~60 MB per suite, piling up.
@@ -101,14 +128,20 @@ def run_suite(
 
 
 def _run_gx(
-    context, run_id: RunIdentifier, suite: Suite, frame: pl.DataFrame, checks: list[Check], severities: dict[str, Severity]
+    context,
+    run_id: RunIdentifier,
+    suite: Suite,
+    frame: pl.DataFrame,
+    checks: list[Check],
+    severities: dict[str, Severity],
+    name: str,
 ) -> list[CheckResult]:
     batch = (
-        context.data_sources.add_or_update_pandas(suite.name)
-        .add_dataframe_asset(suite.name)
+        context.data_sources.add_or_update_pandas(name)
+        .add_dataframe_asset(name)
         .add_batch_definition_whole_dataframe("whole")
     )
-    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name))
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=name))
     severity_of = {}
     for check in checks:
         severity = severities.get(check.name, check.severity)
@@ -117,7 +150,7 @@ def _run_gx(
             update={"severity": GX_SEVERITY[severity], "meta": {"check": check.name, "severity": severity}}
         )
         gx_suite.add_expectation(expectation)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=gx_suite))
     try:
         result = definition.run(batch_parameters={"dataframe": frame.to_pandas()}, result_format="COMPLETE", run_id=run_id)
     finally:
@@ -125,7 +158,7 @@ def _run_gx(
         # each data source caches its batch's pandas copy: at 10 000 series the
         # suites' copies held ~150 MB for the rest of the flow. The results (and
         # the Data Docs built from them) do not need the data source.
-        context.data_sources.delete(suite.name)
+        context.data_sources.delete(name)
 
     out = []
     for item in result.results:

@@ -11,6 +11,7 @@ import pytest
 
 from flows.config import DEFAULT_CONFIG, load_config
 from forecasting import contract as c
+from validation import gate, runner
 from validation.gate import UnusableDataError, passing_rows, validate_panel
 
 PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
@@ -232,6 +233,43 @@ def test_fault_is_caught_by_the_named_check(panel, parents, fault):
     others = set(report.quarantined) | set(report.warned)
     assert others <= {fault.region}
     assert len(report.passed()) == 5 - (fault.region is not None)
+
+
+BATCH_ROWS = 100  # the default panel's 380 rows validated a region at a time
+
+
+def _compared(report) -> tuple:
+    checks = [
+        (ch.check, ch.success, ch.unexpected_count, ch.regions, ch.error, sorted(map(repr, ch.offending_rows)))
+        for ch in report.checks
+    ]
+    return report.quarantined, report.warned, report.gaps, checks
+
+
+@pytest.mark.parametrize("fault", CORPUS, ids=[f.name for f in CORPUS])
+def test_validating_in_region_batches_gives_the_same_report(panel, parents, fault, monkeypatch):
+    """A large panel is validated a batch of regions at a time (gate.region_batches):
+    the verdicts, counts, gaps and offending rows are those of the panel validated whole."""
+    broken = fault.breaks(panel)
+    whole = validate_panel(broken, parents=parents)
+
+    labels = []
+    run_suite = runner.run_suite
+    monkeypatch.setattr(runner, "run_suite", lambda *args: labels.append(args[-1]) or run_suite(*args))
+    monkeypatch.setattr(gate, "MAX_BATCH_ROWS", BATCH_ROWS)
+    batched = validate_panel(broken, parents=parents)
+    assert len(labels) > 6 and "" not in labels  # every suite in batches indeed
+    assert _compared(batched) == _compared(whole)
+
+
+def test_data_docs_show_each_batch(panel, tmp_path, monkeypatch):
+    monkeypatch.setattr(gate, "MAX_BATCH_ROWS", BATCH_ROWS)
+    docs = tmp_path / "validation"
+    validate_panel(panel, docs_dir=docs)
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    for k in range(1, 6):
+        assert len(list((docs / "validations" / f"peakwatch-rows-batch-{k}-of-5").rglob("*.html"))) == 1
+        assert f"peakwatch-rows-batch-{k}-of-5" in index
 
 
 def test_broken_schema_makes_the_batch_unusable(panel, tmp_path):

@@ -62,6 +62,18 @@ def test_a_suite_frees_its_pandas_copy_without_waiting_for_a_collection(panel):
         gc.enable()
 
 
+def test_region_batches_hold_whole_regions_and_every_row_once():
+    from validation.gate import region_batches
+
+    frame = pl.DataFrame({c.REGION_ID: ["b", "a", None, "c", "a", "b", "d"], "n": range(7)})
+    assert [label for label, _ in region_batches(frame, 7)] == [""]  # small enough: whole
+    batches = list(region_batches(frame, 3))
+    assert [label for label, _ in batches] == ["batch-1-of-2", "batch-2-of-2"]
+    assert sorted(n for _, batch in batches for n in batch["n"]) == list(range(7))
+    regions = [set(batch[c.REGION_ID].to_list()) for _, batch in batches]
+    assert regions == [{"a", "b", None}, {"c", "d"}]  # rows without a region go with the first batch
+
+
 def test_a_suite_that_raises_leaves_no_data_source_behind(panel, monkeypatch):
     """The data source (and its pandas copy of the batch) goes even when GX fails mid-run."""
     import great_expectations as gx

@@ -25,16 +25,28 @@ SCHEMA = {
 }
 
 
-def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
-    if not parents:
-        return pl.DataFrame(schema=SCHEMA)
-    links = pl.DataFrame({c.REGION_ID: list(parents), "parent_id": list(parents.values())}, schema={c.REGION_ID: pl.String, "parent_id": pl.String})
-    rows = (
+def _additive_rows(panel: pl.DataFrame) -> pl.DataFrame:
+    return (
         panel.filter(pl.col(c.INDICATOR).is_in(ADDITIVE) & pl.col(c.VALUE).is_not_null())
         .unique([c.REGION_ID, c.INDICATOR, c.YEAR], keep="first")
         .select(c.REGION_ID, c.INDICATOR, c.YEAR, c.VALUE)
     )
-    parent_rows = rows.rename({c.REGION_ID: "parent_id", c.VALUE: "parent_value"})
+
+
+def build_frame(
+    panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str], everything: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The child regions' rows in ``panel`` beside their parents' rows in
+    ``everything`` (all the data validated, when ``panel`` is one batch of its
+    regions; default: ``panel``)."""
+    if not parents:
+        return pl.DataFrame(schema=SCHEMA)
+    links = pl.DataFrame({c.REGION_ID: list(parents), "parent_id": list(parents.values())}, schema={c.REGION_ID: pl.String, "parent_id": pl.String})
+    rows = _additive_rows(panel)
+    everything = panel if everything is None else everything
+    parent_ids = sorted(set(parents.values()))
+    parent_rows = _additive_rows(everything.filter(pl.col(c.REGION_ID).is_in(parent_ids)))
+    parent_rows = parent_rows.rename({c.REGION_ID: "parent_id", c.VALUE: "parent_value"})
     return (
         rows.rename({c.VALUE: "child_value"})
         .join(links, on=c.REGION_ID, how="inner")

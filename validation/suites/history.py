@@ -38,12 +38,22 @@ def observed_rows(panel: pl.DataFrame, settings: GateSettings) -> pl.DataFrame:
     )
 
 
+def newest_years(panel: pl.DataFrame, settings: GateSettings) -> dict[str, int]:
+    """The newest observed year of each forecast indicator in ``panel``."""
+    rows = observed_rows(panel.select(c.REGION_ID, c.INDICATOR, c.YEAR, c.VALUE), settings)
+    return dict(rows.group_by(c.INDICATOR).agg(pl.col(c.YEAR).max()).iter_rows())
+
+
 def missing_years(years: list[int]) -> list[int]:
     present = set(years)
     return [y for y in range(min(years), max(years) + 1) if y not in present]
 
 
-def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str]) -> pl.DataFrame:
+def build_frame(
+    panel: pl.DataFrame, settings: GateSettings, parents: dict[str, str], newest: dict[str, int] | None = None
+) -> pl.DataFrame:
+    """``newest``: the newest year of each indicator in all the data validated
+    (``newest_years``), when ``panel`` is one batch of its regions; default: in ``panel``."""
     rows = observed_rows(panel, settings)
     if rows.is_empty():
         return pl.DataFrame(schema=HISTORY_SCHEMA)
@@ -61,7 +71,8 @@ def build_frame(panel: pl.DataFrame, settings: GateSettings, parents: dict[str, 
         spans.with_columns(
             pl.Series("n_missing", [len(g) for g in gaps], dtype=pl.Int64),
             pl.Series("missing_years", [",".join(map(str, g)) for g in gaps], dtype=pl.String),
-            (pl.col("last_year").max().over(c.INDICATOR) - pl.col("last_year")).alias("years_behind_latest"),
+            (pl.col(c.INDICATOR).replace_strict(newest_years(panel, settings) if newest is None else newest)
+             - pl.col("last_year")).alias("years_behind_latest"),
         )
         .select(list(HISTORY_SCHEMA))
         .cast(HISTORY_SCHEMA)
