@@ -260,6 +260,9 @@ def split_series(
     default_target_year: int = 2030,
 ) -> list[SeriesInput]:
     """Cut the contract frame into one gap-aware series per region and indicator."""
+    # The columns used, before filtering copies the rows: `source` is a long
+    # label on every row (half the panel's bytes at 10 000 series).
+    panel = panel.select(c.REGION_ID, c.INDICATOR, c.YEAR, c.VALUE, c.UNIT)
     rows = panel.filter(pl.col(c.INDICATOR).is_in(indicators) & pl.col(c.VALUE).is_not_null())
     driver_rows = panel.filter(pl.col(c.INDICATOR).is_in(DRIVERS) & pl.col(c.VALUE).is_not_null())
     drivers_by_region = {
