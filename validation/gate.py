@@ -3,7 +3,8 @@
 Validation returns data (what failed, where, with which severity); the flow
 decides what to do with it. A ``fail`` check quarantines the regions of its
 offending rows, a ``warn`` check reports them and lets them go on. Only a
-broken schema or an empty batch makes the whole batch unusable.
+broken schema or an empty panel makes the whole panel unusable. A large panel
+is validated a batch of regions at a time (``region_batches``).
 """
 
 import logging
@@ -116,10 +117,10 @@ def validate_panel(
         """The suite on every batch, its results combined."""
         results = None
         for label, batch in region_batches(panel, MAX_BATCH_ROWS):
-            checks = runner.run_suite(
+            batch_results = runner.run_suite(
                 context, run_id, suite, build_frame(batch), suite.build_checks(settings), settings.severities, label
             )
-            results = runner.combine(results, checks)
+            results = runner.combine(results, batch_results)
         return results
 
     schema_checks = run(schema.SUITE, lambda batch: schema.build_frame(batch, settings, parents))

@@ -1,8 +1,9 @@
 """Run suites with Great Expectations (GX 1.x) and turn its results into ours.
 
-One ephemeral context per gate run; one pandas asset per suite frame (GX has no
-Polars source: convert at the boundary); one shared run id so the Data Docs
-show the suites of one gate run side by side.
+One ephemeral context per gate run; one pandas asset per suite frame (per
+suite and batch of regions for a large panel; GX has no Polars source:
+convert at the boundary); one shared run id so the Data Docs show the suites
+of one gate run side by side.
 """
 
 import gc
