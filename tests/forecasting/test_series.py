@@ -36,6 +36,33 @@ def test_gaps_become_nan_and_are_reported_as_filled():
     assert result.n_observed == 18
 
 
+def test_split_series_places_values_and_drivers_on_the_series_years():
+    def rows(region, indicator, values):
+        return [(region, year, indicator, value, c.UNITS[indicator], "test") for year, value in values.items()]
+
+    table = [
+        *rows("b", c.CO2, {2003: 3.0, 2001: 1.0}),  # unsorted, 2002 missing
+        *rows("b", c.GDP, {1999: 9.0, 2002: 2.0, 2004: 4.0}),  # one year before, one after the series
+        *rows("a", c.ENERGY, {2010: 5.0, 2011: 6.0}),
+        *rows("a", c.POPULATION, {2011: 7.0}),
+        *rows("a", c.CO2, {2010: None}),  # no value: no series
+    ]
+    panel = pl.DataFrame(table, schema=[c.REGION_ID, c.YEAR, c.INDICATOR, c.VALUE, c.UNIT, c.SOURCE], orient="row")
+    found = split_series(panel, {"b": 2035})
+    assert [(s.region_id, s.indicator, s.unit, s.target_year) for s in found] == [
+        ("a", c.ENERGY, c.UNITS[c.ENERGY], 2030),
+        ("b", c.CO2, c.UNITS[c.CO2], 2035),
+    ]
+    energy, co2 = found
+    assert energy.years.tolist() == [2010, 2011] and energy.values.tolist() == [5.0, 6.0]
+    assert set(energy.drivers) == {c.POPULATION}
+    np.testing.assert_array_equal(energy.drivers[c.POPULATION], [np.nan, 7.0])
+    assert co2.years.tolist() == [2001, 2002, 2003]
+    np.testing.assert_array_equal(co2.values, [1.0, np.nan, 3.0])
+    assert set(co2.drivers) == {c.GDP}
+    np.testing.assert_array_equal(co2.drivers[c.GDP], [np.nan, 2.0, np.nan])
+
+
 def test_fill_gaps_interpolates_log_linearly():
     filled = fill_gaps(np.array([1.0, np.nan, 4.0]))
     assert filled[1] == pytest.approx(2.0)
