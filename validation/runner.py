@@ -6,7 +6,6 @@ convert at the boundary); one shared run id so the Data Docs show the suites
 of one gate run side by side.
 """
 
-import gc
 import os
 import shutil
 from dataclasses import replace
@@ -19,6 +18,7 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from forecasting import contract as c
+from validation.gc_scope import cycles_freed_on_exit
 from validation.report import MAX_OFFENDING_ROWS, CheckResult
 from validation.settings import Severity
 from validation.suites import Check, Suite
@@ -120,12 +120,13 @@ def run_suite(
     ``batch_label`` names the batch of regions ``frame`` holds when the gate
     validates the data in batches: each is its own suite in the Data Docs."""
     name = f"{suite.name}-{batch_label}" if batch_label else suite.name
-    results = _run_gx(context, run_id, suite, frame, checks, severities, name)
     # A GX run's objects (batch, definition, result) refer to each other in
     # cycles that keep the suite's pandas copy alive until Python's next full
     # collection, which is rare: at 10 000 series ~60 MB per suite, piling up.
-    gc.collect()
-    return results
+    # Collecting the run's own objects only: a full collection after each of
+    # the 48 batch runs at 10 000 series took 7.5 s (25 s in a test process).
+    with cycles_freed_on_exit():
+        return _run_gx(context, run_id, suite, frame, checks, severities, name)
 
 
 def _run_gx(

@@ -246,15 +246,7 @@ def _compared(report) -> tuple:
     return report.quarantined, report.warned, report.gaps, checks
 
 
-# A fault for each suite and for each thing a batch cannot see alone (the
-# newest years, the parents, rows without a region): validated in five
-# batches, a fault costs ~40 s in the whole test run (the runner's garbage
-# collection after every batch walks the test process's large heap).
-BATCHED = ("duplicate_row", "missing_region_id", "stale_series", "gap_years", "unit_slip_x10000",
-           "intensity_above_coal", "county_above_city")
-
-
-@pytest.mark.parametrize("fault", [f for f in CORPUS if f.name in BATCHED], ids=lambda fault: fault.name)
+@pytest.mark.parametrize("fault", CORPUS, ids=lambda fault: fault.name)
 def test_validating_in_region_batches_gives_the_same_report(panel, parents, fault, monkeypatch):
     """A large panel is validated a batch of regions at a time (gate.region_batches):
     the verdicts, counts, gaps and offending rows are those of the panel validated whole."""
