@@ -286,6 +286,7 @@ class ValidationConfig(Frozen):
     max_carbon_intensity: float = Field(3.0, gt=0)
     max_child_parent_ratio: float = Field(1.0, gt=0)
     severities: dict[str, Severity] = {}
+    max_batch_rows: int = Field(50_000, ge=1)
 
     @model_validator(mode="after")
     def _known_checks(self) -> "ValidationConfig":

@@ -26,9 +26,6 @@ __all__ = ["CheckResult", "GateSettings", "UnusableDataError", "ValidationReport
 
 # Run after the schema suite has passed, in this order.
 SUITES: tuple[Suite, ...] = (rows.SUITE, history.SUITE, jumps.SUITE, intensity.SUITE, hierarchy.SUITE)
-# Rows validated at once: the suites' frames and GX's pandas copies of them
-# grow with the rows they are built from (see region_batches).
-MAX_BATCH_ROWS = 50_000
 
 
 def check_names() -> dict[str, Severity]:
@@ -116,7 +113,7 @@ def validate_panel(
     def run(suite: Suite, build_frame: Callable[[pl.DataFrame], pl.DataFrame]) -> list[CheckResult]:
         """The suite on every batch, its results combined."""
         results = None
-        for label, batch in region_batches(panel, MAX_BATCH_ROWS):
+        for label, batch in region_batches(panel, settings.max_batch_rows):
             batch_results = runner.run_suite(
                 context, run_id, suite, build_frame(batch), suite.build_checks(settings), settings.severities, label
             )

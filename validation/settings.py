@@ -31,6 +31,9 @@ class GateSettings:
     max_child_parent_ratio: float = 1.0
     # Per-check overrides of the default severity, e.g. {"history.recent": "warn"}.
     severities: dict[str, Severity] = field(default_factory=dict)
+    # A panel of more rows is validated a batch of whole regions at a time: the
+    # suites' frames and GX's pandas copies of them grow with the rows they hold.
+    max_batch_rows: int = 50_000
 
     def latest_allowed_year(self) -> int:
         return self.max_year if self.max_year is not None else date.today().year

@@ -11,8 +11,8 @@ import pytest
 
 from flows.config import DEFAULT_CONFIG, load_config
 from forecasting import contract as c
-from validation import gate, runner
-from validation.gate import UnusableDataError, passing_rows, validate_panel
+from validation import runner
+from validation.gate import GateSettings, UnusableDataError, passing_rows, validate_panel
 
 PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
 ZHUZHOU, YUEYANG, PINGJIANG = "hunan.zhuzhou", "hunan.yueyang", "hunan.yueyang.pingjiang"
@@ -256,16 +256,14 @@ def test_validating_in_region_batches_gives_the_same_report(panel, parents, faul
     labels = []
     run_suite = runner.run_suite
     monkeypatch.setattr(runner, "run_suite", lambda *args: labels.append(args[-1]) or run_suite(*args))
-    monkeypatch.setattr(gate, "MAX_BATCH_ROWS", BATCH_ROWS)
-    batched = validate_panel(broken, parents=parents)
+    batched = validate_panel(broken, GateSettings(max_batch_rows=BATCH_ROWS), parents=parents)
     assert len(labels) > 6 and "" not in labels  # every suite in batches indeed
     assert _compared(batched) == _compared(whole)
 
 
-def test_data_docs_show_each_batch(panel, tmp_path, monkeypatch):
-    monkeypatch.setattr(gate, "MAX_BATCH_ROWS", BATCH_ROWS)
+def test_data_docs_show_each_batch(panel, tmp_path):
     docs = tmp_path / "validation"
-    validate_panel(panel, docs_dir=docs)
+    validate_panel(panel, GateSettings(max_batch_rows=BATCH_ROWS), docs_dir=docs)
     index = (docs / "index.html").read_text(encoding="utf-8")
     for k in range(1, 6):
         assert len(list((docs / "validations" / f"peakwatch-rows-batch-{k}-of-5").rglob("*.html"))) == 1

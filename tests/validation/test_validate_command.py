@@ -26,9 +26,12 @@ def write_config(tmp_path, **validation) -> "Path":
 
 
 def test_validation_block_is_parsed_into_the_gate_settings(tmp_path):
-    config = load_config(write_config(tmp_path, max_jump_ratio=5.0, severities={"history.recent": "warn"}))
+    config = load_config(
+        write_config(tmp_path, max_jump_ratio=5.0, severities={"history.recent": "warn"}, max_batch_rows=1000)
+    )
     settings = config.validation.settings()
     assert settings.max_jump_ratio == 5.0 and settings.severities == {"history.recent": "warn"}
+    assert settings.max_batch_rows == 1000
     assert settings.max_carbon_intensity == 3.0
     assert config.regions.parents()["hunan.yueyang.pingjiang"] == "hunan.yueyang"
 
@@ -41,6 +44,7 @@ def test_validation_block_is_parsed_into_the_gate_settings(tmp_path):
         ({"min_observed_years": 5}, "validation.min_observed_years \\(5\\) is below forecast.min_observed_years"),
         ({"min_carbon_intensity": 4.0}, "min_carbon_intensity must be below"),
         ({"max_jump_ratio": 0.5}, "max_jump_ratio"),
+        ({"max_batch_rows": 0}, "max_batch_rows"),
     ],
 )
 def test_bad_validation_block_is_a_config_error(tmp_path, block, message):
