@@ -57,9 +57,13 @@ def write_panel(n_series: int, path: Path) -> None:
     panel.write_csv(path)
 
 
-def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) -> Path:
+def write_config(
+    folder: Path, panel_path: Path, dask: dict, forecast: dict | None = None, run_series: str = "peakwatch-bench"
+) -> Path:
+    """A run config in ``folder`` for the synthetic panel at ``panel_path``:
+    its regions derived, the ``dask`` and ``forecast`` blocks as given."""
     config = {
-        "run_series": "peakwatch-bench",
+        "run_series": run_series,
         "artifacts_dir": str(folder / "artifacts"),
         "regions": str(PROJECT_ROOT / "configs" / "regions.yaml"),
         "sources": [
@@ -70,9 +74,10 @@ def _write_config(folder: Path, panel_path: Path, address: str, n_workers: int) 
                 "regions": {"unmatched": "derive", "derive_prefix": "bench"},
             }
         ],
-        "dask": {"address": address, "n_workers": n_workers},
+        "dask": dask,
+        "forecast": forecast or {},
     }
-    path = folder / "bench.yaml"
+    path = folder / f"{run_series}.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
@@ -84,7 +89,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
     with tempfile.TemporaryDirectory() as tmp, scheduler_side_config(), LocalCluster(
         **local_cluster_kwargs(dask_config, prefect_api_url())
     ) as cluster, Client(cluster) as client:
-        config_path = _write_config(Path(tmp), Path(panel_path), cluster.scheduler_address, n_workers)
+        config_path = write_config(Path(tmp), Path(panel_path), {"address": cluster.scheduler_address, "n_workers": n_workers})
 
         def load_series() -> list[SeriesInput]:
             return split_series(load_config_panel(load_config(config_path)), {})

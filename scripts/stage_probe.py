@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
@@ -60,35 +58,13 @@ class Stages:
         setattr(module, name, marked)
 
 
-def write_config(folder: Path, panel: Path) -> Path:
-    from flows.config import PROJECT_ROOT
-
-    config = {
-        "run_series": "stage-probe",
-        "artifacts_dir": str(folder / "artifacts"),
-        "regions": str(PROJECT_ROOT / "configs" / "regions.yaml"),
-        "sources": [
-            {
-                "name": "synthetic-bench",
-                "kind": "tidy_csv",
-                "path": str(panel),
-                "regions": {"unmatched": "derive", "derive_prefix": "bench"},
-            }
-        ],
-        "forecast": {"candidates": ["ses_log", "rw_drift_log"], "backtest_origins": 3},
-        "dask": {"n_workers": 2},
-    }
-    path = folder / "probe.yaml"
-    path.write_text(yaml.safe_dump(config), encoding="utf-8")
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=10000, help="synthetic series to run on (default 10000)")
     args = parser.parse_args()
 
     from flows import monthly, pending, publish
+    from flows.bench import write_config
 
     stages = Stages()
     stages.wrap(monthly, "pull_all", "pull")
@@ -105,7 +81,10 @@ def main() -> None:
         script = f"from flows.bench import write_panel; from pathlib import Path; write_panel({args.series}, Path({str(panel)!r}))"
         subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parent.parent)
         started = time.perf_counter()
-        result = monthly.monthly_flow(config_path=str(write_config(Path(tmp), panel)))
+        config = write_config(
+            Path(tmp), panel, {"n_workers": 2}, {"candidates": ["ses_log", "rw_drift_log"], "backtest_origins": 3}, "stage-probe"
+        )
+        result = monthly.monthly_flow(config_path=str(config))
         stages.enter("end")
     print(f"{len(result['series'])} series in {time.perf_counter() - started:.0f} s")
     print(f"{'stage':<34} {'peak MB':>8} {'at end MB':>10}")
