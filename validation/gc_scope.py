@@ -15,13 +15,12 @@ from contextlib import contextmanager
 @contextmanager
 def cycles_freed_on_exit() -> Iterator[None]:
     """Collect the garbage made inside the block as it ends (see the module's docstring)."""
-    if gc.get_freeze_count():  # someone else froze objects: unfreezing would undo it
-        yield
-        gc.collect()
-        return
-    gc.freeze()
+    ours = not gc.get_freeze_count()  # someone else froze objects: unfreezing would undo it
+    if ours:
+        gc.freeze()
     try:
         yield
     finally:
         gc.collect()
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
