@@ -80,3 +80,24 @@ def test_one_source_comes_out_sorted_as_a_merge_with_nothing_would():
     assert conflicts == []
     assert alone.equals(merge_sources([(0, frame), (1, c.empty_frame())])[0])
     assert alone[c.REGION_ID].to_list() == ["a", "a", "b"] and alone[c.YEAR].to_list() == [2018, 2019, 2019]
+
+
+def test_one_source_is_returned_by_region_indicator_and_year_whatever_its_row_order():
+    """A frame already in that order is returned as it is (not copied by a
+    sort); any other order is sorted, including one out of order only in its
+    indicators or only in its years."""
+    import itertools
+
+    from flows.sources.merge import merge_sources
+
+    rows = [("a", c.CO2, 2018), ("a", c.CO2, 2019), ("a", c.ENERGY, 2018), ("b", c.CO2, 2018)]
+    for order in itertools.permutations(rows):
+        frame = c.conform(
+            pl.DataFrame(
+                {"region_id": [r for r, _, _ in order], "year": [y for _, _, y in order],
+                 "indicator": [i for _, i, _ in order], "value": [float(n) for n in range(len(order))],
+                 "unit": ["u"] * len(order), "source": ["s"] * len(order)}
+            )
+        )
+        alone, _ = merge_sources([(0, frame)])
+        assert alone.equals(frame.sort(["region_id", "indicator", "year"])), order
