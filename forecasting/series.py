@@ -292,7 +292,7 @@ def split_series(
 def _runs(rows: pl.DataFrame) -> dict[tuple[str, str], tuple[str, np.ndarray, np.ndarray]]:
     """{(region_id, indicator): (unit, years, values)} of contract rows, years
     ascending: slices of two arrays, not a copy per group."""
-    rows = rows.sort(c.REGION_ID, c.INDICATOR, c.YEAR)
+    rows = c.sorted_by(rows, [c.REGION_ID, c.INDICATOR, c.YEAR])
     years, values = rows[c.YEAR].to_numpy(), rows[c.VALUE].to_numpy()
     groups = rows.with_row_index("start").group_by(c.REGION_ID, c.INDICATOR, maintain_order=True).agg(
         pl.col(c.UNIT).first(), pl.col("start").first(), pl.len()
