@@ -36,4 +36,3 @@ def merge_sources(frames: list[tuple[int, pl.DataFrame]]) -> tuple[pl.DataFrame,
             )
     panel = ranked.unique(KEYS, keep="first", maintain_order=True).drop("_rank")
     return c.conform(panel.sort(KEYS)), conflicts
-

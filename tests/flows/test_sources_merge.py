@@ -1,5 +1,7 @@
 """Several sources: declared precedence decides, conflicts are reported."""
 
+import itertools
+
 import polars as pl
 import pytest
 
@@ -83,11 +85,9 @@ def test_one_source_comes_out_sorted_as_a_merge_with_nothing_would():
 
 
 def test_one_source_is_returned_by_region_indicator_and_year_whatever_its_row_order():
-    """A frame already in that order is returned as it is (not copied by a
-    sort); any other order is sorted, including one out of order only in its
-    indicators or only in its years."""
-    import itertools
-
+    """Whatever its rows' order, one source comes back sorted: in order already
+    (returned without a sort's copy), or out of order only in its indicators
+    or only in its years."""
     from flows.sources.merge import merge_sources
 
     rows = [("a", c.CO2, 2018), ("a", c.CO2, 2019), ("a", c.ENERGY, 2018), ("b", c.CO2, 2018)]
