@@ -34,5 +34,6 @@ def merge_sources(frames: list[tuple[int, pl.DataFrame]]) -> tuple[pl.DataFrame,
                     "dropped": [{"source": o[c.SOURCE], "value": o[c.VALUE]} for o in differing],
                 }
             )
+    # `ranked` is in key order and unique keeps it: no second sort (a copy of the panel)
     panel = ranked.unique(KEYS, keep="first", maintain_order=True).drop("_rank")
-    return c.conform(panel.sort(KEYS)), conflicts
+    return c.conform(panel), conflicts
