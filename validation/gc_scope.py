@@ -15,7 +15,7 @@ from contextlib import contextmanager
 @contextmanager
 def cycles_freed_on_exit() -> Iterator[None]:
     """Collect the garbage made inside the block as it ends (see the module's docstring)."""
-    ours = not gc.get_freeze_count()  # someone else froze objects: unfreezing would undo it
+    ours = not gc.get_freeze_count()  # not when someone else has frozen objects: unfreezing would undo theirs
     if ours:
         gc.freeze()
     try:
