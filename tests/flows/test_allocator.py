@@ -1,7 +1,7 @@
 """Freed memory goes back to the system at once in any process that imports the
-flows (flows/__init__.py), from Polars' allocator and from glibc's: each test
-runs a fresh interpreter, since the settings are read when the process starts
-or Polars loads."""
+flows (flows/__init__.py), from Polars' allocator, Arrow's and glibc's: each
+test runs a fresh interpreter, since the settings are read when the process
+starts or the library first allocates."""
 
 import platform
 import subprocess
@@ -62,3 +62,39 @@ def test_heap_blocks_freed_below_live_objects_go_back_to_the_system():
     assert held > 35 and left > 35, (held, left)  # glibc's default: the 40 MB stay resident
     held, left = _heap_probe("import-flows")
     assert held > 35 and left < 5, (held, left)
+
+
+ARROW_PROBE = """
+import sys, time
+if sys.argv[1] == "import-flows":
+    import flows
+import numpy as np, psutil, pyarrow as pa, pyarrow.compute as pc
+me = psutil.Process()
+ones = np.ones(2**17)
+before = me.memory_info().rss
+arrays = [pc.add(pa.array(ones), 1.0) for _ in range(100)]  # 1 MB each, from Arrow's default pool
+held = me.memory_info().rss - before
+del arrays
+time.sleep(0.5)
+print(pa.default_memory_pool().backend_name, held // 2**20, (me.memory_info().rss - before) // 2**20)
+"""
+
+
+def _arrow_probe(mode: str, env: dict[str, str] | None = None) -> tuple[str, int, int]:
+    env = {"PATH": "/usr/bin:/bin", **(env or {})}  # no ARROW_DEFAULT_MEMORY_POOL from outside unless given
+    out = subprocess.run([sys.executable, "-c", ARROW_PROBE, mode], capture_output=True, text=True, env=env, check=True)
+    backend, held, left = out.stdout.split()
+    return backend, int(held), int(left)
+
+
+def test_memory_freed_by_arrow_goes_back_to_the_system():
+    backend, held, left = _arrow_probe("plain")
+    assert held > 80 and left > 80, (backend, held, left)  # the wheel's mimalloc keeps it all
+    backend, held, left = _arrow_probe("import-flows")
+    assert backend == "system"
+    assert held > 80 and left < held / 2, (backend, held, left)
+
+
+def test_an_arrow_pool_set_in_the_environment_wins():
+    backend, _, _ = _arrow_probe("import-flows", {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc"})
+    assert backend == "jemalloc"
