@@ -34,10 +34,9 @@ GOAL_MS_PER_SERIES = 50.0
 
 def load_config_panel(config: Config) -> pl.DataFrame:
     """The config's sources, fetched, parsed and merged; nothing is written."""
-    from flows.sources.pull import read_sources
+    from flows.sources.pull import read_panel
 
-    panel, _, _ = read_sources(config.sources, config.regions, Catalog(config.artifacts_dir))
-    return panel
+    return read_panel(config.sources, config.regions, Catalog(config.artifacts_dir))
 
 
 def load_ceads_panel(path: Path) -> pl.DataFrame:

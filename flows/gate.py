@@ -11,7 +11,7 @@ import polars as pl
 from flows.catalog import Catalog
 from flows.config import Config, TidySource
 from flows.sources import SourceError
-from flows.sources.pull import read_sources
+from flows.sources.pull import read_panel
 from validation.gate import ValidationReport, validate_panel
 
 
@@ -24,8 +24,7 @@ def load_panel(config: Config, file: Path | None) -> pl.DataFrame:
         chosen = (TidySource(name=path.name, kind="tidy", path=path),)
     else:
         chosen = config.sources
-    panel, _, _ = read_sources(chosen, config.regions, Catalog(config.artifacts_dir))
-    return panel
+    return read_panel(chosen, config.regions, Catalog(config.artifacts_dir))
 
 
 def validate_data(config: Config, file: Path | None, docs_dir: Path | None) -> ValidationReport:

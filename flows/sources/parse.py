@@ -41,6 +41,7 @@ def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Par
     table = read_table(
         data, source.file_format, where, encoding=source.encoding, sheet=source.sheet, header_row=source.header_row
     )
+    del data  # the file's bytes go here when the caller handed over its only reference (pull.read_sources)
     long = to_long(table, source, where)
     del table  # each step below copies the rows it keeps: the cells as read need not outlive this
     _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")

@@ -19,6 +19,7 @@ def catalog(tmp_path):
     good.write_text(GOOD, encoding="utf-8")
     pull_all([make_source(name="earlier", path=good)], REGISTRY, catalog)
     assert (catalog.raw_dir / "manifest.jsonl").exists()
+    assert not list(catalog.root.glob(".pull-*")), "the pull's scratch copy of the bytes was left behind"
     return catalog
 
 

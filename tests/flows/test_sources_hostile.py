@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from flows.sources import SourceError
 from flows.sources.fetch import Fetched
-from flows.sources.pull import read_sources
+from flows.sources.pull import read_panel
 from flows.sources.units import _UNITS
 from forecasting import contract as c
 from tests.flows._sources_helpers import REGISTRY, make_source
@@ -103,7 +103,7 @@ def source_for(kind: str, file_name: str, encoding: str = "auto"):
 def accepted_or_rejected(data: bytes, source) -> None:
     """The property: a well-formed panel, or a SourceError naming the source and file."""
     try:
-        panel, _, _ = read_sources([source], REGISTRY, catalog=None, fetch=lambda s, _: Fetched(data, "file"))
+        panel = read_panel([source], REGISTRY, catalog=None, fetch=lambda s, _: Fetched(data, "file"))
     except SourceError as err:
         message = str(err)
         assert "source 'hostile'" in message and source.path.name in message, message
@@ -128,7 +128,7 @@ def test_non_finite_values_are_rejected_naming_the_cell(cell, unit, expected):
     """Found by the property tests below: these cast to floats and reached the panel."""
     rows = [TIDY_HEADERS, ["岳阳市", "2019", "co2_emissions", cell, unit, "yb"]]
     with pytest.raises(SourceError) as err:
-        read_sources([source_for("tidy", "t.csv")], REGISTRY, None, fetch=lambda s, _: Fetched(to_csv(rows).encode(), "file"))
+        read_panel([source_for("tidy", "t.csv")], REGISTRY, None, fetch=lambda s, _: Fetched(to_csv(rows).encode(), "file"))
     assert expected in str(err.value) and "t.csv" in str(err.value) and "row 2, column 'value'" in str(err.value)
 
 
@@ -141,7 +141,7 @@ def test_non_finite_values_are_rejected_naming_the_cell(cell, unit, expected):
 def test_a_table_without_a_single_value_parses_to_an_empty_panel(kind, rows):
     """Found by test_random_excel_tables: with no (indicator, unit) to convert,
     the unit conversion met Polars' empty replace_strict, which returns strings."""
-    panel, _, _ = read_sources(
+    panel = read_panel(
         [source_for(kind, "t.csv")], REGISTRY, None, fetch=lambda s, _: Fetched(to_csv(rows).encode(), "file")
     )
     assert panel.is_empty() and panel.schema == pl.Schema(c.SCHEMA)
