@@ -218,19 +218,18 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     """
     logger = get_run_logger()
     catalog = Catalog(config.artifacts_dir)
-    # Only the folder comes back: what compute_payload held (the summary rows,
-    # the histories) is freed before publishing reads the folder back.
-    folder, store, store_error = compute_payload(config, catalog, snapshots)
+    payload, store, store_error = compute_payload(config, catalog, snapshots)
+    folder = payload.folder
     if store is not None:
         try:
-            result = publish.publish_payload(store, config, catalog, folder)
+            result = publish.publish_payload(store, config, catalog, folder, payload)
         except Exception as exc:
             store_error = publish.describe_store_error(exc)
             logger.exception("publishing run %s to MLflow failed", folder.name)
         else:
             logger.info("run %s: %d series, %d warnings", result["run_id"], len(result["series"]), len(result["warnings"]))
             return result
-    publish.write_report(config, pending.read_payload(folder))
+    publish.write_report(config, payload)
     raise publish.TrackingUnavailable(
         f"MLflow at {config.tracking_uri_redacted} did not take the run ({store_error}). Every result is kept in "
         f"{folder} (summary.json, report.html, the MLflow payload); run `peakwatch sync` when the store is back.",
@@ -300,10 +299,10 @@ def pull_validate_fit(
 
 def compute_payload(
     config: Config, catalog: Catalog, snapshots: tuple[str, ...]
-) -> tuple[Path, publish.Store | None, str | None]:
+) -> tuple[pending.Payload, publish.Store | None, str | None]:
     """Pull, validate, fit and summarize into a payload folder under ``pending/``;
-    returns it with the tracking store (earlier pending runs synced first), or
-    None and why the store cannot be used."""
+    returns the payload (as written there) with the tracking store (earlier
+    pending runs synced first), or None and why the store cannot be used."""
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
@@ -366,7 +365,10 @@ def compute_payload(
     scenario_records = (tracking_scenarios.scenario_record(r, names) for r in scenario_results)
     histories = fitted.results.histories()
     pending.write_payload(building, pending_id, run_summary["run_date"], parent, scenario_records, histories, run_summary)
-    return move_dir(building, catalog.pending_dir(pending_id)), store, store_error
+    folder = move_dir(building, catalog.pending_dir(pending_id))
+    n_children = pending.count_records(folder)
+    payload = pending.Payload(folder, pending_id, run_summary["run_date"], parent, n_children, histories, run_summary)
+    return payload, store, store_error
 
 
 def compare_with_previous(

@@ -99,6 +99,12 @@ def _read_records(path: Path) -> Iterator[RunRecord]:
                 yield RunRecord.from_dict(json.loads(line))
 
 
+def count_records(folder: Path) -> int:
+    """The child run records of the payload in ``folder``: children.jsonl's lines, not parsed."""
+    with open(folder / CHILDREN_JSONL, encoding="utf-8") as lines:
+        return sum(1 for line in lines if line.strip())
+
+
 def history_entries(histories: dict[tuple[str, str], array]) -> list[dict]:
     """The input histories as JSON (NaN, a missing year, becomes null)."""
     return [

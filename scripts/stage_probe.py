@@ -72,7 +72,7 @@ def main() -> None:
     stages.wrap(monthly, "split_series", "cutting the series")
     stages.wrap(monthly, "fit_stage", "fit", after="building the payload")
     stages.wrap(pending, "write_payload", "writing the payload")
-    stages.wrap(pending, "read_payload", "reading the payload back", after="deciding the warnings")
+    stages.wrap(publish, "publish_payload", "finding the run, deciding the warnings", after="after publishing")
     stages.wrap(publish, "_log_children", "logging the child runs")
     stages.wrap(publish, "write_report", "writing the report")
     with tempfile.TemporaryDirectory() as tmp:
