@@ -222,7 +222,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
     folder = payload.folder
     if store is not None:
         try:
-            result = publish.publish_payload(store, config, catalog, folder, payload)
+            result = publish.publish_payload(store, config, catalog, payload)
         except Exception as exc:
             store_error = publish.describe_store_error(exc)
             logger.exception("publishing run %s to MLflow failed", folder.name)

@@ -168,17 +168,13 @@ def finalize(catalog: Catalog, folder: Path, run_id: str) -> Path:
     return run_dir
 
 
-def publish_payload(
-    store: Store, config: Config, catalog: Catalog, folder: Path, payload: pending.Payload | None = None
-) -> dict:
-    """Publish the payload in ``folder`` (at most once) and return its final
-    summary; its report is drawn from the payload's own files, whether the run
-    has just computed it or it waited in ``pending/``. ``payload``: the
-    payload as the run that has just written it holds it (default: read from
-    ``folder``; reading a 10 000-series summary back peaked ~40 MB over what
-    the run held)."""
-    run_id, summary = _publish_once(store, config, catalog, pending.read_payload(folder) if payload is None else payload)
-    run_dir = finalize(catalog, folder, run_id)
+def publish_payload(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> dict:
+    """Publish one payload (at most once) and return its final summary; its
+    report is drawn from the payload's own files, whether the run has just
+    computed it (and hands it over: reading a 10 000-series summary back
+    peaked ~40 MB over what the run held) or it waited in ``pending/``."""
+    run_id, summary = _publish_once(store, config, catalog, payload)
+    run_dir = finalize(catalog, payload.folder, run_id)
     summary_path = run_dir / pending.SUMMARY_JSON
     if summary is None:  # published before: its final summary is the one on disk
         summary = read_summary(summary_path.read_text(encoding="utf-8"))
@@ -208,7 +204,7 @@ def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
     for folder in pending.list_payloads(catalog.pending_root):
         log.info("publishing pending run %s", folder.name)
         try:
-            done.append(publish_payload(store, config, catalog, folder))
+            done.append(publish_payload(store, config, catalog, pending.read_payload(folder)))
         except pending.PayloadError as exc:
             log.error("%s; left in place", exc)
     return done

@@ -94,7 +94,9 @@ def test_the_report_reads_forecast_tables_of_the_charted_series_only(setup, fore
 def test_peakwatch_report_downloads_the_tables_of_the_charted_series_only(setup, forecasts, monkeypatch):
     config, catalog, _ = setup
     store = publish.open_store(config, catalog)
-    published = publish.publish_payload(store, config, catalog, write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    published = publish.publish_payload(
+        store, config, catalog, pending.read_payload(write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    )
     client, experiment_id = store
     downloads = []
     real_download = tracking._download_series_tables
@@ -114,7 +116,9 @@ def test_peakwatch_report_downloads_the_tables_of_the_charted_series_only(setup,
 def test_a_series_with_a_new_warning_has_it_tagged_on_its_child_run_from_the_start(setup, forecasts):
     config, catalog, _ = setup
     store = publish.open_store(config, catalog)
-    published = publish.publish_payload(store, config, catalog, write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    published = publish.publish_payload(
+        store, config, catalog, pending.read_payload(write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    )
     client, experiment_id = store
     threshold = config.warnings.p_peak_threshold
     late = {r["region_id"] for r in published["series"] if r["p_peak_by_target"] < threshold}
@@ -155,7 +159,7 @@ def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, foreca
 
     monkeypatch.setattr(tracking, "log_record", store_dies_on_the_second_child)
     with pytest.raises(ConnectionError):
-        publish.publish_payload(store, config, catalog, folder)
+        publish.publish_payload(store, config, catalog, pending.read_payload(folder))
     monkeypatch.setattr(tracking, "log_record", real_log_record)
     [cut_short] = parents(active_runs(client, experiment_id))
     assert cut_short.info.status == "FAILED" and folder.is_dir()  # nothing lost, nothing claimed finished
@@ -185,7 +189,7 @@ def test_a_publish_cut_short_after_the_summary_leaves_the_pending_summary_as_it_
 
     monkeypatch.setattr(tracking, "log_run_reports", store_dies)
     with pytest.raises(ConnectionError):
-        publish.publish_payload(publish.open_store(config, catalog), config, catalog, folder)
+        publish.publish_payload(publish.open_store(config, catalog), config, catalog, pending.read_payload(folder))
     assert (folder / pending.SUMMARY_JSON).read_bytes() == before  # no run id of a run that did not finish
 
 
@@ -241,7 +245,7 @@ def test_a_payload_file_written_in_pieces_is_whole_or_left_as_it_was(tmp_path):
 def test_the_summary_publishing_returns_is_the_one_it_wrote(setup, forecasts):
     config, catalog, _ = setup
     folder = write_payload(catalog, forecasts, "p5", "2026-11-05T06:00:00+00:00")
-    result = publish.publish_payload(publish.open_store(config, catalog), config, catalog, folder)
+    result = publish.publish_payload(publish.open_store(config, catalog), config, catalog, pending.read_payload(folder))
     returned = {k: v for k, v in result.items() if k not in ("summary_path", "report_path")}
     written = json.loads(open(result["summary_path"], encoding="utf-8").read())
     assert written["run_id"] == result["run_id"] is not None
