@@ -20,13 +20,20 @@ print(held // 2**20, (me.memory_info().rss - before) // 2**20)
 """
 
 
+def _run_probe(script: str, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """What ``script`` prints, run in a fresh interpreter that gets no allocator
+    settings from outside (_RJEM_MALLOC_CONF, MALLOC_TRIM_THRESHOLD_,
+    ARROW_DEFAULT_MEMORY_POOL) but those in ``env``."""
+    env = {"PATH": "/usr/bin:/bin", **(env or {})}
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, check=True)
+    return done.stdout.split()
+
+
 def test_memory_freed_by_polars_goes_back_to_the_system_at_once():
-    env = {"PATH": "/usr/bin:/bin"}  # no _RJEM_MALLOC_CONF from outside
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True).stdout
-    held, left = map(int, out.split())
-    assert held > 100, out
+    held, left = map(int, _run_probe(PROBE))
+    assert held > 100, (held, left)
     # with jemalloc's default decay the ~150 MB would still be resident here
-    assert left < 30, out
+    assert left < 30, (held, left)
 
 
 HEAP_PROBE = """
@@ -49,10 +56,7 @@ print(held // 2**20, (me.memory_info().rss - before) // 2**20)
 
 
 def _heap_probe(mode: str) -> tuple[int, int]:
-    env = {"PATH": "/usr/bin:/bin"}  # no MALLOC_TRIM_THRESHOLD_ from outside
-    args = [sys.executable, "-c", HEAP_PROBE, mode]
-    out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
-    held, left = map(int, out.split())
+    held, left = map(int, _run_probe(HEAP_PROBE, mode))
     return held, left
 
 
@@ -81,9 +85,7 @@ print(pa.default_memory_pool().backend_name, held // 2**20, (me.memory_info().rs
 
 
 def _arrow_probe(mode: str, env: dict[str, str] | None = None) -> tuple[str, int, int]:
-    env = {"PATH": "/usr/bin:/bin", **(env or {})}  # no ARROW_DEFAULT_MEMORY_POOL from outside unless given
-    out = subprocess.run([sys.executable, "-c", ARROW_PROBE, mode], capture_output=True, text=True, env=env, check=True)
-    backend, held, left = out.stdout.split()
+    backend, held, left = _run_probe(ARROW_PROBE, mode, env=env)
     return backend, int(held), int(left)
 
 
