@@ -12,7 +12,11 @@ memory is per size) starts a Dask LocalCluster and measures
   loop timed on a seeded uniform sample of at most ``ideal_sample`` series and
   scaled to N, with that estimate's 95 % margin: at 10 000 series the full loop
   alone would take an hour on this machine),
-* peak RSS of that (scheduler-side) process and of the busiest worker.
+* peak RSS of that (scheduler-side) process and of the busiest worker,
+* the workers' CPU time over the flow (or the fit stage) against the loop's
+  estimated time for every series: above 1, each fit costs the workers more
+  CPU than it costs the loop; near 1 with actual/ideal above 1, the workers
+  wait.
 """
 
 import argparse
@@ -49,6 +53,11 @@ def peak_rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as status:
         line = next(line for line in status if line.startswith("VmHWM:"))
     return int(line.split()[1]) / 1024  # kB
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time so far, every thread, user and system."""
+    return time.process_time()
 
 
 def write_panel(n_series: int, path: Path) -> None:
@@ -95,6 +104,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
             return split_series(load_config_panel(load_config(config_path)), {})
 
         result = {"workers": n_workers}
+        cpu_before = client.run(cpu_seconds)
         if with_flow:
             started = time.perf_counter()
             summary = monthly_flow(config_path=str(config_path))
@@ -111,6 +121,9 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
             result["fit_stage_s"] = time.perf_counter() - started
             result["scheduler_peak_mb"] = peak_rss_mb()
         result["worker_peak_mb"] = max(client.run(peak_rss_mb).values())
+        # the workers' CPU time over the flow (or the fit stage): with no other
+        # work on them, that is the fits as the cluster ran them
+        result["worker_cpu_s"] = sum(client.run(cpu_seconds).values()) - sum(cpu_before.values())
     result["series"] = len(series)
     result.update(ideal_time(series, settings, ideal_sample, n_workers))
     return result
@@ -143,7 +156,7 @@ def ideal_time(series: list[SeriesInput], settings: ForecastSettings, sample_siz
 def format_table(rows: list[dict]) -> str:
     header = (
         f"{'series':>7} {'fit stage s':>11} {'series/s':>9} {'ideal s':>8} {'±95%':>6} {'actual/ideal':>12} "
-        f"{'flow s':>8} {'flow/fit':>8} {'sched MB':>9} {'worker MB':>9}"
+        f"{'flow s':>8} {'flow/fit':>8} {'sched MB':>9} {'worker MB':>9} {'worker CPU/loop':>15}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
@@ -154,7 +167,7 @@ def format_table(rows: list[dict]) -> str:
             f"{r['series']:>7} {r['fit_stage_s']:>11.1f} {r['series'] / r['fit_stage_s']:>9.0f} "
             f"{r['ideal_s']:>8.1f} {r['ideal_margin_s']:>6.1f} {r['fit_stage_s'] / r['ideal_s']:>12.2f} "
             f"{flow_cell:>8} {ratio_cell:>8} "
-            f"{r['scheduler_peak_mb']:>9.0f} {r['worker_peak_mb']:>9.0f}"
+            f"{r['scheduler_peak_mb']:>9.0f} {r['worker_peak_mb']:>9.0f} {r['worker_cpu_s'] / r['sequential_s']:>15.2f}"
         )
     return "\n".join(lines)
 

@@ -459,7 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "For each size, in a fresh process with a Dask LocalCluster: the whole monthly flow on N synthetic "
             "series, its fit-stage wall time, series per second, the ideal time (single-process loop / workers), "
-            "actual/ideal, whole-flow time, and peak memory of the scheduler-side process and of a worker."
+            "actual/ideal, whole-flow time, peak memory of the scheduler-side process and of a worker, and the "
+            "workers' CPU time against the loop's."
         ),
     )
     bench.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="series counts (default: %(default)s)")

@@ -37,6 +37,10 @@ def test_bench_runs_the_whole_flow_and_fills_every_column():
     assert row["ideal_s"] == pytest.approx(row["sequential_s"] / 2)
     assert row["ideal_margin_s"] > 0  # 3 of 12 series timed
     assert row["worker_peak_mb"] > 50 and row["scheduler_peak_mb"] > 50
+    # read around the flow, not after it: twelve full-menu fits take seconds of CPU
+    assert row["worker_cpu_s"] > 1.0
     table = format_table([row])
     assert table.splitlines()[0].split()[:3] == ["series", "fit", "stage"]
-    assert table.splitlines()[-1].split()[0] == "12"
+    assert table.splitlines()[0].endswith("worker CPU/loop")
+    cells = table.splitlines()[-1].split()
+    assert cells[0] == "12" and float(cells[-1]) == pytest.approx(row["worker_cpu_s"] / row["sequential_s"], abs=0.01)
