@@ -55,11 +55,6 @@ def peak_rss_mb() -> float:
     return int(line.split()[1]) / 1024  # kB
 
 
-def cpu_seconds() -> float:
-    """This process's CPU time so far, every thread, user and system."""
-    return time.process_time()
-
-
 def write_panel(n_series: int, path: Path) -> None:
     """N series (two per region: energy and CO2) as the tidy CSV a source reads."""
     panel = simulate_panel(random_calibrations(max(1, (n_series + 1) // 2), seed=n_series), seed=n_series)
@@ -104,7 +99,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
             return split_series(load_config_panel(load_config(config_path)), {})
 
         result = {"workers": n_workers}
-        cpu_before = client.run(cpu_seconds)
+        cpu_before = client.run(time.process_time)  # each worker's CPU time so far, every thread
         if with_flow:
             started = time.perf_counter()
             summary = monthly_flow(config_path=str(config_path))
@@ -123,7 +118,7 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
         result["worker_peak_mb"] = max(client.run(peak_rss_mb).values())
         # the workers' CPU time over the flow (or the fit stage): with no other
         # work on them, that is the fits as the cluster ran them
-        result["worker_cpu_s"] = sum(client.run(cpu_seconds).values()) - sum(cpu_before.values())
+        result["worker_cpu_s"] = sum(client.run(time.process_time).values()) - sum(cpu_before.values())
     result["series"] = len(series)
     result.update(ideal_time(series, settings, ideal_sample, n_workers))
     return result
