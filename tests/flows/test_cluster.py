@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from distributed import Client, LocalCluster
 
-from flows.cluster import NO_DEVELOPER_LOGS, local_cluster_kwargs, n_partitions, scheduler_side_config
+from flows.cluster import local_cluster_kwargs, n_partitions, scheduler_side_config
 from flows.config import DaskConfig
 from forecasting.series import partition
 
