@@ -44,11 +44,12 @@ def test_the_cluster_wakes_seldom_and_workers_run_without_the_profiler():
         cluster
     ) as client:
         (worker,) = client.run(lambda dask_worker: _intervals_ms(dask_worker)).values()
-        (nanny,) = cluster.workers.values()
-        for server in (worker, _intervals_ms(nanny), _intervals_ms(cluster.scheduler)):
+        (nanny_server,) = cluster.workers.values()
+        nanny = _intervals_ms(nanny_server)
+        for server in (worker, nanny, _intervals_ms(cluster.scheduler)):
             assert server["tick"] == 1000
             assert server["monitor"] == 2000  # system metrics
-        assert worker["memory_monitor"] == _intervals_ms(nanny)["memory_monitor"] == 1000
+        assert worker["memory_monitor"] == nanny["memory_monitor"] == 1000
         assert "profile" not in worker
 
 
