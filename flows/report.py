@@ -7,6 +7,7 @@ import base64
 import io
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -22,7 +23,7 @@ def _scenario(row: dict) -> str:
     return row.get("scenario") or DEFAULT_SCENARIO
 
 
-def _risk(row: dict) -> tuple:
+def _risk(row: Mapping[str, Any]) -> tuple:
     """Most at risk first: warned, then lowest P(peak <= target), then latest median
     peak year; series that could not be forecast after every forecast one."""
     if row.get("error"):
@@ -30,18 +31,39 @@ def _risk(row: dict) -> tuple:
     return (0 if row["warned"] else 1, row["p_peak_by_target"], -row["peak_year_median"])
 
 
-def rank_by_risk(summary: dict) -> list[dict]:
+class RankedRow(Mapping[str, Any]):
+    """A summary row with its ``warned`` flag, read through rather than copied:
+    a copy of every row was ~1 KB a series at the run's peak (the report)."""
+
+    __slots__ = ("row", "warned")
+
+    def __init__(self, row: Mapping[str, Any], warned: bool):
+        self.row = row
+        self.warned = warned
+
+    def __getitem__(self, key: str) -> Any:
+        return self.warned if key == "warned" else self.row[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.row
+        yield "warned"
+
+    def __len__(self) -> int:
+        return len(self.row) + 1
+
+
+def rank_by_risk(summary: Mapping[str, Any]) -> list[RankedRow]:
     """The summary's rows of the statistical scenario, riskiest first, each with ``warned``."""
     warned = {(w["region_id"], w["indicator"]) for w in summary["warnings"]}
     rows = [
-        {**row, "warned": (row["region_id"], row["indicator"]) in warned}
+        RankedRow(row, (row["region_id"], row["indicator"]) in warned)
         for row in summary["series"]
         if _scenario(row) == DEFAULT_SCENARIO
     ]
     return sorted(rows, key=_risk)
 
 
-def _most_at_risk(ranked: list[dict], limit: int | None) -> set[tuple[str, str]] | None:
+def _most_at_risk(ranked: list[RankedRow], limit: int | None) -> set[tuple[str, str]] | None:
     return None if limit is None else {(r["region_id"], r["indicator"]) for r in ranked[:limit]}
 
 
@@ -59,7 +81,7 @@ def _quarantined_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[
     return rows
 
 
-def headline_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[dict]:
+def headline_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[Mapping[str, Any]]:
     """One row per region x indicator, riskiest first, then one per region quarantined by validation."""
     return rank_by_risk(summary) + _quarantined_rows(summary, names)
 
@@ -126,7 +148,7 @@ def render_report(
     forecasts by summary.row_key, needed for the charted series only (a series
     without one gets no chart); fan charts for at most ``max_charts`` series,
     the riskiest (None: all), drawn before the first piece."""
-    ranked = rank_by_risk(summary)  # once: at 10 000 series each ranking copies every row (~8 MB)
+    ranked = rank_by_risk(summary)
     headline = ranked + _quarantined_rows(summary, names or {})
     order = list(dict.fromkeys(r["region_id"] for r in headline))
     charted = _most_at_risk(ranked, max_charts)

@@ -72,6 +72,15 @@ def test_headline_puts_the_warned_region_first_then_failed_then_quarantined(run,
     assert rows[-1]["name_zh"] == "江永县" and rows[-1]["quarantined"] == ["negative values"]
 
 
+def test_the_ranking_reads_the_summary_rows_rather_than_copying_them(run):
+    run_summary, _ = run
+    ranked = report.rank_by_risk(run_summary)
+    series = run_summary["series"]
+    assert sorted(id(r.row) for r in ranked) == sorted(id(row) for row in series)
+    first = ranked[0]
+    assert dict(first) == {**first.row, "warned": True} and first.get("no such field") is None
+
+
 def test_report_holds_every_section_and_is_self_contained(run, registry):
     run_summary, forecasts = run
     names = registry.names()
