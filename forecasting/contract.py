@@ -53,12 +53,29 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([pl.col(name).cast(dtype) for name, dtype in SCHEMA.items()])
 
 
+def in_order(frame: pl.DataFrame, columns: list[str], strictly: bool = False) -> bool:
+    """Whether every row's ``columns`` come after the row before's (or, unless
+    ``strictly``, equal them). Compares each row with its neighbour on
+    zero-copy slices: no sort, no hash. Strictly in order, no key repeats.
+    A null key counts as out of order."""
+    if frame.height < 2:
+        return True
+    later = None  # row i+1 after row i on the columns from ``name`` on
+    for name in reversed(columns):
+        column = frame[name]
+        current, previous = column.slice(1), column.slice(0, frame.height - 1)
+        if later is None:
+            later = current > previous if strictly else current >= previous
+        else:
+            later = (current > previous) | ((current == previous) & later)
+    return bool(later.fill_null(False).all())
+
+
 def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """``frame`` sorted by ``columns``: itself when already in that order (a
     panel read from a file written region by region usually is), else a
-    sorted copy. A 10 000-series panel in order: the merge +60 -> +12 MB over
-    its start, cutting the series +38 -> +28 (run alone)."""
-    order = frame.select(pl.arg_sort_by(columns, maintain_order=True)).to_series()
-    if (order == pl.int_range(len(frame), eager=True, dtype=order.dtype)).all():
+    sorted copy (stable). Checking the order by sorting the keys cost more
+    than the panel at 30 000 series; neighbours compare at no cost."""
+    if in_order(frame, columns):
         return frame
-    return frame[order]
+    return frame.sort(columns, maintain_order=True)

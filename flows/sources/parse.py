@@ -140,6 +140,11 @@ def _match_regions(long: pl.DataFrame, source, matcher: RegionMatcher):
 
 def _check_duplicates(long: pl.DataFrame, where: str) -> None:
     keys = ["region_id", "indicator", "year"]
+    # A file written in key order (the usual case) has each key after the one
+    # before and none repeated: comparing neighbours costs nothing, the key
+    # below +95 MB at 30 000 series (the pull's peak).
+    if c.in_order(long, keys, strictly=True):
+        return
     # The three keys as one integer: hashing the text columns themselves cost
     # ~60 MB at 380 000 rows, this ~30. Years are 1900-2100 (checked above).
     n_indicators = long["indicator"].n_unique()
