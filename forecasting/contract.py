@@ -74,8 +74,9 @@ def in_order(frame: pl.DataFrame, columns: list[str], strictly: bool = False) ->
 def sorted_by(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """``frame`` sorted by ``columns``: itself when already in that order (a
     panel read from a file written region by region usually is), else a
-    sorted copy (stable). Checking the order by sorting the keys cost more
-    than the panel at 30 000 series; neighbours compare at no cost."""
+    sorted copy (stable). Comparing neighbours (``in_order``) rather than
+    sorting the keys to see whether they move: the single-source merge at
+    30 000 series +35 -> +18 MB over its start."""
     if in_order(frame, columns):
         return frame
     return frame.sort(columns, maintain_order=True)

@@ -14,8 +14,9 @@ def _frame(rng: random.Random, n: int, sort: bool, nulls: bool) -> pl.DataFrame:
     if sort:
         keys.sort()
     frame = pl.DataFrame(keys, schema={"r": pl.String, "i": pl.String, "y": pl.Int64}, orient="row")
-    if nulls and n:
-        frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == rng.randrange(n)).then(None).otherwise(pl.col("i")).alias("i"))
+    if nulls and n:  # one row's indicator missing
+        missing = pl.int_range(pl.len()) == rng.randrange(n)
+        frame = frame.with_columns(pl.when(missing).then(None).otherwise(pl.col("i")).alias("i"))
     return frame
 
 
