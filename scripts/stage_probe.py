@@ -15,6 +15,7 @@ within one probe's table, or probes run on an idle machine.
 
 import argparse
 import functools
+import logging
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=10000, help="synthetic series to run on (default 10000)")
     args = parser.parse_args()
+    # publishing's progress (child runs logged), as `peakwatch run` shows it (flows/cli.py)
+    logging.getLogger("flows").setLevel(logging.INFO)
 
     from flows import monthly, pending, publish
     from flows.bench import write_config
