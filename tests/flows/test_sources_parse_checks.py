@@ -1,5 +1,6 @@
 """The whole-file checks of flows/sources/parse.py on many rows: the duplicate
-check (which folds three keys into one integer) and one unit per indicator."""
+check (a file in strict key order passes on a neighbour comparison, any other
+folds three keys into one integer) and one unit per indicator."""
 
 import random
 from collections import Counter
