@@ -1,7 +1,8 @@
 """The one place that knows where run outputs live under the artifacts folder."""
 
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -62,22 +63,35 @@ class Catalog:
         return self.root / "mlartifacts"
 
 
+@contextmanager
+def _replaced_atomically(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write, renamed to ``path`` once written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+
+
 def write_atomic(path: Path, data: bytes | str | Iterable[str]) -> None:
     """Write to a temporary name beside ``path``, then rename: never half-written.
     Text may come as an iterable of pieces, written as they come (a 10 000-series
     payload is then never whole in memory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with _replaced_atomically(path) as tmp:
         if isinstance(data, (bytes, str)):
             tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         else:
             with tmp.open("w", encoding="utf-8") as out:
                 out.writelines(data)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
+
+
+def copy_atomic(source: Path, path: Path) -> None:
+    """Copy the file ``source`` to ``path`` as ``write_atomic`` writes: never half-written."""
+    with _replaced_atomically(path) as tmp:
+        shutil.copyfile(source, tmp)
 
 
 def move_dir(source: Path, target: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Raw bytes of one source -> contract rows, with what could not be placed.
+"""One source's file -> contract rows, with what could not be placed.
 
 Checks, in order, each naming file, row, column, region and year: years and
 values are numbers (finite: no NaN or infinity), no negative values, one unit per indicator, known units
@@ -7,6 +7,7 @@ no duplicate region-indicator-year rows.
 """
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import polars as pl
 
@@ -37,11 +38,11 @@ def _fail(where: str, bad: pl.DataFrame, what) -> None:
         raise SourceError(f"{where}: {_cell(first)}: {what(first)}{more}")
 
 
-def parse_source(data: bytes, source, matcher: RegionMatcher, where: str) -> Parsed:
+def parse_source(file: BinaryIO, source, matcher: RegionMatcher, where: str) -> Parsed:
+    """The rows of ``source`` read from the binary ``file`` (open, seekable)."""
     table = read_table(
-        data, source.file_format, where, encoding=source.encoding, sheet=source.sheet, header_row=source.header_row
+        file, source.file_format, where, encoding=source.encoding, sheet=source.sheet, header_row=source.header_row
     )
-    del data  # the file's bytes go here when the caller handed over its only reference (pull.read_sources)
     long = to_long(table, source, where)
     del table  # each step below copies the rows it keeps: the cells as read need not outlive this
     _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")

@@ -94,8 +94,8 @@ def read_sources(sources, registry: Registry, catalog: Catalog, scratch: Path, f
     for i, source in enumerate(sources):
         where = f"source '{source.name}' ({source.location})"
         got = SetAside.of(Fetched(pins[source.name][1], "snapshot") if pins else fetch(source, catalog), scratch / str(i))
-        # parse_source holds the only reference to the bytes read back, and lets go of them once it has the cells
-        read.append((source, parse_source(got.path.read_bytes(), source, matcher, where), got))
+        with got.path.open("rb") as file:
+            read.append((source, parse_source(file, source, matcher, where), got))
     panel, conflicts = merge_sources([(source.precedence, parsed.frame) for source, parsed, _ in read])
     return panel, conflicts, read
 
@@ -127,7 +127,7 @@ def _store(catalog: Catalog, panel: pl.DataFrame, conflicts: list[dict], read: l
     # keys written by older versions held full URLs: keep their entries, drop the secrets
     reports, cache = [], {redact_url(url): entry for url, entry in load_http_cache(catalog).items()}
     for source, result, got in read:
-        snapshot = store_snapshot(catalog, source.name, source.location, source.suffix, got.path.read_bytes(), len(result.frame))
+        snapshot = store_snapshot(catalog, source.name, source.location, source.suffix, got.path, len(result.frame))
         if got.validators is not None:
             cache[http_cache_key(source)] = {**got.validators, "sha256": snapshot.sha256, "file": snapshot.path.name}
         reports.append(

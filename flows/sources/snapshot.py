@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flows.catalog import Catalog, write_atomic
+from flows.catalog import Catalog, copy_atomic
 from flows.sources.errors import SourceError
 
 
@@ -27,12 +27,15 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def store_snapshot(catalog: Catalog, source: str, location: str, suffix: str, data: bytes, rows: int) -> Snapshot:
-    """Store the bytes once (content-addressed) and append a manifest line."""
-    sha = sha256_of(data)
+def store_snapshot(catalog: Catalog, source: str, location: str, suffix: str, file: Path, rows: int) -> Snapshot:
+    """Store the bytes of ``file`` once (content-addressed) and append a
+    manifest line. Hashed and copied from the file, not held: read back whole
+    beside the panel, they were the pull's peak at 30 000 series."""
+    with file.open("rb") as handle:
+        sha = hashlib.file_digest(handle, "sha256").hexdigest()
     path = catalog.raw_snapshot(sha, suffix)
     if not path.exists():
-        write_atomic(path, data)
+        copy_atomic(file, path)
     snapshot = Snapshot(source=source, location=location, sha256=sha, path=path, rows=rows)
     entry = {
         "source": source,

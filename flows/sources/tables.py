@@ -1,4 +1,4 @@
-"""Bytes -> a frame of text cells (CSV, Parquet, Excel), before any reshaping.
+"""A source file -> a frame of text cells (CSV, Parquet, Excel), before any reshaping.
 
 Every cell stays a string here so that the reshaping step can say exactly which
 cell is not a number. A ``_row`` column carries the row number a person would
@@ -8,11 +8,12 @@ see in the file (header = row 1).
 import csv
 import io
 import itertools
+from typing import BinaryIO
 
 import fastexcel
 import polars as pl
 
-from flows.sources.decode import reject_html, text_codec
+from flows.sources.decode import is_blank, reject_html, text_codec
 from flows.sources.errors import SourceError
 
 ROW = "_row"
@@ -20,16 +21,18 @@ _CSV_BATCH_ROWS = 20_000
 
 
 def read_table(
-    data: bytes, file_format: str, where: str, encoding: str = "auto", sheet: str | None = None, header_row: int = 0
+    file: BinaryIO, file_format: str, where: str, encoding: str = "auto", sheet: str | None = None, header_row: int = 0
 ) -> pl.DataFrame:
-    if not data.strip():
+    """The cells of the binary ``file`` (open, seekable; left open)."""
+    if is_blank(file):
         raise SourceError(f"{where}: file is empty")
+    file.seek(0)
     if file_format == "csv":
-        frame = _read_csv(data, encoding, where, header_row)
+        frame = _read_csv(file, encoding, where, header_row)
     elif file_format == "excel":
-        frame = _read_excel(data, sheet, where, header_row)
+        frame = _read_excel(file.read(), sheet, where, header_row)
     elif file_format == "parquet":
-        frame = _read_parquet(data, where)
+        frame = _read_parquet(file.read(), where)
     else:
         raise SourceError(f"{where}: unknown format {file_format!r}")
     if frame.is_empty():
@@ -37,9 +40,16 @@ def read_table(
     return frame
 
 
-def _read_csv(data: bytes, encoding: str, where: str, header_row: int) -> pl.DataFrame:
-    # Decoded as it is read: the whole text at once would be one more copy of the file.
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding=text_codec(data, encoding, where), newline="")
+def _read_csv(file: BinaryIO, encoding: str, where: str, header_row: int) -> pl.DataFrame:
+    # Decoded as it is read from the file: neither its bytes nor its text are held whole.
+    lines = io.TextIOWrapper(file, encoding=text_codec(file, encoding, where), newline="")
+    try:
+        return _read_csv_lines(lines, where, header_row)
+    finally:
+        lines.detach()  # the file is the caller's to close
+
+
+def _read_csv_lines(lines: io.TextIOWrapper, where: str, header_row: int) -> pl.DataFrame:
     reader = csv.reader(lines)
     # (line number, fields); blank lines skipped, line numbers kept for messages
     rows = (

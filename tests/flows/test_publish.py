@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from flows import early_warnings, notify, pending, publish, tables, tracking
-from flows.catalog import Catalog, write_atomic
+from flows.catalog import Catalog, copy_atomic, write_atomic
 from flows.config import DEFAULT_CONFIG, load_config
 from flows.summary import series_row
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
@@ -240,6 +240,16 @@ def test_a_payload_file_written_in_pieces_is_whole_or_left_as_it_was(tmp_path):
     with pytest.raises(ValueError, match="record 2"):
         write_atomic(path, pieces_then_a_failure())
     assert path.read_text() == "0\n1\n2\n" and sorted(p.name for p in tmp_path.iterdir()) == ["children.jsonl"]
+
+
+def test_a_file_copied_in_is_whole_or_not_there(tmp_path):
+    source, target = tmp_path / "scratch.csv", tmp_path / "raw" / "abc.csv"
+    source.write_bytes(b"a,b\n" * 1000)
+    copy_atomic(source, target)
+    assert target.read_bytes() == source.read_bytes()
+    with pytest.raises(FileNotFoundError):
+        copy_atomic(tmp_path / "gone.csv", tmp_path / "raw" / "def.csv")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["abc.csv"]
 
 
 def test_the_summary_publishing_returns_is_the_one_it_wrote(setup, forecasts):

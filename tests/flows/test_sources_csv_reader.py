@@ -1,6 +1,8 @@
 """CSV bytes -> a frame of text cells (flows/sources/tables.py): line endings,
 quoted newlines, row numbers and ragged rows, whatever batch a row falls in."""
 
+import io
+
 import polars as pl
 import pytest
 
@@ -18,22 +20,22 @@ def csv_bytes(rows, newline="\n") -> bytes:
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_every_line_ending_gives_the_same_cells_and_row_numbers(newline):
-    frame = read_table(csv_bytes(ROWS, newline), "csv", "f.csv")
+    frame = read_table(io.BytesIO(csv_bytes(ROWS, newline)), "csv", "f.csv")
     assert frame.select("region", "year", "value").rows() == ROWS
     assert frame[ROW].to_list() == list(range(2, 12))
 
 
 def test_a_quoted_newline_stays_in_its_cell_and_later_rows_keep_their_line_numbers():
     data = 'region,note\n岳阳,"two\nlines"\n\n株洲,one\n'.encode()
-    frame = read_table(data, "csv", "f.csv")
+    frame = read_table(io.BytesIO(data), "csv", "f.csv")
     assert frame["note"].to_list() == ["two\nlines", "one"]
     assert frame[ROW].to_list() == [3, 5]  # a record is numbered by the line it ends on; line 4 is blank
 
 
 def test_batches_change_nothing(monkeypatch):
-    whole = read_table(csv_bytes(ROWS), "csv", "f.csv")
+    whole = read_table(io.BytesIO(csv_bytes(ROWS)), "csv", "f.csv")
     monkeypatch.setattr(tables, "_CSV_BATCH_ROWS", 3)
-    assert read_table(csv_bytes(ROWS), "csv", "f.csv").equals(whole)
+    assert read_table(io.BytesIO(csv_bytes(ROWS)), "csv", "f.csv").equals(whole)
 
 
 @pytest.mark.parametrize("bad_index", [2, 5, 9])
@@ -41,7 +43,7 @@ def test_a_short_row_is_named_and_only_the_last_row_looks_truncated(monkeypatch,
     monkeypatch.setattr(tables, "_CSV_BATCH_ROWS", 3)  # batches of file rows 2-4, 5-7, 8-10, 11: bad_index 2 and 5 end one
     rows = [row if i != bad_index else row[:2] for i, row in enumerate(ROWS)]
     with pytest.raises(SourceError) as err:
-        read_table(csv_bytes(rows), "csv", "f.csv")
+        read_table(io.BytesIO(csv_bytes(rows)), "csv", "f.csv")
     message = str(err.value)
     assert f"row {bad_index + 2} has 2 field(s), the header has 3" in message
     assert ("truncated" in message) == (bad_index == len(ROWS) - 1)
@@ -49,7 +51,16 @@ def test_a_short_row_is_named_and_only_the_last_row_looks_truncated(monkeypatch,
 
 def test_header_only_after_skipped_lines():
     with pytest.raises(SourceError, match="header only"):
-        read_table(b"title line\nregion,year\n\n", "csv", "f.csv", header_row=1)
-    frame = read_table(b"title line\nregion,year\nA,2019\n", "csv", "f.csv", header_row=1)
+        read_table(io.BytesIO(b"title line\nregion,year\n\n"), "csv", "f.csv", header_row=1)
+    frame = read_table(io.BytesIO(b"title line\nregion,year\nA,2019\n"), "csv", "f.csv", header_row=1)
     assert frame.schema == pl.Schema({"region": pl.String, "year": pl.String, ROW: pl.Int64})
     assert frame.rows() == [("A", "2019", 3)]
+
+
+def test_read_from_the_callers_file_which_stays_open(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(csv_bytes(ROWS))
+    with path.open("rb") as file:
+        frame = read_table(file, "csv", "f.csv")
+        assert not file.closed
+    assert frame.select("region", "year", "value").rows() == ROWS

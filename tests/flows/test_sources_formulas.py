@@ -68,7 +68,7 @@ def test_formulas_give_their_cached_values_and_nothing_is_fetched():
             # 2020 of 岳阳: a WEBSERVICE never computed; 2019 of 株洲: DDE with an error cached
             cached={"B2": ("n", "2"), "D2": ("str", "12"), "B3": ("e", "#REF!"), "C3": ("str", "7")},
         )
-        parsed = parse_source(data, yearbook(), MATCHER, "yearbook.xlsx")
+        parsed = parse_source(io.BytesIO(data), yearbook(), MATCHER, "yearbook.xlsx")
     assert values(parsed.frame) == {
         ("hunan.yueyang", 2019): 2.0,  # =1+1 as cached, not recomputed
         ("hunan.yueyang", 2021): 12.0,  # HYPERLINK's cached display value
@@ -80,14 +80,14 @@ def test_formulas_give_their_cached_values_and_nothing_is_fetched():
 
 def test_formulas_without_cached_values_are_missing_never_evaluated():
     data = workbook([["地区", "2019", "2020"], ["岳阳市", "=1+1", "=2*3"], ["株洲市", "4", "=SUM(B2:B3)"]], cached={})
-    parsed = parse_source(data, yearbook(), MATCHER, "yearbook.xlsx")
+    parsed = parse_source(io.BytesIO(data), yearbook(), MATCHER, "yearbook.xlsx")
     assert values(parsed.frame) == {("hunan.zhuzhou", 2019): 4.0}
 
 
 def test_a_region_cell_holding_a_formula_without_value_is_an_error_naming_the_cell():
     data = workbook([["地区", "2019"], ['=HYPERLINK("http://127.0.0.1:9/","岳阳")', "3"]], cached={})
     with pytest.raises(SourceError, match=r"yearbook\.xlsx: row 2, column '2019' .*region is empty"):
-        parse_source(data, yearbook(), MATCHER, "yearbook.xlsx")
+        parse_source(io.BytesIO(data), yearbook(), MATCHER, "yearbook.xlsx")
 
 
 def test_text_that_looks_like_a_formula_is_not_a_number():
@@ -98,7 +98,7 @@ def test_text_that_looks_like_a_formula_is_not_a_number():
     raw = io.BytesIO()
     book.save(raw)
     with pytest.raises(SourceError, match=r"yearbook\.xlsx: row 2, column '2019' .*'=1\+1' is not a number"):
-        parse_source(raw.getvalue(), yearbook(), MATCHER, "yearbook.xlsx")
+        parse_source(io.BytesIO(raw.getvalue()), yearbook(), MATCHER, "yearbook.xlsx")
     csv = "地区,2019\n岳阳市,=1+1\n株洲市,@SUM(A1)\n".encode()
     with pytest.raises(SourceError, match=r"yearbook\.csv: row 2, column '2019' .*'=1\+1' is not a number"):
-        parse_source(csv, yearbook("yearbook.csv"), MATCHER, "yearbook.csv")
+        parse_source(io.BytesIO(csv), yearbook("yearbook.csv"), MATCHER, "yearbook.csv")
