@@ -74,10 +74,22 @@ def _read_csv_lines(lines: io.TextIOWrapper, where: str, header_row: int) -> pl.
                     f"{where}: row {line} has {len(row)} field(s), the header has {len(header)}"
                     + (" (the file looks truncated)" if last and len(row) < len(header) else "")
                 )
-        columns = {name: [row[i].strip() or None for _, row in batch] for i, name in enumerate(header)}
-        columns[ROW] = [line for line, _ in batch]
-        batches.append(pl.DataFrame(columns, schema=schema))
+        columns = [_cells(name, [row[i].strip() or None for _, row in batch]) for i, name in enumerate(header)]
+        columns.append(pl.Series(ROW, [line for line, _ in batch], dtype=pl.Int64))
+        batches.append(pl.DataFrame(columns))
     return pl.concat(batches) if batches else pl.DataFrame(schema=schema)
+
+
+def _cells(name: str, values: list[str | None]) -> pl.Series:
+    """One column of a batch. A value that repeats down it (a source label, a
+    region's name) is stored once, each cell pointing at it: at 30 000 series
+    the `source` label alone was 60 MB of the cells and of every frame made
+    from them, the panel included."""
+    index: dict[str | None, int] = {}
+    positions = [index.setdefault(value, len(index)) for value in values]
+    if len(index) > len(values) // 2:  # mostly distinct (numbers): nothing to share
+        return pl.Series(name, values, dtype=pl.String)
+    return pl.Series(name, list(index), dtype=pl.String).gather(positions)
 
 
 def _check_header(header: list[str], where: str) -> None:

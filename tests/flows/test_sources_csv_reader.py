@@ -64,3 +64,12 @@ def test_read_from_the_callers_file_which_stays_open(tmp_path):
         frame = read_table(file, "csv", "f.csv")
         assert not file.closed
     assert frame.select("region", "year", "value").rows() == ROWS
+
+
+def test_cells_that_repeat_are_stored_once_and_read_back_as_written():
+    label = "synthetic:peakwatch-kaya-v1 (not official statistics)"
+    repeated = ["湖南省岳阳市", None, label, "湖南省岳阳市", label] * 4
+    cells = tables._cells("region", repeated)
+    assert cells.name == "region" and cells.dtype == pl.String and cells.to_list() == repeated
+    distinct = [f"{i}.25" for i in range(10)]
+    assert tables._cells("value", distinct).to_list() == distinct
