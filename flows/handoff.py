@@ -5,7 +5,8 @@ Prefect's client runs on an asyncio loop, and every timer that loop schedules
 while the task runs (request timeouts, about a minute) keeps a copy of the
 context until its deadline, cancelled or not. So a task's input and output stay
 reachable for up to a minute after it returns. At 10 000 series that was the
-fetched file (41 MB) through validation, or the panel (43 MB) well into the fit.
+fetched file's bytes (41 MB, before they went to a file) through validation,
+or the panel (43 MB) well into the fit.
 What the context holds is a ``Handoff``; the caller empties it when the task
 returns, and the value lives as long as the caller's own references.
 """

@@ -33,7 +33,7 @@ from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
 from flows.sources import TransientFetchError
-from flows.sources.fetch import Fetched, fetch_bytes
+from flows.sources.fetch import Fetched, fetch_into
 from flows.sources.pull import PullResult, SourceReport, pull_all, resolve_pins
 from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
@@ -51,17 +51,17 @@ def _retry_transient(task, task_run, state) -> bool:
     return False
 
 
-# The large values these tasks take or return go in a Handoff (see flows/handoff.py).
 @task(retry_condition_fn=_retry_transient)
-def fetch_source(source, catalog: Catalog) -> Handoff[Fetched]:
-    return Handoff(fetch_bytes(source, catalog))
+def fetch_source(source, catalog: Catalog, path: Path) -> Fetched:
+    return fetch_into(source, catalog, path)
 
 
-def _fetch_with_retries(source, catalog: Catalog) -> Fetched:
+def _fetch_with_retries(source, catalog: Catalog, path: Path) -> Fetched:
     delays = [source.retry_backoff_seconds * 2**i for i in range(source.retries)]  # exponential backoff
-    return fetch_source.with_options(retries=source.retries, retry_delay_seconds=delays or 0)(source, catalog).take()
+    return fetch_source.with_options(retries=source.retries, retry_delay_seconds=delays or 0)(source, catalog, path)
 
 
+# The large values these tasks take or return go in a Handoff (see flows/handoff.py).
 @task
 def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = ()) -> Handoff[PullResult]:
     """Fetch (or, with --snapshot, reuse stored bytes), parse, merge; snapshot the raw bytes."""

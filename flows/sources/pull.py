@@ -3,6 +3,7 @@ merge, and only then store snapshots, manifest lines and the HTTP cache, so a
 bad source leaves artifacts/raw exactly as it was."""
 
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -14,7 +15,7 @@ from flows.catalog import Catalog, write_atomic
 from flows.config import Registry
 from flows.redact import redact_url
 from flows.sources.errors import SourceError
-from flows.sources.fetch import Fetched, fetch_bytes, http_cache_key, load_http_cache
+from flows.sources.fetch import Fetched, fetch_into, http_cache_key, load_http_cache
 from flows.sources.merge import merge_sources
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
@@ -51,12 +52,12 @@ class PullResult:
         }
 
 
-def resolve_pins(catalog: Catalog, sources, shas: list[str]) -> dict[str, tuple[str, bytes]]:
-    """--snapshot sha256s -> {source name: (sha256, bytes)}; every source must be pinned."""
+def resolve_pins(catalog: Catalog, sources, shas: list[str]) -> dict[str, Path]:
+    """--snapshot sha256s -> {source name: its stored file, verified}; every source must be pinned."""
     pins = {}
     for sha in shas:
-        entry, data = find_snapshot(catalog, sha)
-        pins[entry["source"]] = (sha, data)
+        entry, path = find_snapshot(catalog, sha)
+        pins[entry["source"]] = path
     names = {s.name for s in sources}
     stray = sorted(set(pins) - names)
     if stray:
@@ -67,40 +68,32 @@ def resolve_pins(catalog: Catalog, sources, shas: list[str]) -> dict[str, tuple[
     return pins
 
 
-@dataclass(frozen=True)
-class SetAside:
-    """A fetched file whose bytes wait in a scratch file until its snapshot is
-    stored, after every source has parsed: held in memory through the parse,
-    they were 39 MB of the pull's peak at 10 000 series."""
-
-    how: str
-    validators: dict | None
-    path: Path
-
-    @classmethod
-    def of(cls, got: Fetched, path: Path) -> "SetAside":
-        path.write_bytes(got.data)
-        return cls(got.how, got.validators, path)
-
-
-def read_sources(sources, registry: Registry, catalog: Catalog, scratch: Path, fetch=fetch_bytes, pins=None):
+def read_sources(sources, registry: Registry, catalog: Catalog, scratch: Path, fetch=fetch_into, pins=None):
     """Fetch and parse every source and merge them; writes nothing to the
-    artifacts. Each source's bytes are set aside in the folder ``scratch``.
+    artifacts. Each source's bytes wait in a file in the folder ``scratch``
+    until its snapshot is stored, after every source has parsed (held in
+    memory through the parse, they were 39 MB of the pull's peak at 10 000
+    series); a pinned snapshot is copied there too.
 
-    Returns (panel, conflicts, [(source, Parsed, SetAside)]).
+    Returns (panel, conflicts, [(source, Parsed, Fetched)]).
     """
     matcher = RegionMatcher(registry)
     read = []
     for i, source in enumerate(sources):
         where = f"source '{source.name}' ({source.location})"
-        got = SetAside.of(Fetched(pins[source.name][1], "snapshot") if pins else fetch(source, catalog), scratch / str(i))
+        path = scratch / str(i)
+        if pins:
+            shutil.copyfile(pins[source.name], path)
+            got = Fetched(path, "snapshot")
+        else:
+            got = fetch(source, catalog, path)
         with got.path.open("rb") as file:
             read.append((source, parse_source(file, source, matcher, where), got))
     panel, conflicts = merge_sources([(source.precedence, parsed.frame) for source, parsed, _ in read])
     return panel, conflicts, read
 
 
-def read_panel(sources, registry: Registry, catalog: Catalog, fetch=fetch_bytes) -> pl.DataFrame:
+def read_panel(sources, registry: Registry, catalog: Catalog, fetch=fetch_into) -> pl.DataFrame:
     """The sources fetched, parsed and merged; nothing is written to the artifacts."""
     with tempfile.TemporaryDirectory(prefix="peakwatch-pull-") as scratch:
         return read_sources(sources, registry, catalog, Path(scratch), fetch)[0]
@@ -110,8 +103,8 @@ def pull_all(
     sources,
     registry: Registry,
     catalog: Catalog,
-    fetch: Callable[..., Fetched] = fetch_bytes,
-    pins: dict[str, tuple[str, bytes]] | None = None,
+    fetch: Callable[..., Fetched] = fetch_into,
+    pins: dict[str, Path] | None = None,
 ) -> PullResult:
     # beside the artifacts rather than in /tmp, which may be memory (tmpfs)
     catalog.root.mkdir(parents=True, exist_ok=True)

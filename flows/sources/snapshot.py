@@ -1,7 +1,7 @@
 """Raw bytes stored under artifacts/raw/<sha256><suffix>, with a manifest line per pull.
 
 ``find_snapshot`` goes the other way for ``peakwatch run --snapshot``: from a
-sha256 back to the stored bytes and the source they came from.
+sha256 back to the stored file and the source it came from.
 """
 
 import hashlib
@@ -23,16 +23,17 @@ class Snapshot:
     rows: int = 0
 
 
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def sha256_of(file: Path) -> str:
+    """The file's sha256, read a piece at a time."""
+    with file.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def store_snapshot(catalog: Catalog, source: str, location: str, suffix: str, file: Path, rows: int) -> Snapshot:
     """Store the bytes of ``file`` once (content-addressed) and append a
     manifest line. Hashed and copied from the file, not held: read back whole
     beside the panel, they were the pull's peak at 30 000 series."""
-    with file.open("rb") as handle:
-        sha = hashlib.file_digest(handle, "sha256").hexdigest()
+    sha = sha256_of(file)
     path = catalog.raw_snapshot(sha, suffix)
     if not path.exists():
         copy_atomic(file, path)
@@ -57,8 +58,9 @@ def read_manifest(catalog: Catalog) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def find_snapshot(catalog: Catalog, sha256: str) -> tuple[dict, bytes]:
-    """The latest manifest entry for ``sha256`` and the stored bytes, verified."""
+def find_snapshot(catalog: Catalog, sha256: str) -> tuple[dict, Path]:
+    """The latest manifest entry for ``sha256`` and the stored file, verified
+    (hashed a piece at a time: a rerun does not hold the file)."""
     sha256 = sha256.strip().lower()
     entries = [e for e in read_manifest(catalog) if e["sha256"] == sha256]
     if not entries:
@@ -66,9 +68,9 @@ def find_snapshot(catalog: Catalog, sha256: str) -> tuple[dict, bytes]:
     entry = entries[-1]
     path = catalog.raw_dir / entry.get("file", sha256)
     try:
-        data = path.read_bytes()
+        found = sha256_of(path)
     except FileNotFoundError:
         raise SourceError(f"snapshot {sha256}: listed in the manifest but {path} is missing") from None
-    if sha256_of(data) != sha256:
+    if found != sha256:
         raise SourceError(f"snapshot {sha256}: {path} no longer has that sha256 (modified on disk?)")
-    return entry, data
+    return entry, path

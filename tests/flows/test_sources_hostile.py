@@ -100,10 +100,20 @@ def source_for(kind: str, file_name: str, encoding: str = "auto"):
     )
 
 
+def serving(data: bytes):
+    """A fetch that gives ``data`` for any source (the tables here exist only in memory)."""
+
+    def fetch(source, catalog, path: Path) -> Fetched:
+        path.write_bytes(data)
+        return Fetched(path, "file")
+
+    return fetch
+
+
 def accepted_or_rejected(data: bytes, source) -> None:
     """The property: a well-formed panel, or a SourceError naming the source and file."""
     try:
-        panel = read_panel([source], REGISTRY, catalog=None, fetch=lambda s, _: Fetched(data, "file"))
+        panel = read_panel([source], REGISTRY, catalog=None, fetch=serving(data))
     except SourceError as err:
         message = str(err)
         assert "source 'hostile'" in message and source.path.name in message, message
@@ -128,7 +138,7 @@ def test_non_finite_values_are_rejected_naming_the_cell(cell, unit, expected):
     """Found by the property tests below: these cast to floats and reached the panel."""
     rows = [TIDY_HEADERS, ["岳阳市", "2019", "co2_emissions", cell, unit, "yb"]]
     with pytest.raises(SourceError) as err:
-        read_panel([source_for("tidy", "t.csv")], REGISTRY, None, fetch=lambda s, _: Fetched(to_csv(rows).encode(), "file"))
+        read_panel([source_for("tidy", "t.csv")], REGISTRY, None, fetch=serving(to_csv(rows).encode()))
     assert expected in str(err.value) and "t.csv" in str(err.value) and "row 2, column 'value'" in str(err.value)
 
 
@@ -142,7 +152,7 @@ def test_a_table_without_a_single_value_parses_to_an_empty_panel(kind, rows):
     """Found by test_random_excel_tables: with no (indicator, unit) to convert,
     the unit conversion met Polars' empty replace_strict, which returns strings."""
     panel = read_panel(
-        [source_for(kind, "t.csv")], REGISTRY, None, fetch=lambda s, _: Fetched(to_csv(rows).encode(), "file")
+        [source_for(kind, "t.csv")], REGISTRY, None, fetch=serving(to_csv(rows).encode())
     )
     assert panel.is_empty() and panel.schema == pl.Schema(c.SCHEMA)
 

@@ -6,7 +6,7 @@ import pytest
 
 from flows.catalog import Catalog
 from flows.sources import SourceError, TransientFetchError
-from flows.sources.fetch import fetch_bytes
+from flows.sources.fetch import fetch_into
 from flows.sources.pull import pull_all
 from tests.flows._sources_helpers import REGISTRY, Route, make_source, serve, tidy_csv, yearly_rows
 
@@ -57,14 +57,15 @@ def test_server_errors_are_transient_and_client_errors_are_not(tmp_path):
     catalog = Catalog(tmp_path / "art")
     with serve({"/flaky.csv": Route(BODY, fail_first=1)}) as base:
         with pytest.raises(TransientFetchError, match="HTTP 503"):
-            fetch_bytes(make_source(url=f"{base}/flaky.csv"), catalog)
-        assert fetch_bytes(make_source(url=f"{base}/flaky.csv"), catalog).data == BODY
+            fetch_into(make_source(url=f"{base}/flaky.csv"), catalog, tmp_path / "got")
+        got = fetch_into(make_source(url=f"{base}/flaky.csv"), catalog, tmp_path / "got")
+        assert got.path.read_bytes() == BODY and got.how == "downloaded"
         with pytest.raises(SourceError) as err:
-            fetch_bytes(make_source(url=f"{base}/nope.csv"), catalog)
+            fetch_into(make_source(url=f"{base}/nope.csv"), catalog, tmp_path / "got")
         assert not isinstance(err.value, TransientFetchError)
 
 
 def test_timeout_is_transient(tmp_path):
     with serve({"/slow.csv": Route(BODY, delay=1.5)}) as base:
         with pytest.raises(TransientFetchError, match="no response within 0.2 s"):
-            fetch_bytes(make_source(url=f"{base}/slow.csv", timeout_seconds=0.2), Catalog(tmp_path))
+            fetch_into(make_source(url=f"{base}/slow.csv", timeout_seconds=0.2), Catalog(tmp_path), tmp_path / "got")
