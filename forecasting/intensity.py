@@ -49,6 +49,11 @@ def last_observed(forecast: SeriesForecast) -> float:
     return float(values[~np.isnan(values)][-1])
 
 
+def observed_by_year(forecast: SeriesForecast) -> dict[int, float]:
+    values = np.asarray(forecast.history, dtype=float)
+    return {forecast.first_year + i: float(v) for i, v in enumerate(values) if not np.isnan(v)}
+
+
 def direction(forecast: SeriesForecast, years: int = DIRECTION_YEARS) -> str:
     """Up, down or flat: mean yearly growth of the median over the next ``years``."""
     point = np.asarray(forecast.point_forecast[:years])
@@ -56,11 +61,19 @@ def direction(forecast: SeriesForecast, years: int = DIRECTION_YEARS) -> str:
     return UP if growth > FLAT_GROWTH else DOWN if growth < -FLAT_GROWTH else FLAT
 
 
-def check_intensity(energy: SeriesForecast, co2: SeriesForecast) -> IntensityCheck:
-    years = np.asarray(co2.fan.years)
-    if tuple(years) != tuple(energy.fan.years):
-        raise ValueError(f"{co2.region_id}: energy and CO2 forecasts cover different years")
-    intensity = np.asarray(co2.point_forecast) / np.asarray(energy.point_forecast)
+def check_intensity(energy: SeriesForecast, co2: SeriesForecast) -> IntensityCheck | None:
+    """The check on the years both forecasts cover, or None when they share none.
+
+    A region's energy and CO2 statistics may end in different years (an
+    inventory a year behind the yearbook): the intensity is then read where
+    both are forecast, and its last observed value in the last year both are
+    observed."""
+    years, in_energy, in_co2 = np.intersect1d(energy.fan.years, co2.fan.years, return_indices=True)
+    energy_seen, co2_seen = observed_by_year(energy), observed_by_year(co2)
+    both_seen = sorted(set(energy_seen) & set(co2_seen))
+    if len(years) == 0 or not both_seen:
+        return None
+    intensity = np.asarray(co2.point_forecast)[in_co2] / np.asarray(energy.point_forecast)[in_energy]
     low, high = INTENSITY_BOUNDS
     outside = (intensity <= low) | (intensity > high) | ~np.isfinite(intensity)
     energy_dir, co2_dir = direction(energy), direction(co2)
@@ -69,7 +82,7 @@ def check_intensity(energy: SeriesForecast, co2: SeriesForecast) -> IntensityChe
         energy_direction=energy_dir,
         co2_direction=co2_dir,
         directions_disagree={energy_dir, co2_dir} == {UP, DOWN},
-        intensity_last_observed=last_observed(co2) / last_observed(energy),
+        intensity_last_observed=co2_seen[both_seen[-1]] / energy_seen[both_seen[-1]],
         intensity_end=float(intensity[-1]),
         within_bounds=not outside.any(),
         first_year_out_of_bounds=int(years[outside][0]) if outside.any() else None,
@@ -77,10 +90,11 @@ def check_intensity(energy: SeriesForecast, co2: SeriesForecast) -> IntensityChe
 
 
 def check_regions(forecasts: list[SeriesForecast]) -> dict[str, IntensityCheck]:
-    """One check per region that has both an energy and a CO2 forecast."""
+    """One check per region that has both an energy and a CO2 forecast over a shared year."""
     by_key = {(f.region_id, f.indicator): f for f in forecasts if f.ok and f.point_forecast}
-    return {
+    checks = {
         region: check_intensity(by_key[(region, c.ENERGY)], by_key[(region, c.CO2)])
         for region, indicator in by_key
         if indicator == c.CO2 and (region, c.ENERGY) in by_key
     }
+    return {region: check for region, check in checks.items() if check is not None}

@@ -78,13 +78,14 @@ def test_split_series_attaches_gdp_and_population_drivers(panel_series):
     assert all(len(s.drivers[c.GDP]) == len(s.values) for s in panel_series)
 
 
-def fake(indicator, history, point):
+def fake(indicator, history, point, first_year=2000):
     from forecasting.series import ForecastFan, SeriesForecast
 
-    years = tuple(range(2020, 2020 + len(point)))
+    last_year = first_year + len(history) - 1
+    years = tuple(range(max(last_year, 2019) + 1, max(last_year, 2019) + 1 + len(point)))
     return SeriesForecast(
-        region_id="r", indicator=indicator, unit=c.UNITS[indicator], n_observed=len(history), first_year=2000,
-        last_observed_year=2019, filled_years=(), model="m", history=tuple(history), point_forecast=tuple(point),
+        region_id="r", indicator=indicator, unit=c.UNITS[indicator], n_observed=len(history), first_year=first_year,
+        last_observed_year=last_year, filled_years=(), model="m", history=tuple(history), point_forecast=tuple(point),
         fan=ForecastFan(years=years, quantiles={}),
     )
 
@@ -105,6 +106,17 @@ def test_intensity_above_the_physical_ceiling_is_flagged_with_its_year():
     check = check_intensity(energy, co2)
     assert not check.directions_disagree and not check.within_bounds
     assert check.first_year_out_of_bounds == 2025  # 3.1 is the first above 3.0
+
+
+def test_energy_a_year_ahead_of_co2_is_checked_on_the_years_both_cover():
+    """A CO2 inventory a year behind the energy yearbook: it had stopped the fit stage."""
+    energy = fake(c.ENERGY, [10.0, 10.0, 12.0], np.full(11, 12.0), first_year=2018)  # to 2020, forecast 2021-2031
+    co2 = fake(c.CO2, [20.0, 22.0], np.r_[24.0, np.full(10, 37.0)], first_year=2018)  # to 2019, forecast 2020-2030
+    check = check_intensity(energy, co2)
+    assert check.intensity_last_observed == pytest.approx(2.2)  # 2019, the last year both are observed
+    assert check.first_year_out_of_bounds == 2021  # 37 / 12; 2020 is forecast for CO2 only
+    assert check.intensity_end == pytest.approx(37.0 / 12.0)  # 2030, the last year both cover
+    assert check_regions([energy, co2])["r"] == check
 
 
 def test_holdout_split_keeps_the_last_five_observed_years_out():
