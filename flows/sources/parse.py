@@ -55,8 +55,8 @@ def parse_source(file: BinaryIO, source, matcher: RegionMatcher, where: str) -> 
     missing = pl.col("value").is_null() | pl.col("value").is_in(list(source.missing_values))
     seen_regions = long["region"].drop_nulls().unique(maintain_order=True).to_list()
     long = long.filter(~missing)
-    numbers = long["value"].str.replace_all(",", "").str.strip_chars().cast(pl.Float64, strict=False)
-    _fail(where, long.filter(numbers.is_null()), lambda r: f"{r['value']!r} is not a number")
+    numbers = long.select(_number(pl.col("value"))).to_series()
+    _fail(where, long.filter(numbers.is_null()), _not_a_number)
     # 'NaN', 'inf' and '1e400' cast to floats; none of them is a measurement
     _fail(where, long.filter(~numbers.is_finite()), lambda r: f"{r['value']!r} is not a finite number")
     long = long.with_columns(value=numbers)
@@ -81,6 +81,23 @@ def parse_source(file: BinaryIO, source, matcher: RegionMatcher, where: str) -> 
         _region_id(name, source, matcher) or name for name in seen_regions if name not in with_data
     )
     return Parsed(c.conform(frame), unmatched, derived, no_data)
+
+
+# Commas are thousands separators only, in groups of three (1,234.5): read
+# as separators, the decimal comma of '1,5' would have become 15.
+THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+
+
+def _number(cell: pl.Expr) -> pl.Expr:
+    """A cell as a number, null where it is none."""
+    text = cell.str.strip_chars()
+    grouped = text.str.contains(THOUSANDS) | ~text.str.contains(",", literal=True)
+    return pl.when(grouped).then(text.str.replace_all(",", "", literal=True)).cast(pl.Float64, strict=False)
+
+
+def _not_a_number(row: dict) -> str:
+    hint = " (a comma is read only as a thousands separator, as in 1,234.5)" if "," in row["value"] else ""
+    return f"{row['value']!r} is not a number{hint}"
 
 
 def _origin(long: pl.DataFrame, source) -> pl.Expr:

@@ -100,6 +100,21 @@ def test_configured_missing_markers_are_gaps_not_errors(tmp_path):
     assert parsed.frame[c.VALUE].to_list() == [1234.5]
 
 
+@pytest.mark.parametrize("cell", ["1,5", "12,34", "1,2345.6", ",5"])
+def test_a_comma_that_does_not_group_thousands_is_not_a_number(tmp_path, cell):
+    """Stripping every comma read the decimal comma of '1,5' as 15."""
+    text = tidy_csv([("岳阳", 2019, "co2_emissions", f'"{cell}"', "MtCO2", "x")])
+    with pytest.raises(SourceError, match=rf"row 2, column 'value'.*'{cell}' is not a number \(a comma is read only as a thousands"):
+        parse_source(io.BytesIO(text.encode()), make_source(path=tmp_path / "t.csv"), MATCHER, "t")
+
+
+def test_commas_that_group_thousands_are_read(tmp_path):
+    cells = ["1,234.5", "12,345,678", " 1,000 ", "999"]
+    text = tidy_csv([("岳阳", 2016 + i, "co2_emissions", f'"{v}"', "MtCO2", "x") for i, v in enumerate(cells)])
+    parsed = parse_source(io.BytesIO(text.encode()), make_source(path=tmp_path / "t.csv"), MATCHER, "t")
+    assert parsed.frame.sort(c.YEAR)[c.VALUE].to_list() == [1234.5, 12345678.0, 1000.0, 999.0]
+
+
 def test_title_rows_above_the_header_are_skipped(tmp_path):
     rows = [["表3-1 各市能源消费总量"], [], ["地区", "2019年"], ["岳阳市", 1300], ["株洲市", "—"]]
     path = write_xlsx(tmp_path / "yb.xlsx", {"s": rows})
