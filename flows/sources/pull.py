@@ -19,7 +19,7 @@ from flows.sources.fetch import Fetched, fetch_into, http_cache_key, load_http_c
 from flows.sources.merge import merge_sources
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
-from flows.sources.snapshot import find_snapshot, store_snapshot
+from flows.sources.snapshot import find_snapshot, sha256_of, store_snapshot
 
 MAX_CONFLICTS_LISTED = 200
 
@@ -52,12 +52,12 @@ class PullResult:
         }
 
 
-def resolve_pins(catalog: Catalog, sources, shas: list[str]) -> dict[str, Path]:
-    """--snapshot sha256s -> {source name: its stored file, verified}; every source must be pinned."""
+def resolve_pins(catalog: Catalog, sources, shas: list[str]) -> dict[str, tuple[str, Path]]:
+    """--snapshot sha256s -> {source name: (sha256, its stored file, verified)}; every source must be pinned."""
     pins = {}
     for sha in shas:
         entry, path = find_snapshot(catalog, sha)
-        pins[entry["source"]] = path
+        pins[entry["source"]] = (entry["sha256"], path)
     names = {s.name for s in sources}
     stray = sorted(set(pins) - names)
     if stray:
@@ -83,14 +83,22 @@ def read_sources(sources, registry: Registry, catalog: Catalog, scratch: Path, f
         where = f"source '{source.name}' ({source.location})"
         path = scratch / str(i)
         if pins:
-            shutil.copyfile(pins[source.name], path)
-            got = Fetched(path, "snapshot")
+            got = _copy_pinned(*pins[source.name], path)
         else:
             got = fetch(source, catalog, path)
         with got.path.open("rb") as file:
             read.append((source, parse_source(file, source, matcher, where), got))
     panel, conflicts = merge_sources([(source.precedence, parsed.frame) for source, parsed, _ in read])
     return panel, conflicts, read
+
+
+def _copy_pinned(sha: str, stored: Path, path: Path) -> Fetched:
+    """The pinned snapshot copied to ``path``, checked again there: the run
+    parses exactly the bytes it was pinned to, or stops."""
+    shutil.copyfile(stored, path)
+    if sha256_of(path) != sha:
+        raise SourceError(f"snapshot {sha}: {stored} changed while the run was starting (modified on disk?)")
+    return Fetched(path, "snapshot")
 
 
 def read_panel(sources, registry: Registry, catalog: Catalog, fetch=fetch_into) -> pl.DataFrame:
@@ -104,7 +112,7 @@ def pull_all(
     registry: Registry,
     catalog: Catalog,
     fetch: Callable[..., Fetched] = fetch_into,
-    pins: dict[str, Path] | None = None,
+    pins: dict[str, tuple[str, Path]] | None = None,
 ) -> PullResult:
     # beside the artifacts rather than in /tmp, which may be memory (tmpfs)
     catalog.root.mkdir(parents=True, exist_ok=True)

@@ -58,5 +58,5 @@ def test_a_pinned_snapshot_is_verified_without_being_held(tmp_path):
     catalog.raw_dir.mkdir(parents=True)
     stored = store_snapshot(catalog, "big", "big.csv", ".csv", big_file(tmp_path / "big.csv"), rows=0)
     pins, peak = peak_of(lambda: resolve_pins(catalog, [make_source(name="big", path=tmp_path / "big.csv")], [stored.sha256]))
-    assert pins == {"big": stored.path}
+    assert pins == {"big": (stored.sha256, stored.path)}
     assert peak < BOUND, f"verifying a {SIZE >> 20} MB snapshot allocated {peak >> 20} MB"

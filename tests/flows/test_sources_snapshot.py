@@ -5,7 +5,7 @@ import pytest
 from flows.catalog import Catalog
 from flows.sources import SourceError
 from flows.sources.pull import pull_all, resolve_pins
-from tests.flows._sources_helpers import REGISTRY, make_source, tidy_csv, yearly_rows
+from tests.flows._sources_helpers import REGISTRY, fingerprint, make_source, tidy_csv, yearly_rows
 
 
 def test_pinned_snapshot_reproduces_the_panel_after_the_file_changed(tmp_path):
@@ -39,3 +39,18 @@ def test_unknown_or_tampered_snapshot_is_an_error(tmp_path):
     (catalog.raw_dir / f"{sha}.csv").write_text("changed")
     with pytest.raises(SourceError, match="no longer has that sha256"):
         resolve_pins(catalog, [source], [sha])
+
+
+def test_a_snapshot_changed_after_it_was_checked_stops_the_rerun(tmp_path):
+    """The pin is checked when the run starts and again on the copy it parses."""
+    catalog = Catalog(tmp_path / "art")
+    path = tmp_path / "in.csv"
+    path.write_text(tidy_csv(yearly_rows("岳阳", "co2_emissions", "MtCO2", 30.0)))
+    source = make_source(name="yb", path=path)
+    sha = pull_all([source], REGISTRY, catalog).sources[0].sha256
+    pins = resolve_pins(catalog, [source], [sha])
+    (catalog.raw_dir / f"{sha}.csv").write_text(tidy_csv(yearly_rows("岳阳", "co2_emissions", "MtCO2", 99.0)))
+    before = fingerprint(catalog.root)
+    with pytest.raises(SourceError, match=f"snapshot {sha}: .* changed while the run was starting"):
+        pull_all([source], REGISTRY, catalog, pins=pins)
+    assert fingerprint(catalog.root) == before
