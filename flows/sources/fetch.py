@@ -69,8 +69,7 @@ def _fetch_url(source, catalog: Catalog, where: str, path: Path) -> Fetched:
         with httpx.Client(timeout=source.timeout_seconds, follow_redirects=True) as client:
             with client.stream("GET", source.url, headers=headers) as response:
                 if response.status_code == 304 and headers:
-                    shutil.copyfile(cached_path, path)
-                    return Fetched(path, "not-modified", _validators(response, cached))
+                    return _copy_not_modified(cached_path, path, where, response, cached)
                 _check_status(response, source, where)
                 with path.open("wb") as file:
                     for piece in response.iter_bytes():
@@ -79,7 +78,23 @@ def _fetch_url(source, catalog: Catalog, where: str, path: Path) -> Fetched:
         raise TransientFetchError(f"{where}: no response within {source.timeout_seconds:g} s (timeout)") from None
     except httpx.TransportError as exc:
         raise TransientFetchError(f"{where}: download failed: {type(exc).__name__}: {redact_text(str(exc))}") from None
+    except httpx.HTTPError as exc:  # a redirect loop, a body that does not decode: asking again will not help
+        raise SourceError(f"{where}: download failed: {type(exc).__name__}: {redact_text(str(exc))}") from None
     return Fetched(path, "downloaded", _validators(response, None))
+
+
+def _copy_not_modified(cached_path: Path, path: Path, where: str, response: httpx.Response, cached: dict) -> Fetched:
+    """The snapshot of an unchanged URL copied to ``path``. A snapshot gone since
+    the request was sent is a transient error: the retry, finding none, asks
+    for the whole file."""
+    try:
+        shutil.copyfile(cached_path, path)
+    except FileNotFoundError:
+        raise TransientFetchError(
+            f"{where}: the server answered 'not modified', but its snapshot {cached_path} is gone; "
+            "a retry downloads the whole file"
+        ) from None
+    return Fetched(path, "not-modified", _validators(response, cached))
 
 
 def _check_status(response: httpx.Response, source, where: str) -> None:

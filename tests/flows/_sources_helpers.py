@@ -69,10 +69,11 @@ def fingerprint(folder: Path) -> dict[str, str]:
 class Route:
     def __init__(self, body: bytes, content_type: str = "text/csv", status: int = 200, delay: float = 0.0,
                  etag: str | None = None, truncate_to: int | None = None, fail_first: int = 0,
-                 last_modified: str | None = None):
+                 last_modified: str | None = None, headers: dict[str, str] | None = None):
         self.body, self.content_type, self.status, self.delay = body, content_type, status, delay
         self.etag, self.truncate_to, self.last_modified = etag, truncate_to, last_modified
         self.fail_first = fail_first  # answer this many requests with 503 first
+        self.headers = headers or {}  # sent with every full response
         self.requests = 0
         self.full_responses = 0
         self.not_modified = 0
@@ -113,6 +114,8 @@ def serve(routes: dict[str, Route]):
                 self.send_header("ETag", route.etag)
             if route.last_modified:
                 self.send_header("Last-Modified", route.last_modified)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             body = route.body if route.truncate_to is None else route.body[: route.truncate_to]
             try:

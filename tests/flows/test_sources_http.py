@@ -1,6 +1,7 @@
 """URL sources against a local server on 127.0.0.1: download, no re-download when unchanged."""
 
 import json
+import threading
 
 import pytest
 
@@ -69,3 +70,30 @@ def test_timeout_is_transient(tmp_path):
     with serve({"/slow.csv": Route(BODY, delay=1.5)}) as base:
         with pytest.raises(TransientFetchError, match="no response within 0.2 s"):
             fetch_into(make_source(url=f"{base}/slow.csv", timeout_seconds=0.2), Catalog(tmp_path), tmp_path / "got")
+
+
+def test_a_redirect_loop_or_a_body_that_does_not_decode_names_the_source(tmp_path):
+    routes = {
+        "/loop.csv": Route(b"", status=302, headers={"Location": "/loop.csv"}),
+        "/garbled.csv": Route(b"not gzip at all", headers={"Content-Encoding": "gzip"}),
+    }
+    with serve(routes) as base:
+        for name, error in [("loop", "TooManyRedirects"), ("garbled", "DecodingError")]:
+            with pytest.raises(SourceError, match=rf"source 'test-source' \(.*/{name}.csv\): download failed: {error}") as err:
+                fetch_into(make_source(url=f"{base}/{name}.csv"), Catalog(tmp_path), tmp_path / "got")
+            assert not isinstance(err.value, TransientFetchError)  # asking again would not help
+
+
+def test_a_snapshot_gone_after_a_not_modified_answer_is_downloaded_again(tmp_path):
+    catalog = Catalog(tmp_path / "art")
+    route = Route(BODY, etag='"v1"')
+    with serve({"/z.csv": route}) as base:
+        source = make_source(url=f"{base}/z.csv")
+        pull_all([source], REGISTRY, catalog)
+        cached = next(catalog.raw_dir.glob("*.csv"))
+        route.delay = 0.3  # the snapshot goes while the request is out
+        threading.Timer(0.1, cached.unlink).start()
+        with pytest.raises(TransientFetchError, match=f"answered 'not modified', but its snapshot {cached} is gone"):
+            fetch_into(source, catalog, tmp_path / "got")
+        got = fetch_into(source, catalog, tmp_path / "got")  # the retry: no snapshot, so no condition
+    assert got.how == "downloaded" and got.path.read_bytes() == BODY
