@@ -22,14 +22,17 @@ def event_steps(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Energy (Mtce) and CO2 (MtCO2) added per draw and future year by ``events``.
 
-    A plant counts in full from the year it comes on line (or is retired).
+    A plant counts in full from the year it comes on line (or is retired). A
+    draw of a year before the first future year adds nothing: that plant is
+    in the observed history already, and adding it again would count it twice.
     Returns two arrays of shape (n_draws, len(future_years)).
     """
     energy = np.zeros((n_draws, len(future_years)))
     co2 = np.zeros((n_draws, len(future_years)))
     for event in events:
         start = draw_years(event, n_draws, rng)
-        active = future_years[None, :] >= start[:, None]
+        in_history = start < future_years[0]
+        active = (future_years[None, :] >= start[:, None]) & ~in_history[:, None]
         d_energy, d_co2 = event.steps(scope)
         energy += active * d_energy
         co2 += active * d_co2

@@ -146,7 +146,9 @@ def simulate_scenario(
     share_from_plan = spec.drivers[CARBON_INTENSITY].source == PLAN and bool(region.plan.non_fossil_share)
     events, event_notes = select_events(region, spec, share_from_plan)
 
-    rng = np.random.default_rng(series_seed(settings.seed, region.region_id, f"scenario:{spec.name}"))
+    # The same draws for every scenario of a region (common random numbers), so
+    # that scenarios differ by what they assume, not by Monte Carlo noise.
+    rng = np.random.default_rng(series_seed(settings.seed, region.region_id, "scenario"))
     base_logs = {name: float(np.log(histories[name][-1])) for name in DRIVERS}
     kaya = combine_kaya(simulate_drivers(base_logs, paths_by_driver, settings.n_draws, rng), future_years)
     d_energy, d_co2 = event_steps(tuple(events), region.plan.scope, future_years, settings.n_draws, rng)

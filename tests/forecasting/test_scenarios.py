@@ -128,6 +128,27 @@ def test_event_years_follow_the_triangular_law():
     assert np.all(energy[:, 2032 - 2024] > 0) and np.all(energy[:, 2026 - 2024] == 0)
 
 
+def test_a_plant_drawn_into_the_observed_years_is_not_added_again():
+    """History to 2023: a plant on line by then is in the data already."""
+    plant = PlantEvent("u", "r", "coal", 100, 2022, 2024, 2026, 4000, 300, 2.66)
+    start = np.rint(np.random.default_rng(3).triangular(2021.5, 2024, 2026.5, 20000)).astype(int)
+    energy, co2 = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, np.random.default_rng(3))
+    assert np.mean(energy[:, -1] > 0) == pytest.approx(np.mean(start >= 2024))  # the same draws
+    assert np.all((energy[:, -1] > 0) == (start >= 2024)) and np.all((co2[:, -1] > 0) == (start >= 2024))
+    already, _ = event_steps((PlantEvent("v", "r", "coal", 100, 2020, 2020, 2020, 4000, 300, 2.66),), "energy_sector",
+                             np.arange(2024, 2061), 10, np.random.default_rng(3))
+    assert not already.any()
+
+
+def test_scenarios_that_assume_the_same_share_their_draws():
+    """Common random numbers: two specs alike but for their names give the same answer."""
+    region = make_region()
+    rates = {"gdp_per_capita": 0.05, "energy_intensity": -0.02, "carbon_intensity": -0.01}
+    one, other = (fixed_spec(name=name, rates=rates, sd=0.01, noise=0.02) for name in ("one", "other"))
+    first, second = (result_for(simulate_region(region, (spec,), SETTINGS)) for spec in (one, other))
+    assert first.peaks == second.peaks
+
+
 def test_solver_answer_applied_meets_the_promised_probability():
     region = make_region()
     rates = {"gdp_per_capita": 0.05, "energy_intensity": -0.02, "carbon_intensity": -0.01}
