@@ -55,6 +55,8 @@ def parse_source(file: BinaryIO, source, matcher: RegionMatcher, where: str) -> 
     missing = pl.col("value").is_null() | pl.col("value").is_in(list(source.missing_values))
     seen_regions = long["region"].drop_nulls().unique(maintain_order=True).to_list()
     long = long.filter(~missing)
+    # before unmatched regions are left out: they have values, and are listed as unmatched
+    with_data = set(long["region"].unique().to_list())
     numbers = long.select(_number(pl.col("value"))).to_series()
     _fail(where, long.filter(numbers.is_null()), _not_a_number)
     # 'NaN', 'inf' and '1e400' cast to floats; none of them is a measurement
@@ -76,7 +78,6 @@ def parse_source(file: BinaryIO, source, matcher: RegionMatcher, where: str) -> 
         pl.col("unit").alias(c.UNIT),
         _origin(long, source).alias(c.SOURCE),
     )
-    with_data = set(long["region"].unique().to_list())
     no_data = tuple(
         _region_id(name, source, matcher) or name for name in seen_regions if name not in with_data
     )

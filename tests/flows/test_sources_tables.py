@@ -87,6 +87,7 @@ def test_unmatched_regions_are_reported_with_rows_or_derived(tmp_path):
     reported = parse_source(io.BytesIO(text.encode()), make_source(path=tmp_path / "t.csv"), MATCHER, "t.csv")
     assert reported.frame[c.REGION_ID].to_list() == ["hunan.yueyang"]
     assert reported.unmatched[0]["name"] == "安徽安庆" and reported.unmatched[0]["rows"] == [2]
+    assert reported.no_data == ()  # it has values: unmatched, not also "no values at all"
     derived = parse_source(
         io.BytesIO(text.encode()), make_source(path=tmp_path / "t.csv", regions={"unmatched": "derive", "derive_prefix": "x"}), MATCHER, "t"
     )
