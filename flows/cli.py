@@ -190,7 +190,9 @@ def _compare(args: argparse.Namespace) -> int:
         summary_a, summary_b = compare.load_run_summary(client, run_a), compare.load_run_summary(client, run_b)
     except compare.CompareError as exc:
         raise CliError(str(exc)) from None
-    rows = compare.compare_summaries(summary_a, summary_b, config.warnings.p_peak_threshold)
+    rows = compare.compare_summaries(
+        summary_a, summary_b, config.warnings.p_peak_threshold, config.warnings.threshold_overrides()
+    )
     print(compare.format_comparison(rows, summary_a, summary_b))
     return EXIT_OK
 
@@ -353,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "evaluate",
+        parents=[verbose],
         help="score the forecast engine on held-out years against reference forecasts",
         description=(
             "Hold out the last 5 observed years of every series with >= 10 observed years, choose a model "
@@ -371,13 +374,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser(
         "serve",
+        parents=[verbose],
         help="serve the monthly deployment on its cron schedule (runs until stopped)",
         description=(
             "Register the Prefect deployment 'peakwatch-monthly/<schedule.deployment>' with the cron "
             "schedule from the config (default 06:00 on the 1st of each month, Asia/Shanghai) and run "
             "its flow runs in this process until stopped. Uses PREFECT_API_URL when set, else the "
             "ephemeral local Prefect server. Trigger a run by hand with "
-            "`prefect deployment run 'peakwatch-monthly/monthly'` or from the Prefect UI."
+            "`prefect deployment run 'peakwatch-monthly/<schedule.deployment>'` (default 'peakwatch-monthly/monthly') "
+            "or from the Prefect UI."
         ),
     )
     serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")

@@ -54,12 +54,17 @@ def load_run_summary(client: MlflowClient, run_id: str) -> dict:
         raise CompareError(f"run '{run_id}' has no readable {tracking.SUMMARY_JSON}: {exc}") from None
 
 
-def compare_summaries(summary_a: dict, summary_b: dict, threshold: float) -> list[dict]:
-    """Every series of either run, with run A's and run B's numbers and the causes of change."""
+def compare_summaries(
+    summary_a: dict, summary_b: dict, threshold: float, overrides: dict[str, float] | None = None
+) -> list[dict]:
+    """Every series of either run, with run A's and run B's numbers and the causes
+    of change; late or on time by ``threshold``, or a region's own (``overrides``,
+    as the monthly run reads them)."""
     return alerts.compare_rows(
         summary_b["series"],
         summary_a["series"],
         threshold,
+        overrides=overrides,
         include_unchanged=True,
         data_changed=summary_a.get("data_sha256") != summary_b.get("data_sha256"),
     )

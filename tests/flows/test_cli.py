@@ -27,11 +27,12 @@ def test_every_subcommand_and_option_in_help_is_documented_in_the_readme():
     assert "--verbose" in readme
 
 
-def test_verbose_is_accepted_before_and_after_the_subcommand():
-    parser, _ = subcommands()
-    assert parser.parse_args(["--verbose", "report"]).verbose
-    assert parser.parse_args(["report", "--verbose"]).verbose
-    assert not parser.parse_args(["report"]).verbose
+def test_verbose_is_accepted_before_and_after_every_subcommand():
+    parser, commands = subcommands()
+    for name in commands:
+        assert parser.parse_args(["--verbose", name]).verbose, name
+        assert parser.parse_args([name, "--verbose"]).verbose, name
+        assert not parser.parse_args([name]).verbose, name
 
 
 def test_errors_are_one_paragraph_without_a_traceback(tmp_path, capsys):

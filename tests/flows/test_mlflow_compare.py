@@ -132,6 +132,14 @@ def test_comparison_table_shows_both_runs_the_change_and_the_cause():
     assert text.splitlines()[-1].startswith("1 of 2 series changed")
 
 
+def test_comparison_reads_a_region_by_its_own_threshold():
+    """As the monthly run does: P 0.65 -> 0.55 is on time at 0.5, late at Zhuzhou's 0.6."""
+    a = {"run_id": "A1", "series": [_row(p_peak_by_target=0.65)]}
+    b = {"run_id": "B1", "series": [_row(p_peak_by_target=0.55)]}
+    assert compare.compare_summaries(a, b, 0.5)[0]["change"] == "moved"
+    assert compare.compare_summaries(a, b, 0.5, {"hunan.zhuzhou": 0.6})[0]["change"] == "crossed to late"
+
+
 def test_compare_without_a_local_store_says_so_and_creates_nothing(tmp_path, capsys, monkeypatch):
     from flows import cli
 
