@@ -441,8 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
             "on every source of the config. Prints, per region, passed / warned / quarantined with the "
             "checks at fault and their offending rows, and writes GX Data Docs (HTML). Thresholds come "
             "from the config's 'validation:' block; parents for the hierarchy check from its region registry. "
-            "Exit status 0 when the data are usable (even with quarantined regions), 1 when they are not "
-            "(broken schema, no rows), 2 on a configuration error."
+            "Exit status 0 when the data are usable (even with some regions quarantined), 1 when they are not "
+            "(broken schema, no rows, every region quarantined), 2 on a configuration error."
         ),
     )
     validate.add_argument("file", type=Path, nargs="?", default=None, metavar="FILE", help="tidy CSV to check instead of the config's sources")

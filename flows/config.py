@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from flows.redact import redact_text, redact_url
 from forecasting.models import CANDIDATES
+from forecasting.peaks import HORIZON_YEAR
 from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
 from validation.settings import GateSettings, Severity
@@ -201,7 +202,7 @@ SourceConfig = Annotated[TidySource | WideYearsSource | WideIndicatorsSource, Fi
 
 class ForecastConfig(Frozen):
     n_paths: int = Field(1000, ge=100)
-    horizon_year: int = 2060
+    horizon_year: int = HORIZON_YEAR
     seed: int = 20300101
     min_observed_years: int = Field(8, ge=3)
     # Model choice by rolling-origin backtests (forecasting/backtest.py).
@@ -210,6 +211,19 @@ class ForecastConfig(Frozen):
     backtest_paths: int = Field(200, ge=50)
     min_train_years: int = Field(8, ge=5)
     candidates: tuple[str, ...] | None = None
+
+    @field_validator("horizon_year")
+    @classmethod
+    def the_neutrality_horizon(cls, year: int) -> int:
+        # A path still rising at the horizon is reported as ">2060" everywhere
+        # (summaries, comparisons with earlier runs, charts, warnings): another
+        # horizon would mislabel it, or count it before real later peaks.
+        if year != HORIZON_YEAR:
+            raise ValueError(
+                f"only {HORIZON_YEAR} is supported (got {year}): paths still rising then are reported as "
+                f">{HORIZON_YEAR} in every summary, comparison and chart"
+            )
+        return year
 
     @field_validator("candidates")
     @classmethod

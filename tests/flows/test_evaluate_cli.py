@@ -21,6 +21,14 @@ def test_unknown_candidate_model_is_a_config_error():
         ForecastConfig(candidates=["prophet"])
 
 
+@pytest.mark.parametrize("year", [2050, 2070])
+def test_a_horizon_other_than_2060_is_a_config_error(year):
+    """Censored paths are '>2060' throughout: at 2070 they sorted before real 2062-2070 peaks."""
+    assert ForecastConfig(horizon_year=2060).settings().horizon_year == 2060
+    with pytest.raises(ValueError, match=rf"horizon_year\n.*only 2060 is supported \(got {year}\)"):
+        ForecastConfig(horizon_year=year)
+
+
 def test_goals_say_met_or_missed_against_the_references():
     rows = [
         EvaluationRow(SELECTED, 10, 1.0, 10.0, 0.6, 0.8, 50),
