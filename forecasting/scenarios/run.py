@@ -43,19 +43,28 @@ class ScenarioInputError(ValueError):
     """A region's history cannot drive a scenario simulation."""
 
 
+def all_observed(region: RegionInput) -> np.ndarray:
+    """Per year: population, gdp, energy and co2 all observed."""
+    raw = (region.population, region.gdp, region.energy, region.co2)
+    return np.all([~np.isnan(v) for v in raw], axis=0)
+
+
 def driver_histories(region: RegionInput) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Years up to the last year all four indicators are observed, and each
-    driver's history on them (gaps filled log-linearly)."""
+    driver's history from the first such year to that last one (gaps between
+    filled log-linearly). Years before are left out, not filled: held at its
+    first observed value, an energy series that starts later than GDP made a
+    falling energy intensity that was never measured."""
     raw = {"population": region.population, "gdp": region.gdp, "energy": region.energy, "co2": region.co2}
-    observed = np.all([~np.isnan(v) for v in raw.values()], axis=0)
+    observed = all_observed(region)
     if not observed.any():
         raise ScenarioInputError(f"{region.region_id}: no year with population, gdp, energy and co2 all observed")
-    last = int(np.flatnonzero(observed)[-1])
+    first, last = int(np.flatnonzero(observed)[0]), int(np.flatnonzero(observed)[-1])
     for name, values in raw.items():
         head = values[: last + 1]
         if np.any(head[~np.isnan(head)] <= 0):
             raise ScenarioInputError(f"{region.region_id}: non-positive {name} values")
-    filled = {name: fill_gaps(values[: last + 1]) for name, values in raw.items()}
+    filled = {name: fill_gaps(values[first : last + 1]) for name, values in raw.items()}
     return region.years[: last + 1], {
         POPULATION: filled["population"],
         GDP_PER_CAPITA: filled["gdp"] / filled["population"],
@@ -69,10 +78,11 @@ def fit_statistical_drivers(
 ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, DriverPath]]:
     """The baseline rates: each driver's history through the statistical models."""
     years, histories = driver_histories(region)
-    n_observed = int(np.sum(~np.isnan(region.co2[: len(years)])))
+    n_observed = int(np.sum(all_observed(region)))  # years the drivers are measured, not filled
     if n_observed < settings.min_observed_years:
         raise ScenarioInputError(
-            f"{region.region_id}: only {n_observed} observed years, need {settings.min_observed_years}"
+            f"{region.region_id}: only {n_observed} years with population, gdp, energy and co2 all observed, "
+            f"need {settings.min_observed_years}"
         )
     horizon = settings.horizon_year - int(years[-1])
     paths = {}

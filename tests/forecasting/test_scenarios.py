@@ -1,5 +1,7 @@
 """Scenario simulation against hand-computed cases."""
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 import pytest
@@ -20,6 +22,7 @@ from forecasting.scenarios import (
 from forecasting.scenarios.drivers import plan_carbon_intensity, plan_energy_intensity
 from forecasting.scenarios.events import event_steps
 from forecasting.scenarios.kaya import combine_kaya, simulate_drivers
+from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers
 from forecasting.scenarios.spec import DriverPath
 
 YEARS = np.arange(2005, 2024)
@@ -147,6 +150,31 @@ def test_scenarios_that_assume_the_same_share_their_draws():
     one, other = (fixed_spec(name=name, rates=rates, sd=0.01, noise=0.02) for name in ("one", "other"))
     first, second = (result_for(simulate_region(region, (spec,), SETTINGS)) for spec in (one, other))
     assert first.peaks == second.peaks
+
+
+def test_years_before_every_driver_is_observed_are_left_out_of_the_driver_fits():
+    """GDP and population from 1995, energy and CO2 from 2005: the ten years
+    before had been filled flat, a falling energy intensity never measured."""
+    region = make_region()
+    lead = 10
+    padded = dataclasses.replace(
+        region,
+        years=np.arange(YEARS[0] - lead, YEARS[-1] + 1),
+        population=np.r_[region.population[0] / 1.002 ** np.arange(lead, 0, -1), region.population],
+        gdp=np.r_[region.gdp[0] / 1.07 ** np.arange(lead, 0, -1), region.gdp],
+        energy=np.r_[np.full(lead, np.nan), region.energy],
+        co2=np.r_[np.full(lead, np.nan), region.co2],
+    )
+    years, histories, paths = fit_statistical_drivers(padded, SETTINGS)
+    _, expected_histories, expected_paths = fit_statistical_drivers(region, SETTINGS)
+    assert years[-1] == YEARS[-1]
+    for name in DRIVERS:
+        np.testing.assert_allclose(histories[name], expected_histories[name])
+        assert paths[name].rates == pytest.approx(expected_paths[name].rates)
+        assert (paths[name].sd, paths[name].noise) == pytest.approx((expected_paths[name].sd, expected_paths[name].noise))
+    short = dataclasses.replace(padded, energy=np.r_[np.full(lead + 13, np.nan), region.energy[13:]])
+    with pytest.raises(ScenarioInputError, match="only 6 years with population, gdp, energy and co2 all observed"):
+        fit_statistical_drivers(short, dataclasses.replace(SETTINGS, min_observed_years=8))
 
 
 def test_solver_answer_applied_meets_the_promised_probability():
