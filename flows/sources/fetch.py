@@ -12,8 +12,11 @@ is answered with 304 and copied from its snapshot instead of downloaded again.
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -47,13 +50,26 @@ def fetch_into(source, catalog: Catalog, path: Path) -> Fetched:
     where = f"source '{source.name}' ({source.location})"
     if source.url is None:
         try:
-            shutil.copyfile(source.path, path)
+            file = source.path.open("rb")
         except FileNotFoundError:
             raise SourceError(f"{where}: file not found") from None
         except OSError as exc:
             raise SourceError(f"{where}: cannot read: {exc}") from None
+        with file, _scratch_copy(path, where) as copy:
+            shutil.copyfileobj(file, copy)
         return Fetched(path, "file")
     return _fetch_url(source, catalog, where, path)
+
+
+@contextmanager
+def _scratch_copy(path: Path, where: str) -> Iterator[BinaryIO]:
+    """``path`` open for writing; a failure to write it (a full disk) is named
+    as the scratch copy's, not blamed on the source."""
+    try:
+        with path.open("wb") as copy:
+            yield copy
+    except OSError as exc:
+        raise SourceError(f"{where}: cannot write its scratch copy {path}: {exc}") from None
 
 
 def _fetch_url(source, catalog: Catalog, where: str, path: Path) -> Fetched:
@@ -71,9 +87,9 @@ def _fetch_url(source, catalog: Catalog, where: str, path: Path) -> Fetched:
                 if response.status_code == 304 and headers:
                     return _copy_not_modified(cached_path, path, where, response, cached)
                 _check_status(response, source, where)
-                with path.open("wb") as file:
+                with _scratch_copy(path, where) as copy:
                     for piece in response.iter_bytes():
-                        file.write(piece)
+                        copy.write(piece)
     except httpx.TimeoutException:
         raise TransientFetchError(f"{where}: no response within {source.timeout_seconds:g} s (timeout)") from None
     except httpx.TransportError as exc:

@@ -97,3 +97,15 @@ def test_a_snapshot_gone_after_a_not_modified_answer_is_downloaded_again(tmp_pat
             fetch_into(source, catalog, tmp_path / "got")
         got = fetch_into(source, catalog, tmp_path / "got")  # the retry: no snapshot, so no condition
     assert got.how == "downloaded" and got.path.read_bytes() == BODY
+
+
+def test_a_scratch_copy_that_cannot_be_written_is_not_blamed_on_the_source(tmp_path):
+    """The source file exists; the folder its copy goes to does not (a full disk fails the same way)."""
+    nowhere = tmp_path / "gone" / "scratch"
+    local = tmp_path / "in.csv"
+    local.write_bytes(BODY)
+    with serve({"/z.csv": Route(BODY)}) as base:
+        for source in (make_source(path=local), make_source(url=f"{base}/z.csv")):
+            with pytest.raises(SourceError, match=rf"cannot write its scratch copy {nowhere}: .*No such file") as err:
+                fetch_into(source, Catalog(tmp_path / "art"), nowhere)
+            assert "file not found" not in str(err.value) and not isinstance(err.value, TransientFetchError)
