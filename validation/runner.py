@@ -58,15 +58,37 @@ def _indices(result: dict) -> list[int]:
     return [i for i in found if isinstance(i, int)]
 
 
-def _offending(frame: pl.DataFrame, indices: list[int]) -> tuple[pl.DataFrame, tuple[str, ...]]:
+def _offending(frame: pl.DataFrame, indices: list[int]) -> tuple[tuple[dict, ...], tuple[str, ...]]:
     """All offending rows' regions, and a few rows per region for the report."""
     if not indices:
-        return frame.clear(), ()
+        return (), ()
     rows = frame[indices]
     regions = tuple(sorted(set(rows[c.REGION_ID].drop_nulls().to_list()))) if c.REGION_ID in rows.columns else ()
     if c.REGION_ID in rows.columns:
-        rows = rows.with_row_index("_n").filter(pl.col("_n").cum_count().over(c.REGION_ID) <= ROWS_PER_REGION).drop("_n")
-    return rows.head(MAX_OFFENDING_ROWS * ROWS_PER_REGION), regions
+        # what kept_rows can choose from: the first rows of the first regions (a
+        # broken unit column offends on every row; they are not all made dicts)
+        first = rows[c.REGION_ID].unique(maintain_order=True).head(MAX_OFFENDING_ROWS * ROWS_PER_REGION)
+        region = pl.col(c.REGION_ID)
+        rows = rows.filter(
+            (region.is_in(first.drop_nulls().implode()) | region.is_null())
+            & (pl.int_range(pl.len()).over(c.REGION_ID) < ROWS_PER_REGION)
+        )
+    return kept_rows(rows.to_dicts()), regions
+
+
+def kept_rows(rows: list[dict]) -> tuple[dict, ...]:
+    """The offending rows the report keeps: at most ``ROWS_PER_REGION`` per
+    region and ``MAX_OFFENDING_ROWS x ROWS_PER_REGION`` in all, each region's
+    first row before any region's second, so that a region quarantined has its
+    rows listed (in the order given) however many other regions offend."""
+    rank, seen = [], {}
+    for row in rows:
+        region = row.get(c.REGION_ID)
+        seen[region] = seen.get(region, 0) + 1
+        rank.append(seen[region])
+    cap = MAX_OFFENDING_ROWS * ROWS_PER_REGION
+    chosen = sorted((r, i) for i, r in enumerate(rank) if r <= ROWS_PER_REGION)[:cap]
+    return tuple(rows[i] for _, i in sorted(chosen, key=lambda pair: pair[1]))
 
 
 def describe_rule(kwargs: dict) -> str:
@@ -99,7 +121,7 @@ def combine(before: list[CheckResult] | None, batch: list[CheckResult]) -> list[
             a,
             success=a.success and b.success,
             unexpected_count=a.unexpected_count + b.unexpected_count,
-            offending_rows=(a.offending_rows + b.offending_rows)[: MAX_OFFENDING_ROWS * ROWS_PER_REGION],
+            offending_rows=kept_rows([*a.offending_rows, *b.offending_rows]),
             regions=tuple(sorted({*a.regions, *b.regions})),
             error=a.error or b.error,
         )
@@ -184,7 +206,7 @@ def _run_gx(
                 success=bool(item.success),
                 suite=suite.name,
                 unexpected_count=int((item.result or {}).get("unexpected_count") or len(indices)),
-                offending_rows=tuple(rows.to_dicts()),
+                offending_rows=rows,
                 regions=regions,
                 error=error,
                 rule=describe_rule(kwargs),

@@ -7,6 +7,8 @@ import pytest
 from forecasting import contract as c
 from forecasting.synthetic import simulate_panel
 from validation.gate import GateSettings, UnusableDataError, passing_rows, validate_panel
+from validation.report import MAX_OFFENDING_ROWS
+from validation.runner import ROWS_PER_REGION
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +105,29 @@ def test_negative_value_quarantines_only_its_region(panel):
     assert [ch.expectation for ch in failed] == ["expect_column_values_to_be_between"]
     assert failed[0].offending_rows[0][c.YEAR] == 2010
     assert passing_rows(broken, report)[c.REGION_ID].n_unique() == 4
+
+
+@pytest.mark.parametrize("max_batch_rows", [50_000, 400])
+def test_every_quarantined_region_has_its_offending_rows_listed(panel, max_batch_rows):
+    """25 regions with 6 bad rows each, more than the report keeps in all: the
+    cap took the first regions' rows and left the last ones with none."""
+    zhuzhou = panel.filter(pl.col(c.REGION_ID) == "hunan.zhuzhou")
+    bad = (pl.col(c.INDICATOR) == c.GDP) & (pl.col(c.YEAR) < 2011)
+    many = pl.concat(
+        zhuzhou.with_columns(
+            pl.lit(f"test.r{k:02d}").alias(c.REGION_ID),
+            pl.when(bad).then(-1.0).otherwise(pl.col(c.VALUE)).alias(c.VALUE),
+        )
+        for k in range(25)
+    )
+    report = validate_panel(many, GateSettings(max_batch_rows=max_batch_rows))
+    assert len(report.quarantined) == 25
+    [check] = [ch for ch in report.checks if not ch.success]
+    listed = [row[c.REGION_ID] for row in check.offending_rows]
+    assert check.unexpected_count == 25 * 6 and len(listed) == MAX_OFFENDING_ROWS * ROWS_PER_REGION
+    assert set(listed) == set(report.quarantined)  # every region, the last ones too
+    assert max(listed.count(region) for region in listed) <= ROWS_PER_REGION
+    assert listed == sorted(listed)  # in the order of the data
 
 
 def test_duplicate_rows_and_unknown_units_are_caught(panel):
