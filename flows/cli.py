@@ -159,6 +159,8 @@ def _print_run(result: dict, tracking_uri: str) -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from flows import pending
+    from flows.catalog import Catalog
     from flows.monthly import sync_flow
     from flows.publish import TrackingUnavailable
 
@@ -171,11 +173,16 @@ def _sync(args: argparse.Namespace) -> int:
     except TrackingUnavailable as exc:
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
-    if not synced:
-        print("Nothing pending: every run is in MLflow.")
     for result in synced:
         print(f"published pending run {result['pending_id']} ({result['run_date']}) as MLflow run {result['run_id']}")
         print(f"  summary: {result['summary_path']}")
+    left = pending.list_payloads(Catalog(_config(args).artifacts_dir).pending_root)
+    if left:  # the store answered: these failed on their own (the log says why)
+        names = ", ".join(folder.name for folder in left)
+        print(paragraph(f"peakwatch: {len(left)} run(s) left in pending/, not published (see the log above for why): {names}"), file=sys.stderr)
+        return EXIT_ERROR
+    if not synced:
+        print("Nothing pending: every run is in MLflow.")
     return EXIT_OK
 
 

@@ -378,9 +378,16 @@ def compare_with_previous(
     changed since. Only the row fields the comparison reads are kept from its
     summary, and not after this returns."""
     fields = alerts.COMPARED_FIELDS
-    previous = (
-        tracking.previous_summary(*store, row_fields=fields) if store else publish.newest_local_summary(catalog, fields)
-    )
+    try:
+        previous = tracking.previous_summary(*store, row_fields=fields) if store else None
+    except Exception as exc:  # the store went away after the sync: the run goes on, to pending/
+        get_run_logger().warning(
+            "MLflow did not give the previous run (%s); comparing with the newest local summary",
+            publish.describe_store_error(exc),
+        )
+        store = None
+    if store is None:
+        previous = publish.newest_local_summary(catalog, fields, experiment=config.run_series)
     if not previous:
         return None, []
     changes = alerts.compare_rows(

@@ -195,31 +195,63 @@ def _publish_once(store: Store, config: Config, catalog: Catalog, payload: pendi
 
 
 def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
-    """Publish every pending payload, oldest first; returns their final summaries.
+    """Publish every pending payload of this config's experiment, oldest first;
+    returns their final summaries.
 
-    An unreadable payload is logged and left in place (it must not block the
-    others); a store error stops the sync and propagates.
+    A payload that cannot be published while the store answers (unreadable, of
+    another experiment, or failing on its own content) is logged and left in
+    place: it must not block the others, nor be taken for the store being
+    down. A store error stops the sync and propagates.
     """
     done = []
     for folder in pending.list_payloads(catalog.pending_root):
-        log.info("publishing pending run %s", folder.name)
         try:
-            done.append(publish_payload(store, config, catalog, pending.read_payload(folder)))
+            payload = pending.read_payload(folder)
         except pending.PayloadError as exc:
             log.error("%s; left in place", exc)
+            continue
+        experiment = payload.summary.get("experiment", config.run_series)
+        if experiment != config.run_series:
+            log.error(
+                "pending run %s belongs to experiment %r, not %r; left in place (sync it with its own config)",
+                folder.name, experiment, config.run_series,
+            )
+            continue
+        log.info("publishing pending run %s", folder.name)
+        try:
+            done.append(publish_payload(store, config, catalog, payload))
+        except Exception as exc:
+            if not store_answers(store):
+                raise
+            log.error("pending run %s could not be published (%s); left in place", folder.name, describe_store_error(exc))
     return done
 
 
-def newest_local_summary(catalog: Catalog, row_fields: frozenset[str] | None = None) -> dict | None:
-    """The newest run summary in the artifacts folder (published or pending):
-    what a run compares with when the tracking store is down. ``row_fields``:
-    see summary.read_summary."""
+def store_answers(store: Store) -> bool:
+    """Whether the tracking store answers a read: tells a payload's own failure from the store's."""
+    client, experiment_id = store
+    try:
+        client.get_experiment(experiment_id)
+    except Exception:
+        return False
+    return True
+
+
+def newest_local_summary(
+    catalog: Catalog, row_fields: frozenset[str] | None = None, experiment: str | None = None
+) -> dict | None:
+    """The newest run summary in the artifacts folder (published or pending) of
+    ``experiment`` (any, if None; configs may share an artifacts folder): what a
+    run compares with when the tracking store is down. ``row_fields``: see
+    summary.read_summary."""
     newest = None
     for path in [*catalog.root.glob("runs/*/summary.json"), *catalog.pending_root.glob("*/summary.json")]:
         try:
             found = read_summary(path.read_text(encoding="utf-8"), row_fields)
             run_date = found["run_date"]
         except (OSError, ValueError, KeyError):
+            continue
+        if experiment is not None and found.get("experiment", experiment) != experiment:
             continue
         if newest is None or run_date > newest["run_date"]:
             newest = found

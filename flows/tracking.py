@@ -527,17 +527,22 @@ def load_summary(client: MlflowClient, run_id: str, row_fields: frozenset[str] |
         return read_summary(Path(local).read_text(encoding="utf-8"), row_fields)
 
 
+def has_artifact(client: MlflowClient, run_id: str, path: str) -> bool:
+    """Whether the run has the artifact file ``path``: asked, so that a failing
+    store is an error and not taken for a run that has none."""
+    folder = path.rpartition("/")[0] or None
+    return any(info.path == path for info in client.list_artifacts(run_id, folder))
+
+
 def previous_summary(
     client: MlflowClient, experiment_id: str, exclude_run_id: str | None = None, row_fields: frozenset[str] | None = None
 ) -> dict | None:
-    """The summary.json of the latest finished parent run (other than ``exclude_run_id``)."""
+    """The summary.json of the latest finished parent run (other than
+    ``exclude_run_id``) that has one. A store error raises: passing over the
+    latest run for it would compare with an older one."""
     for run in find_parent_runs(client, experiment_id):
-        if run.info.run_id == exclude_run_id:
-            continue
-        try:
+        if run.info.run_id != exclude_run_id and has_artifact(client, run.info.run_id, SUMMARY_JSON):
             return load_summary(client, run.info.run_id, row_fields)
-        except Exception:  # an older or broken run without a summary
-            continue
     return None
 
 

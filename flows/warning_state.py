@@ -15,9 +15,11 @@ from pathlib import Path
 from mlflow import MlflowClient
 
 from flows.catalog import write_atomic
+from flows.tracking import has_artifact
 
 STATE_ARTIFACT_DIR = "alerts"
 STATE_FILE = "state.json"
+STATE_PATH = f"{STATE_ARTIFACT_DIR}/{STATE_FILE}"
 PARENT_FILTER = "tags.`peakwatch.kind` = 'parent' and attributes.status = 'FINISHED'"
 SEARCH_DEPTH = 24  # parent runs to look through (older runs may predate the state)
 
@@ -32,11 +34,12 @@ def load_state(client: MlflowClient, experiment_id: str, exclude_run_id: str | N
     for run in runs:
         if run.info.run_id == exclude_run_id:
             continue
+        # a run from before warnings had state has none; a store error raises
+        # (taking it for "none" would decide, and send, from an older state)
+        if not has_artifact(client, run.info.run_id, STATE_PATH):
+            continue
         with tempfile.TemporaryDirectory() as tmp:
-            try:
-                local = client.download_artifacts(run.info.run_id, f"{STATE_ARTIFACT_DIR}/{STATE_FILE}", tmp)
-            except Exception:  # a run from before warnings had state
-                continue
+            local = client.download_artifacts(run.info.run_id, STATE_PATH, tmp)
             try:
                 return json.loads(Path(local).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:

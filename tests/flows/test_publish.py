@@ -42,7 +42,7 @@ def setup(tmp_path, monkeypatch):
     return config, Catalog(tmp_path), announced
 
 
-def write_payload(catalog: Catalog, forecasts, pending_id: str, run_date: str):
+def write_payload(catalog: Catalog, forecasts, pending_id: str, run_date: str, experiment: str = "peakwatch-monthly"):
     building = catalog.building_dir(pending_id)
     children = tracking.series_records(forecasts, {}, building, subdir=pending.SERIES_DIR)
     registry = load_config(DEFAULT_CONFIG).regions
@@ -50,7 +50,7 @@ def write_payload(catalog: Catalog, forecasts, pending_id: str, run_date: str):
     validation |= {f"validation_{k}": 0 for k in ("checks_failed", "regions_passed", "regions_quarantined", "regions_warned")}
     summary = {
         "run_id": None, "pending_id": pending_id, "run_date": run_date, "config_hash": "c" * 64, "code_version": "v",
-        "experiment": "test", "data": [], "changes": [], "previous_run_id": None, "scenarios": [],
+        "experiment": experiment, "data": [], "changes": [], "previous_run_id": None, "scenarios": [],
         "series": [series_row(f, registry) for f in forecasts], "warnings": [],
         "validation": validation | {"validation_regions_checked": 3},
     }
@@ -220,6 +220,45 @@ def test_pending_runs_publish_oldest_first_and_a_broken_payload_is_left_in_place
         pending.read_payload(broken)
 
 
+def test_a_payload_failing_on_its_own_is_left_and_does_not_stop_the_others(setup, forecasts, capsys):
+    """A payload whose content the publish rejects, while the store answers, is
+    not 'the store is down': the others are published and sync exits 1 naming it."""
+    from flows import cli
+
+    config, catalog, _ = setup
+    poisoned = write_payload(catalog, forecasts[:1], "older", "2026-10-01T06:00:00+00:00")
+    summary = json.loads((poisoned / pending.SUMMARY_JSON).read_text())
+    del summary["code_version"]  # as an older version of peakwatch might have written it
+    (poisoned / pending.SUMMARY_JSON).write_text(json.dumps(summary))
+    write_payload(catalog, forecasts[:1], "newer", "2026-11-01T06:00:00+00:00")
+    other = write_payload(catalog, forecasts[:1], "ceads", "2026-11-02T06:00:00+00:00", experiment="peakwatch-ceads-cities")
+
+    code = cli.main(["sync", "--artifacts-dir", str(catalog.root)])
+    out, err = capsys.readouterr()
+    assert code == cli.EXIT_ERROR
+    assert "published pending run newer" in out and "older" not in out and "ceads" not in out
+    assert "2 run(s) left in pending/, not published" in err and "older" in err and "ceads" in err
+    assert poisoned.is_dir() and other.is_dir() and not catalog.pending_dir("newer").exists()
+    client, experiment_id = publish.open_store(config, catalog)
+    assert {r.data.tags.get("peakwatch.pending_id") for r in parents(active_runs(client, experiment_id))} >= {"newer"}
+    assert "ceads" not in {r.data.tags.get("peakwatch.pending_id") for r in parents(active_runs(client, experiment_id))}
+
+
+def test_a_store_that_stops_answering_still_stops_the_sync(setup, forecasts, monkeypatch):
+    config, catalog, _ = setup
+    folder = write_payload(catalog, forecasts[:1], "p", "2026-10-01T06:00:00+00:00")
+    store = publish.open_store(config, catalog)
+
+    def store_gone(*args, **kwargs):
+        raise ConnectionError("tracking server went away")
+
+    monkeypatch.setattr(tracking, "log_record", store_gone)
+    monkeypatch.setattr(store[0], "get_experiment", store_gone)  # and no longer answers a read either
+    with pytest.raises(ConnectionError):
+        publish.sync_pending(store, config, catalog)
+    assert folder.is_dir()
+
+
 def test_newest_local_summary_reads_published_and_pending_runs(setup, forecasts):
     config, catalog, _ = setup
     assert publish.newest_local_summary(catalog) is None
@@ -269,3 +308,11 @@ def test_a_missing_year_is_null_in_the_payload_and_nan_when_read_back(tmp_path):
     pending.write_payload(tmp_path, "x", "2026-10-01T06:00:00+00:00", parent, [], {("r", "co2_emissions"): history}, {})
     assert json.loads((tmp_path / pending.PAYLOAD_JSON).read_text())["histories"][0]["history"] == [1.0, None, 3.0]
     np.testing.assert_array_equal(pending.read_payload(tmp_path).histories["r", "co2_emissions"], [1.0, np.nan, 3.0])
+
+
+def test_newest_local_summary_of_an_experiment_passes_over_another_configs_runs(setup, forecasts):
+    _, catalog, _ = setup
+    write_payload(catalog, forecasts[:1], "ours", "2026-10-01T06:00:00+00:00")
+    write_payload(catalog, forecasts[:1], "theirs", "2026-11-01T06:00:00+00:00", experiment="peakwatch-ceads-cities")
+    assert publish.newest_local_summary(catalog)["pending_id"] == "theirs"
+    assert publish.newest_local_summary(catalog, experiment="peakwatch-monthly")["pending_id"] == "ours"
