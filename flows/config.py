@@ -309,6 +309,9 @@ class ValidationConfig(Frozen):
         unknown = sorted(set(self.severities) - set(check_names())) if self.severities else []
         if unknown:
             raise ValueError(f"validation.severities: unknown check(s) {unknown}; known: {sorted(check_names())}")
+        schema = sorted(name for name in self.severities if name.startswith("schema."))
+        if schema:  # without the contract's columns and types no other check can run
+            raise ValueError(f"validation.severities: {schema} cannot be changed: a broken schema always makes the data unusable")
         if self.min_carbon_intensity >= self.max_carbon_intensity:
             raise ValueError("validation: min_carbon_intensity must be below max_carbon_intensity")
         return self

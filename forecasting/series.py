@@ -195,7 +195,8 @@ def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFo
             **basics, error=f"only {observed.sum()} observed years, need {settings.min_observed_years}"
         )
     if np.any(series.values[observed] <= 0):
-        return SeriesForecast(**basics, error="non-positive values cannot be forecast on the log scale")
+        years = [int(y) for y in series.years[observed & (series.values <= 0)]]
+        return SeriesForecast(**basics, error=f"non-positive values in {years} cannot be forecast on the log scale")
     seed = series_seed(settings.seed, series.region_id, series.indicator)
     try:
         model, reason, score, scores = choose_model(series.values, aligned_drivers(series), settings, seed)

@@ -18,7 +18,7 @@ class GateSettings:
     # None: the current calendar year, read when the gate runs (never at import).
     max_year: int | None = None
     min_observed_years: int = 8
-    # Last observed year at most this many years behind the newest year in the batch.
+    # Last observed year at most this many years behind the newest year of that indicator in all the data.
     max_years_behind_latest: int = 3
     # More missing years than this inside a series -> warning (gaps are always counted).
     max_missing_years: int = 0

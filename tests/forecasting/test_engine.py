@@ -119,6 +119,14 @@ def test_energy_a_year_ahead_of_co2_is_checked_on_the_years_both_cover():
     assert check_regions([energy, co2])["r"] == check
 
 
+def test_a_zero_value_is_named_by_its_year():
+    years = np.arange(2005, 2024)
+    values = 10 * 1.03 ** np.arange(len(years))
+    values[[5, 9]] = 0.0
+    forecast = forecast_series(SeriesInput("r", c.CO2, "MtCO2", years, values, 2030), ForecastSettings(n_paths=100))
+    assert forecast.error == "non-positive values in [2010, 2014] cannot be forecast on the log scale"
+
+
 def test_holdout_split_keeps_the_last_five_observed_years_out():
     values = np.arange(1.0, 21.0)
     values[17] = np.nan

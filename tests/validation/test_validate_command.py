@@ -41,6 +41,7 @@ def test_validation_block_is_parsed_into_the_gate_settings(tmp_path):
     [
         ({"severities": {"history.nonsense": "warn"}}, "unknown check.*history.nonsense"),
         ({"severities": {"history.gaps": "maybe"}}, "severities"),
+        ({"severities": {"schema.columns": "warn"}}, r"\['schema.columns'\] cannot be changed: a broken schema"),
         ({"min_observed_years": 5}, "validation.min_observed_years \\(5\\) is below forecast.min_observed_years"),
         ({"min_carbon_intensity": 4.0}, "min_carbon_intensity must be below"),
         ({"max_jump_ratio": 0.5}, "max_jump_ratio"),

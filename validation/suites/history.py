@@ -2,7 +2,7 @@
 
 The derived frame has one row per region and forecast indicator:
 observed years, first/last observed year, missing years inside the span, and
-how far the last observed year lags the newest year of that indicator in the batch.
+how far the last observed year lags the newest year of that indicator in all the data.
 """
 
 import great_expectations as gx
