@@ -28,6 +28,15 @@ class Catalog:
         """ETag / Last-Modified / sha256 of each URL's last download."""
         return self.raw_dir / "http-cache.json"
 
+    # A pull's scratch folder (flows/sources/pull.py): beside the artifacts
+    # rather than in /tmp, which may be memory (tmpfs); gone when the pull ends.
+    PULL_SCRATCH_PREFIX = ".pull-"
+
+    def stale_pull_scratch(self) -> list[Path]:
+        """Scratch folders left by pulls that were killed. Only a run holding
+        the folder's run lock may delete them: no other pull is running then."""
+        return sorted(self.root.glob(f"{self.PULL_SCRATCH_PREFIX}*"))
+
     def run_dir(self, run_id: str) -> Path:
         return self.root / "runs" / run_id
 

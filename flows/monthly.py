@@ -4,6 +4,7 @@ Tasks are thin wrappers; the work happens in ``forecasting``, ``validation``,
 ``flows.sources`` and ``flows.tracking``.
 """
 
+import shutil
 import subprocess
 import time
 import uuid
@@ -65,6 +66,9 @@ def _fetch_with_retries(source, catalog: Catalog, path: Path) -> Fetched:
 @task
 def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = ()) -> Handoff[PullResult]:
     """Fetch (or, with --snapshot, reuse stored bytes), parse, merge; snapshot the raw bytes."""
+    for stale in catalog.stale_pull_scratch():  # a killed run's copies of its sources (the run lock is ours)
+        get_run_logger().info("removing %s, left by a run that was stopped", stale)
+        shutil.rmtree(stale, ignore_errors=True)
     pins = resolve_pins(catalog, config.sources, list(snapshots)) if snapshots else None
     return Handoff(pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins))
 

@@ -114,9 +114,8 @@ def pull_all(
     fetch: Callable[..., Fetched] = fetch_into,
     pins: dict[str, tuple[str, Path]] | None = None,
 ) -> PullResult:
-    # beside the artifacts rather than in /tmp, which may be memory (tmpfs)
     catalog.root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".pull-", dir=catalog.root) as scratch:
+    with tempfile.TemporaryDirectory(prefix=Catalog.PULL_SCRATCH_PREFIX, dir=catalog.root) as scratch:
         panel, conflicts, read = read_sources(sources, registry, catalog, Path(scratch), fetch, pins)
         # Everything parsed: now, and only now, write to artifacts/raw.
         return _store(catalog, panel, conflicts, read)

@@ -102,6 +102,10 @@ def test_four_source_kinds_run_end_to_end_and_rerun_from_snapshots(tmp_path):
     assert client.get_run(first["run_id"]).data.tags["data_sha256"] == ",".join(shas)
 
     # The inputs change (and the URL is gone); the rerun uses exactly the stored bytes.
+    # A run killed mid-pull had left its scratch copies: the next run removes them.
+    killed = artifacts / ".pull-killed"
+    killed.mkdir()
+    (killed / "0").write_bytes(web)
     (tmp_path / "tidy.csv").write_text(tidy_csv(yearly_rows("岳阳", "co2_emissions", "MtCO2", 99.0, YEARS)))
     assert cli.main(["run", "--config", str(config), "--snapshot", ",".join(shas[:2]), "--snapshot", shas[2],
                      "--snapshot", shas[3]]) == cli.EXIT_OK
@@ -109,6 +113,7 @@ def test_four_source_kinds_run_end_to_end_and_rerun_from_snapshots(tmp_path):
     assert [d["sha256"] for d in second["data"]] == shas
     assert [d["fetched"] for d in second["data"]] == ["snapshot"] * 4
     assert projections(second) == projections(first)
+    assert not list(artifacts.glob(".pull-*"))
 
     # A bad source afterwards: a specific error, and nothing under artifacts/ changes.
     (tmp_path / "leiyang-gbk.csv").write_bytes((tmp_path / "leiyang-gbk.csv").read_bytes()[:-9])
