@@ -90,13 +90,17 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
 
 
 def format_message(decision: Decision, run: dict, experiment: str) -> tuple[str, str]:
-    """(subject, body) of the message: one line per new warning, then the still-late list."""
+    """(subject, body) of the message: one line per new warning, then the
+    still-late and back-on-time lists."""
     n = len(decision.alerts)
     subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({run['run_date'][:10]})"
     lines = [a.describe() for a in decision.alerts]
-    if decision.still_late:
-        lines += ["", "Still late (announced before, not repeated):"]
-        lines += [f"  {s['region_id']} {s['indicator']} [{s['scenario']}]" for s in decision.still_late]
+    for title, refs in (
+        ("Still late (announced before, not repeated):", decision.still_late),
+        ("Back on time (late when last assessed):", decision.back_on_time),
+    ):
+        if refs:
+            lines += ["", title, *(f"  {s['region_id']} {s['indicator']} [{s['scenario']}]" for s in refs)]
     lines += ["", f"MLflow run {run['run_id']} in experiment '{experiment}'"]
     return subject, "\n".join(lines)
 

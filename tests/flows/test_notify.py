@@ -64,6 +64,24 @@ def test_message_lists_new_warnings_then_still_late():
     assert lines[-1] == "MLflow run abc123 in experiment 'peakwatch-monthly'"
 
 
+def test_a_message_also_lists_the_series_back_on_time():
+    rows = [
+        {"region_id": "hunan.zhuzhou", "name_en": "Zhuzhou", "indicator": "co2_emissions", "target_year": 2030,
+         "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
+         "last_observed_year": 2023, "error": None},
+        {"region_id": "hunan.yueyang", "name_en": "Yueyang", "indicator": "co2_emissions", "target_year": 2030,
+         "p_peak_by_target": 0.9, "peak_year_median": 2026.0, "model": "ets", "first_year": 2020,
+         "last_observed_year": 2023, "error": None},
+    ]
+    state = {"series": {"hunan.yueyang|co2_emissions|statistical": {
+        "late": True, "peak_year_median": 2041.0, "p_peak_by_target": 0.1, "model": "ets", "first_year": 2020,
+        "last_observed_year": 2023, "history": [1, 2, 3, 4], "target_year": 2030,
+        "last_warning": {"kind": "late", "run_id": "old", "run_date": "2026-11-01"}}}}
+    histories = {(r["region_id"], r["indicator"]): (1.0, 2.0, 3.0, 4.0) for r in rows}
+    lines = format_message(decide_alerts(rows, histories, state, WarningConfig(), RUN), RUN, "x")[1].splitlines()
+    assert lines[lines.index("Back on time (late when last assessed):") + 1] == "  hunan.yueyang co2_emissions [statistical]"
+
+
 def test_markdown_table_has_one_row_per_warning_and_the_delivery():
     markdown = format_markdown(decision(), [Delivery("custom-webhook/x", "failed", 3, "HTTP 500")], RUN)
     rows = [line for line in markdown.splitlines() if line.startswith("| late |")]
