@@ -55,10 +55,16 @@ def fetch_into(source, catalog: Catalog, path: Path) -> Fetched:
             raise SourceError(f"{where}: file not found") from None
         except OSError as exc:
             raise SourceError(f"{where}: cannot read: {exc}") from None
-        with file, _scratch_copy(path, where) as copy:
-            shutil.copyfileobj(file, copy)
+        copy_to_scratch(file, path, where)
         return Fetched(path, "file")
     return _fetch_url(source, catalog, where, path)
+
+
+def copy_to_scratch(file: BinaryIO, path: Path, where: str) -> None:
+    """Copy the open binary ``file`` (closed after) to the scratch copy ``path``
+    a piece at a time: a local file, a snapshot answering a 304, a pinned one."""
+    with file, _scratch_copy(path, where) as copy:
+        shutil.copyfileobj(file, copy)
 
 
 @contextmanager
@@ -104,12 +110,13 @@ def _copy_not_modified(cached_path: Path, path: Path, where: str, response: http
     the request was sent is a transient error: the retry, finding none, asks
     for the whole file."""
     try:
-        shutil.copyfile(cached_path, path)
+        snapshot = cached_path.open("rb")
     except FileNotFoundError:
         raise TransientFetchError(
             f"{where}: the server answered 'not modified', but its snapshot {cached_path} is gone; "
             "a retry downloads the whole file"
         ) from None
+    copy_to_scratch(snapshot, path, where)
     return Fetched(path, "not-modified", _validators(response, cached))
 
 

@@ -3,7 +3,6 @@ merge, and only then store snapshots, manifest lines and the HTTP cache, so a
 bad source leaves artifacts/raw exactly as it was."""
 
 import json
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,7 +14,7 @@ from flows.catalog import Catalog, write_atomic
 from flows.config import Registry
 from flows.redact import redact_url
 from flows.sources.errors import SourceError
-from flows.sources.fetch import Fetched, fetch_into, http_cache_key, load_http_cache
+from flows.sources.fetch import Fetched, copy_to_scratch, fetch_into, http_cache_key, load_http_cache
 from flows.sources.merge import merge_sources
 from flows.sources.parse import parse_source
 from flows.sources.regions import RegionMatcher
@@ -83,7 +82,7 @@ def read_sources(sources, registry: Registry, catalog: Catalog, scratch: Path, f
         where = f"source '{source.name}' ({source.location})"
         path = scratch / str(i)
         if pins:
-            got = _copy_pinned(*pins[source.name], path)
+            got = _copy_pinned(*pins[source.name], path, where)
         else:
             got = fetch(source, catalog, path)
         with got.path.open("rb") as file:
@@ -92,10 +91,14 @@ def read_sources(sources, registry: Registry, catalog: Catalog, scratch: Path, f
     return panel, conflicts, read
 
 
-def _copy_pinned(sha: str, stored: Path, path: Path) -> Fetched:
+def _copy_pinned(sha: str, stored: Path, path: Path, where: str) -> Fetched:
     """The pinned snapshot copied to ``path``, checked again there: the run
     parses exactly the bytes it was pinned to, or stops."""
-    shutil.copyfile(stored, path)
+    try:
+        snapshot = stored.open("rb")
+    except FileNotFoundError:
+        raise SourceError(f"snapshot {sha}: {stored} is gone since the run started") from None
+    copy_to_scratch(snapshot, path, where)
     if sha256_of(path) != sha:
         raise SourceError(f"snapshot {sha}: {stored} changed while the run was starting (modified on disk?)")
     return Fetched(path, "snapshot")

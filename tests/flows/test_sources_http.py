@@ -8,7 +8,7 @@ import pytest
 from flows.catalog import Catalog
 from flows.sources import SourceError, TransientFetchError
 from flows.sources.fetch import fetch_into
-from flows.sources.pull import pull_all
+from flows.sources.pull import pull_all, read_sources, resolve_pins
 from tests.flows._sources_helpers import REGISTRY, Route, make_source, serve, tidy_csv, yearly_rows
 
 BODY = tidy_csv(yearly_rows("hunan.zhuzhou", "co2_emissions", "MtCO2", 20.0)).encode("gbk")
@@ -104,8 +104,15 @@ def test_a_scratch_copy_that_cannot_be_written_is_not_blamed_on_the_source(tmp_p
     nowhere = tmp_path / "gone" / "scratch"
     local = tmp_path / "in.csv"
     local.write_bytes(BODY)
-    with serve({"/z.csv": Route(BODY)}) as base:
-        for source in (make_source(path=local), make_source(url=f"{base}/z.csv")):
+    catalog = Catalog(tmp_path / "art")
+    with serve({"/z.csv": Route(BODY), "/same.csv": Route(BODY, etag='"v1"')}) as base:
+        unchanged = make_source(url=f"{base}/same.csv")
+        sha = pull_all([unchanged], REGISTRY, catalog).sources[0].sha256  # its snapshot answers the next 304
+        for source in (make_source(path=local), make_source(url=f"{base}/z.csv"), unchanged):
             with pytest.raises(SourceError, match=rf"cannot write its scratch copy {nowhere}: .*No such file") as err:
-                fetch_into(source, Catalog(tmp_path / "art"), nowhere)
+                fetch_into(source, catalog, nowhere)
             assert "file not found" not in str(err.value) and not isinstance(err.value, TransientFetchError)
+    # a pinned snapshot (--snapshot) is copied to the scratch folder the same way
+    pins = resolve_pins(catalog, [unchanged], [sha])
+    with pytest.raises(SourceError, match=rf"cannot write its scratch copy {nowhere.parent / '0'}: .*No such file"):
+        read_sources([unchanged], REGISTRY, catalog, nowhere.parent, pins=pins)
