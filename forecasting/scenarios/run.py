@@ -59,7 +59,8 @@ def driver_histories(region: RegionInput) -> tuple[np.ndarray, dict[str, np.ndar
     observed = all_observed(region)
     if not observed.any():
         raise ScenarioInputError(f"{region.region_id}: no year with population, gdp, energy and co2 all observed")
-    first, last = int(np.flatnonzero(observed)[0]), int(np.flatnonzero(observed)[-1])
+    seen = np.flatnonzero(observed)
+    first, last = int(seen[0]), int(seen[-1])
     for name, values in raw.items():
         head = values[: last + 1]
         if np.any(head[~np.isnan(head)] <= 0):
