@@ -21,6 +21,7 @@ from mlflow import MlflowClient
 from mlflow.entities import RunTag
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
 
 from flows import early_warnings, warning_state
@@ -79,14 +80,25 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
     except Exception as exc:  # the Prefect API itself is unreachable or refuses
         logger.warning("could not load notification block %r: %s", block_ref, describe_error(exc))
         return Delivery(block_ref, "failed", 0, f"block not loaded: {describe_error(exc)}")
+    if not isinstance(block, NotificationBlock):
+        logger.warning("block %r is a %s, not a notification block", block_ref, type(block).__name__)
+        return Delivery(block_ref, "failed", 0, f"not a notification block ({type(block).__name__})")
     attempts, error = send_with_retries(
-        lambda: block.notify(body, subject), settings.retries, settings.retry_delay_seconds
+        lambda: notify_or_raise(block, body, subject), settings.retries, settings.retry_delay_seconds
     )
     if error:
         logger.warning("delivery through %r failed after %d attempt(s): %s", block_ref, attempts, error)
         return Delivery(block_ref, "failed", attempts, error)
     logger.info("warnings delivered through %r (%d attempt(s))", block_ref, attempts)
     return Delivery(block_ref, "sent", attempts)
+
+
+def notify_or_raise(block: NotificationBlock, body: str, subject: str) -> None:
+    """``block.notify`` that raises when the message was not delivered. Prefect's
+    Apprise-based blocks (Slack, Teams, Mattermost, e-mail, ...) only log a failed
+    send unless asked to raise; the custom webhook block raises either way."""
+    with block.raise_on_failure():
+        block.notify(body, subject)
 
 
 def format_message(decision: Decision, run: dict, experiment: str) -> tuple[str, str]:
