@@ -30,6 +30,7 @@ from flows.fit_results import FitResults
 from flows.handoff import Handoff
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
+from flows.redact import redacted_traceback
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -229,7 +230,8 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
             result = publish.publish_payload(store, config, catalog, payload)
         except Exception as exc:
             store_error = publish.describe_store_error(exc)
-            logger.exception("publishing run %s to MLflow failed", folder.name)
+            # not logger.exception: the store's error quotes its URL, password and all
+            logger.error("publishing run %s to MLflow failed (%s)\n%s", folder.name, store_error, redacted_traceback(exc))
         else:
             logger.info("run %s: %d series, %d warnings", result["run_id"], len(result["series"]), len(result["warnings"]))
             return result

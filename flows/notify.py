@@ -7,7 +7,8 @@ Prefect markdown artifact with the warnings table and MLflow tags on the
 parent run. Nothing here may fail the forecast: every failure is retried
 (deliveries), logged and reported in the run summary. Error reports name the
 block and the HTTP status or error type only, never the exception text, which
-can carry the webhook URL.
+can carry the webhook URL; errors of the step itself (often the tracking
+store's) are logged and reported with every URL redacted.
 """
 
 import logging
@@ -27,6 +28,7 @@ from prefect.blocks.core import Block
 from flows import early_warnings, warning_state
 from flows.config import Config, NotifyConfig
 from flows.early_warnings import Alert, Decision
+from flows.redact import describe_exception, redacted_traceback
 
 ARTIFACT_KEY = "peakwatch-warnings"
 
@@ -188,8 +190,11 @@ def decide_warnings(
         state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
         return Decided(early_warnings.decide_alerts(rows, histories, state, config.warnings, run), state)
     except Exception as exc:  # notification must never sink the forecast
-        get_run_logger().exception("deciding the warnings failed; the forecast is unaffected")
-        return Decided(None, {}, f"{type(exc).__name__}: {exc}")
+        error = describe_exception(exc)  # a store error quotes the tracking URI, password and all
+        get_run_logger().error(
+            "deciding the warnings failed (%s); the forecast is unaffected\n%s", error, redacted_traceback(exc)
+        )
+        return Decided(None, {}, error)
 
 
 def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: Decided) -> dict:
@@ -228,8 +233,9 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
             description=f"{len(decision.alerts)} new early warning(s), {len(decision.still_late)} still late",
         )
     except Exception as exc:  # notification must never sink the forecast
-        logger.exception("notify step failed; the forecast is unaffected")
-        return {**empty, "delivery": "error", "error": f"{type(exc).__name__}: {exc}"}
+        error = describe_exception(exc)
+        logger.error("notify step failed (%s); the forecast is unaffected\n%s", error, redacted_traceback(exc))
+        return {**empty, "delivery": "error", "error": error}
     if decision.alerts and not delivered:
         logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
     return {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}

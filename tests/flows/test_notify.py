@@ -1,10 +1,16 @@
 """Delivery retries, secret-free error reports and the message formats."""
 
-import httpx
+import json
+import logging
+import socket
 
-from flows.config import WarningConfig
-from flows.early_warnings import decide_alerts
-from flows.notify import Delivery, describe_error, format_markdown, format_message, send_with_retries
+import httpx
+from mlflow import MlflowClient
+
+from flows import notify
+from flows.config import DEFAULT_CONFIG, WarningConfig, load_config
+from flows.early_warnings import Decision, decide_alerts
+from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
 
 RUN = {"run_id": "abc123", "run_date": "2026-12-01T06:00:00+08:00", "config_hash": "c", "code_version": "v"}
 
@@ -89,3 +95,33 @@ def test_markdown_table_has_one_row_per_warning_and_the_delivery():
                     "| first assessment of this series |"]
     assert "Still late (not re-announced): `hunan.hengyang.leiyang` co2_emissions" in markdown
     assert markdown.endswith("Delivery: custom-webhook/x: failed")
+
+
+def unreachable_store(password: str, monkeypatch) -> MlflowClient:
+    """A real client of a tracking server that is not there, its URI holding ``password``."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    return MlflowClient(f"http://alice:{password}@127.0.0.1:{port}")
+
+
+def test_store_errors_are_recorded_and_logged_without_the_tracking_uri_password(monkeypatch, caplog):
+    password = "Pa55w0rd-SECRET"
+    client = unreachable_store(password, monkeypatch)
+    logger = logging.getLogger("test-notify")
+    monkeypatch.setattr(notify, "get_run_logger", lambda: logger)  # no Prefect run here: its logger
+    config = load_config(DEFAULT_CONFIG)
+    with caplog.at_level(logging.ERROR, logger="test-notify"):
+        undecided = notify.decide_warnings(config, client, "1", RUN, [], {})  # reading the state fails
+        assert undecided.decision is None
+        nothing_new = Decision((), (), (), {})  # nothing to deliver: straight to saving the state, which fails
+        unsaved = notify.notify_warnings(config, client, RUN, Decided(nothing_new, {}))
+    reports = [notify.notify_warnings(config, client, RUN, undecided), unsaved]
+    assert [r["delivery"] for r in reports] == ["error", "error"]
+    for report in reports:
+        assert report["error"].startswith("MlflowException: API request to http://127.0.0.1:")
+        assert password not in json.dumps(report)
+    assert len(caplog.records) == 2
+    assert "Traceback" in caplog.text and "/api/2.0/mlflow/" in caplog.text  # the traceback is still logged
+    assert password not in caplog.text and "alice" not in caplog.text
