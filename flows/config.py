@@ -366,6 +366,18 @@ class ScheduleConfig(Frozen):
             raise ValueError(f"unknown IANA timezone {timezone!r}") from None
         return timezone
 
+    def local_time(self, moment: datetime | str) -> datetime:
+        """``moment`` (a datetime or ISO timestamp with an offset) on the schedule's
+        clock, which dates runs: the run fired at 06:00 on the 1st in Shanghai is
+        still on the last day of the month before in UTC."""
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return moment.astimezone(ZoneInfo(self.timezone))
+
+    def run_day(self, moment: datetime | str) -> str:
+        """The day (YYYY-MM-DD) of ``moment`` on the schedule's clock."""
+        return self.local_time(moment).date().isoformat()
+
 
 class DriverConfig(Frozen):
     source: Literal["statistical", "plan", "fixed"] = "statistical"

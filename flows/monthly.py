@@ -312,7 +312,7 @@ def compute_payload(
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
-    run_day = run_date.date().isoformat()
+    run_day, parent_name = run_labels(config, run_date)
     fitted = pull_validate_fit(config, catalog, snapshots, building, {"run_date": run_day})
     scenario_results, report = fitted.scenario_results, fitted.report
 
@@ -365,7 +365,7 @@ def compute_payload(
     }
     names = config.regions.names()
     parent = tracking.parent_record(
-        f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
+        parent_name, tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
     fitted.results.files.draw_charts(rows, charted_series(run_summary, config.tracking.max_fan_charts))
     scenario_records = (tracking_scenarios.scenario_record(r, names) for r in scenario_results)
@@ -375,6 +375,13 @@ def compute_payload(
     n_children = pending.count_records(folder)
     payload = pending.Payload(folder, pending_id, run_summary["run_date"], parent, n_children, histories, run_summary)
     return payload, store, store_error
+
+
+def run_labels(config: Config, run_date: datetime) -> tuple[str, str]:
+    """The run's day (tag ``run_date``) and its parent run's name, on the
+    schedule's clock (the summary's ``run_date`` stays a UTC timestamp)."""
+    local = config.schedule.local_time(run_date)
+    return local.date().isoformat(), f"monthly-{local:%Y-%m-%d-%H%M%S}"
 
 
 def compare_with_previous(

@@ -103,11 +103,11 @@ def notify_or_raise(block: NotificationBlock, body: str, subject: str) -> None:
         block.notify(body, subject)
 
 
-def format_message(decision: Decision, run: dict, experiment: str) -> tuple[str, str]:
+def format_message(decision: Decision, run: dict, experiment: str, day: str) -> tuple[str, str]:
     """(subject, body) of the message: one line per new warning, then the
-    still-late and back-on-time lists."""
+    still-late and back-on-time lists. ``day``: the run's day on the schedule's clock."""
     n = len(decision.alerts)
-    subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({run['run_date'][:10]})"
+    subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({day})"
     lines = [a.describe() for a in decision.alerts]
     for title, refs in (
         ("Still late (announced before, not repeated):", decision.still_late),
@@ -123,8 +123,8 @@ def series_list(refs: tuple[dict, ...]) -> str:
     return ", ".join(f"`{s['region_id']}` {s['indicator']}" for s in refs)
 
 
-def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -> str:
-    out = [f"# peakwatch early warnings, run {run['run_date'][:10]}", ""]
+def format_markdown(decision: Decision, deliveries: list[Delivery], day: str) -> str:
+    out = [f"# peakwatch early warnings, run {day}", ""]
     if decision.alerts:
         out += [
             "| kind | region | indicator | scenario | median peak (old → new) "
@@ -206,9 +206,10 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
         return {**empty, "delivery": "error", "error": decided.error}
     decision = decided.decision
     try:
+        day = config.schedule.run_day(run["run_date"])  # run_date is UTC; 06:00 on the 1st in Shanghai is not
         deliveries = []
         if decision.alerts:
-            subject, body = format_message(decision, run, config.run_series)
+            subject, body = format_message(decision, run, config.run_series, day)
             settings = config.warnings.notify
             deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
         delivered = all(d.status == "sent" for d in deliveries)
@@ -228,7 +229,7 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
             ],
         )
         create_markdown_artifact(
-            markdown=format_markdown(decision, deliveries, run),
+            markdown=format_markdown(decision, deliveries, day),
             key=ARTIFACT_KEY,
             description=f"{len(decision.alerts)} new early warning(s), {len(decision.still_late)} still late",
         )

@@ -8,11 +8,13 @@ import httpx
 from mlflow import MlflowClient
 
 from flows import notify
-from flows.config import DEFAULT_CONFIG, WarningConfig, load_config
+from flows.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
 from flows.early_warnings import Decision, decide_alerts
 from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
 
-RUN = {"run_id": "abc123", "run_date": "2026-12-01T06:00:00+08:00", "config_hash": "c", "code_version": "v"}
+# fired at 06:00 on 1 December in Shanghai, which is still 30 November in UTC
+RUN = {"run_id": "abc123", "run_date": "2026-11-30T22:00:00+00:00", "config_hash": "c", "code_version": "v"}
+DAY = ScheduleConfig(timezone="Asia/Shanghai").run_day(RUN["run_date"])
 
 
 def flaky(failures: int, exc: Exception):
@@ -61,7 +63,7 @@ def decision():
 
 
 def test_message_lists_new_warnings_then_still_late():
-    subject, body = format_message(decision(), RUN, "peakwatch-monthly")
+    subject, body = format_message(decision(), RUN, "peakwatch-monthly", DAY)
     assert subject == "peakwatch: 1 new early warning (2026-12-01)"
     lines = body.splitlines()
     assert lines[0].startswith("LATE    Zhuzhou (hunan.zhuzhou) co2_emissions [statistical]: late for its 2030 target")
@@ -84,13 +86,14 @@ def test_a_message_also_lists_the_series_back_on_time():
         "last_observed_year": 2023, "history": [1, 2, 3, 4], "target_year": 2030,
         "last_warning": {"kind": "late", "run_id": "old", "run_date": "2026-11-01"}}}}
     histories = {(r["region_id"], r["indicator"]): (1.0, 2.0, 3.0, 4.0) for r in rows}
-    lines = format_message(decide_alerts(rows, histories, state, WarningConfig(), RUN), RUN, "x")[1].splitlines()
+    lines = format_message(decide_alerts(rows, histories, state, WarningConfig(), RUN), RUN, "x", DAY)[1].splitlines()
     assert lines[lines.index("Back on time (late when last assessed):") + 1] == "  hunan.yueyang co2_emissions [statistical]"
 
 
 def test_markdown_table_has_one_row_per_warning_and_the_delivery():
-    markdown = format_markdown(decision(), [Delivery("custom-webhook/x", "failed", 3, "HTTP 500")], RUN)
+    markdown = format_markdown(decision(), [Delivery("custom-webhook/x", "failed", 3, "HTTP 500")], DAY)
     rows = [line for line in markdown.splitlines() if line.startswith("| late |")]
+    assert markdown.startswith("# peakwatch early warnings, run 2026-12-01\n")
     assert rows == ["| late | Zhuzhou (`hunan.zhuzhou`) | co2_emissions | statistical | – → 2041 | – → 0.20 "
                     "| first assessment of this series |"]
     assert "Still late (not re-announced): `hunan.hengyang.leiyang` co2_emissions" in markdown
