@@ -18,7 +18,7 @@ SNAPSHOT = {
     "entrypoint": "flows.monthly.monthly_flow",
     "schedules": [{"cron": "0 6 1 * *", "timezone": "Asia/Shanghai", "active": True}],
     "paused": False,
-    "parameters": {"config_path": str(DEFAULT_CONFIG)},
+    "parameters": {"config_path": str(DEFAULT_CONFIG), "wait_seconds": 3600},
     "tags": ["peakwatch"],
 }
 
@@ -30,7 +30,9 @@ def test_default_deployment_snapshot():
 
 def test_artifacts_dir_becomes_a_parameter(tmp_path):
     deployment = build_deployment(load_config().schedule, DEFAULT_CONFIG, tmp_path)
-    assert deployment.parameters == {"config_path": str(DEFAULT_CONFIG), "artifacts_dir": str(tmp_path.resolve())}
+    assert deployment.parameters == {
+        "config_path": str(DEFAULT_CONFIG), "wait_seconds": 3600, "artifacts_dir": str(tmp_path.resolve()),
+    }
 
 
 def write_variant(tmp_path, **sections):

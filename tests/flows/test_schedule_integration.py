@@ -122,7 +122,7 @@ def test_served_deployment_is_scheduled_and_runs(prefect_api, tmp_path):
 
             registered = wait_for(deployment, "the deployment to be registered")
             assert registered.entrypoint == "flows.monthly.monthly_flow"
-            assert registered.parameters == {"config_path": str(config.resolve())}
+            assert registered.parameters == {"config_path": str(config.resolve()), "wait_seconds": 3600}
             [schedule] = registered.schedules
             assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == (
                 "0 6 1 * *", "Asia/Shanghai", True,
