@@ -63,6 +63,7 @@ def test_schedule_is_configurable(tmp_path):
         ({"schedule": {"timezone": "Asia/Peking"}}, "unknown IANA timezone 'Asia/Peking'"),
         ({"warnings": {"regions": {"hunan.nowhere": {"p_peak_threshold": 0.6}}}}, "hunan.nowhere"),
         ({"warnings": {"notify": {"blocks": ["peakwatch-warnings"]}}}, "<block-type-slug>/<block-name>"),
+        ({"warnings": {"scenario": "plan"}}, "warnings.scenario: Value error, only 'statistical' is supported, not 'plan'"),
     ],
 )
 def test_bad_schedule_or_warning_config_names_the_fault(tmp_path, sections, message):
