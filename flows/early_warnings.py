@@ -6,8 +6,9 @@ last successful run:
 
 - ``late``: no earlier state, and P(peak <= target) is below the threshold;
 - ``crossed``: on time before, late now;
-- ``drift``: the median peak year moved later by at least ``drift_years``, or
-  P(peak <= target) fell by more than ``p_drop``.
+- ``drift``: late before and now, and the median peak year moved later by at
+  least ``drift_years``, or P(peak <= target) fell by more than ``p_drop`` (a
+  series on time, or back on time, is not warned about however it moves).
 
 A series that stays late without such a change is listed as still late, not
 announced again. A warning whose delivery failed is not written to the state,
@@ -21,6 +22,8 @@ from flows.config import WarningConfig
 from forecasting.peaks import format_peak_year
 
 STATE_VERSION = 1
+# Drift headlines, by the rule that fired.
+DRIFT_RULES = {"peak_later": "projected peak drifted later", "p_fell": "P(peak <= {target}) fell"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Alert:
     p_peak_by_target_old: float | None
     p_peak_by_target_new: float
     causes: tuple[str, ...]
+    drifted: tuple[str, ...] = ()  # drift only: the rules that fired, DRIFT_RULES' keys
 
     @property
     def key(self) -> str:
@@ -56,11 +60,13 @@ class Alert:
                 f"{format_peak_year(self.peak_year_median_new)}, P(peak <= {self.target_year}) "
                 f"{self.p_peak_by_target_old:.2f} -> {self.p_peak_by_target_new:.2f}"
             )
-        headline = {
-            "late": f"late for its {self.target_year} target",
-            "crossed": f"crossed from on time to late for {self.target_year}",
-            "drift": "projected peak drifted later",
-        }[self.kind]
+        if self.kind == "drift":
+            headline = " and ".join(DRIFT_RULES[rule].format(target=self.target_year) for rule in self.drifted)
+        else:
+            headline = {
+                "late": f"late for its {self.target_year} target",
+                "crossed": f"crossed from on time to late for {self.target_year}",
+            }[self.kind]
         return (
             f"{self.kind.upper():<7} {who}: {headline}; {values} (threshold {self.threshold:.2f}); "
             f"likely cause: {'; '.join(self.causes)}"
@@ -172,16 +178,19 @@ def decide_alerts(
         entry["last_warning"] = (old or {}).get("last_warning")
         entries[key] = entry
 
-        kind = None
+        kind, drifted = None, ()
         if old is None:
             kind = "late" if late else None
         elif late and not old["late"]:
             kind = "crossed"
-        elif (
-            row["peak_year_median"] - old["peak_year_median"] >= rule.drift_years
-            or old["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop
-        ):
-            kind = "drift"
+        elif late:
+            drifted = tuple(
+                name for name, fired in (
+                    ("peak_later", row["peak_year_median"] - old["peak_year_median"] >= rule.drift_years),
+                    ("p_fell", old["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop),
+                ) if fired
+            )
+            kind = "drift" if drifted else None
         ref = {"region_id": row["region_id"], "indicator": row["indicator"], "scenario": scenario}
         if kind is None:
             if late:
@@ -204,6 +213,7 @@ def decide_alerts(
                 p_peak_by_target_old=old["p_peak_by_target"] if old else None,
                 p_peak_by_target_new=row["p_peak_by_target"],
                 causes=explain_change(old, entry, run, state.get("run", {})),
+                drifted=drifted,
             )
         )
     return Decision(tuple(alerts), tuple(still_late), tuple(back_on_time), entries)
