@@ -190,16 +190,14 @@ def decide_warnings(
         state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
         return Decided(early_warnings.decide_alerts(rows, histories, state, config.warnings, run), state)
     except Exception as exc:  # notification must never sink the forecast
-        error = describe_exception(exc)  # a store error quotes the tracking URI, password and all
-        get_run_logger().error(
-            "deciding the warnings failed (%s); the forecast is unaffected\n%s", error, redacted_traceback(exc)
-        )
-        return Decided(None, {}, error)
+        return Decided(None, {}, step_failed(get_run_logger(), "deciding the warnings", exc))
 
 
 def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: Decided) -> dict:
     """Deliver the decided warnings, remember them, tag the parent run. Returns
-    the report for the run summary; never raises."""
+    the report for the run summary; never raises. Once a message has gone out,
+    a later failure (saving the state, the tags, the artifact) is added to the
+    report as ``error``: what was sent stays on record."""
     logger = get_run_logger()
     empty = {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": []}
     if decided.decision is None:
@@ -212,14 +210,25 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
             subject, body = format_message(decision, run, config.run_series, day)
             settings = config.warnings.notify
             deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
-        delivered = all(d.status == "sent" for d in deliveries)
-        if not decision.alerts:
-            status = "none"
-        elif not deliveries:  # no block configured: the summary and artifact are the channel
-            status = "recorded"
-        else:
-            status = "sent" if delivered else "failed"
+    except Exception as exc:  # notification must never sink the forecast
+        return {**empty, "delivery": "error", "error": step_failed(logger, "notify step", exc)}
+    delivered = all(d.status == "sent" for d in deliveries)
+    if not decision.alerts:
+        status = "none"
+    elif not deliveries:  # no block configured: the summary and artifact are the channel
+        status = "recorded"
+    else:
+        status = "sent" if delivered else "failed"
+    if decision.alerts and not delivered:
+        logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
+    report = {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}
+    errors = []
+    try:
         warning_state.save_state(client, run["run_id"], early_warnings.next_state(decided.state, decision, delivered, run))
+    except Exception as exc:  # the next run reads an older state: it announces these warnings again
+        error = step_failed(logger, "saving the warning state", exc)
+        errors.append(f"warning state not saved, announced again next run: {error}")
+    try:
         client.log_batch(
             run["run_id"],
             tags=[
@@ -233,10 +242,14 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
             key=ARTIFACT_KEY,
             description=f"{len(decision.alerts)} new early warning(s), {len(decision.still_late)} still late",
         )
-    except Exception as exc:  # notification must never sink the forecast
-        error = describe_exception(exc)
-        logger.error("notify step failed (%s); the forecast is unaffected\n%s", error, redacted_traceback(exc))
-        return {**empty, "delivery": "error", "error": error}
-    if decision.alerts and not delivered:
-        logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
-    return {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}
+    except Exception as exc:
+        errors.append(f"tags or artifact not written: {step_failed(logger, 'recording the warnings', exc)}")
+    return {**report, "error": "; ".join(errors)} if errors else report
+
+
+def step_failed(logger: logging.Logger | logging.LoggerAdapter, what: str, exc: Exception) -> str:
+    """Log a failed part of the step (URLs redacted: a store error quotes the
+    tracking URI, password and all) and return its one-line description."""
+    error = describe_exception(exc)
+    logger.error("%s failed (%s); the forecast is unaffected\n%s", what, error, redacted_traceback(exc))
+    return error

@@ -7,7 +7,7 @@ import socket
 import httpx
 from mlflow import MlflowClient
 
-from flows import notify
+from flows import notify, warning_state
 from flows.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
 from flows.early_warnings import Decision, decide_alerts
 from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
@@ -43,6 +43,16 @@ def test_send_gives_up_and_reports_the_status_without_the_url():
     attempts, reported = send_with_retries(send, retries=1, delay_seconds=0, sleep=lambda s: None)
     assert (attempts, reported, len(calls)) == (2, "HTTP 503", 2)
     assert describe_error(httpx.ConnectError("connect to https://x/SECRET-TOKEN failed")) == "ConnectError"
+
+
+def decision_inputs():
+    """(rows, histories): Zhuzhou late on first assessment."""
+    rows = [
+        {"region_id": "hunan.zhuzhou", "name_en": "Zhuzhou", "indicator": "co2_emissions", "target_year": 2030,
+         "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
+         "last_observed_year": 2023, "error": None},
+    ]
+    return rows, {("hunan.zhuzhou", "co2_emissions"): (1.0, 2.0, 3.0, 4.0)}
 
 
 def decision():
@@ -121,10 +131,43 @@ def test_store_errors_are_recorded_and_logged_without_the_tracking_uri_password(
         nothing_new = Decision((), (), (), {})  # nothing to deliver: straight to saving the state, which fails
         unsaved = notify.notify_warnings(config, client, RUN, Decided(nothing_new, {}))
     reports = [notify.notify_warnings(config, client, RUN, undecided), unsaved]
-    assert [r["delivery"] for r in reports] == ["error", "error"]
-    for report in reports:
-        assert report["error"].startswith("MlflowException: API request to http://127.0.0.1:")
-        assert password not in json.dumps(report)
-    assert len(caplog.records) == 2
+    assert [r["delivery"] for r in reports] == ["error", "none"]
+    assert reports[0]["error"].startswith("MlflowException: API request to http://127.0.0.1:")
+    assert reports[1]["error"].startswith("warning state not saved, announced again next run: MlflowException: "
+                                          "API request to http://127.0.0.1:")
+    assert password not in json.dumps(reports)
+    assert len(caplog.records) == 3  # deciding; saving the state; the tags
     assert "Traceback" in caplog.text and "/api/2.0/mlflow/" in caplog.text  # the traceback is still logged
     assert password not in caplog.text and "alice" not in caplog.text
+
+
+def test_a_failure_after_delivery_keeps_what_was_sent_in_the_report(monkeypatch, tmp_path, caplog):
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment_id = client.create_experiment("notify-test", artifact_location=(tmp_path / "mlruns").as_uri())
+    parent = client.create_run(experiment_id, tags={"peakwatch.kind": "parent"})
+    run = {**RUN, "run_id": parent.info.run_id}
+    config = load_config(DEFAULT_CONFIG)
+    [block] = config.warnings.notify.blocks
+    monkeypatch.setattr(notify, "get_run_logger", lambda: logging.getLogger("test-notify"))
+    # the message goes out; then the Prefect artifact cannot be written
+    monkeypatch.setattr(notify, "deliver_to_block", lambda block, subject, body, settings: Delivery(block, "sent", 1))
+
+    def artifact_refused(**_):
+        raise httpx.ConnectError("Prefect API unreachable")
+
+    monkeypatch.setattr(notify, "create_markdown_artifact", artifact_refused)
+    decided = notify.decide_warnings(config, client, experiment_id, run, *decision_inputs())
+    with caplog.at_level(logging.ERROR, logger="test-notify"):
+        report = notify.notify_warnings(config, client, run, decided)
+
+    assert [a["region_id"] for a in report["alerts"]] == ["hunan.zhuzhou"]
+    assert report["deliveries"] == [{"block": block, "status": "sent", "attempts": 1, "error": None}]
+    assert report["delivery"] == "sent"
+    assert report["error"] == "tags or artifact not written: ConnectError: Prefect API unreachable"
+    assert "recording the warnings failed" in caplog.text
+    # the state was saved before: the next run does not announce the warning again
+    state = warning_state.load_state(client, experiment_id)
+    assert state == {}  # the run is not finished yet: load_state reads finished runs only
+    client.set_terminated(run["run_id"])
+    again = notify.decide_warnings(config, client, experiment_id, {**run, "run_id": "next"}, *decision_inputs())
+    assert again.decision.alerts == ()
