@@ -7,8 +7,10 @@ last successful run:
 - ``late``: no earlier state, and P(peak <= target) is below the threshold;
 - ``crossed``: on time before, late now;
 - ``drift``: late before and now, and the median peak year moved later by at
-  least ``drift_years``, or P(peak <= target) fell by more than ``p_drop`` (a
-  series on time, or back on time, is not warned about however it moves).
+  least ``drift_years``, or P(peak <= target) fell by more than ``p_drop``,
+  since the values of the series' last warning (not the last run: a series
+  that worsens a little every month adds up to a warning). A series on time,
+  or back on time, is not warned about however it moves.
 
 A series that stays late without such a change is listed as still late, not
 announced again. A warning whose delivery failed is not written to the state,
@@ -178,19 +180,20 @@ def decide_alerts(
         entry["last_warning"] = (old or {}).get("last_warning")
         entries[key] = entry
 
-        kind, drifted = None, ()
+        kind, drifted, shown = None, (), old or {}  # shown: the old values in the warning
         if old is None:
             kind = "late" if late else None
         elif late and not old["late"]:
             kind = "crossed"
         elif late:
+            reference = announced(old)
             drifted = tuple(
                 name for name, fired in (
-                    ("peak_later", row["peak_year_median"] - old["peak_year_median"] >= rule.drift_years),
-                    ("p_fell", old["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop),
+                    ("peak_later", row["peak_year_median"] - reference["peak_year_median"] >= rule.drift_years),
+                    ("p_fell", reference["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop),
                 ) if fired
             )
-            kind = "drift" if drifted else None
+            kind, shown = ("drift", reference) if drifted else (None, shown)
         ref = {"region_id": row["region_id"], "indicator": row["indicator"], "scenario": scenario}
         if kind is None:
             if late:
@@ -208,15 +211,23 @@ def decide_alerts(
                 scenario=scenario,
                 target_year=row["target_year"],
                 threshold=rule.p_peak_threshold,
-                peak_year_median_old=old["peak_year_median"] if old else None,
+                peak_year_median_old=shown.get("peak_year_median"),
                 peak_year_median_new=row["peak_year_median"],
-                p_peak_by_target_old=old["p_peak_by_target"] if old else None,
+                p_peak_by_target_old=shown.get("p_peak_by_target"),
                 p_peak_by_target_new=row["p_peak_by_target"],
                 causes=explain_change(old, entry, run, state.get("run", {})),
                 drifted=drifted,
             )
         )
     return Decision(tuple(alerts), tuple(still_late), tuple(back_on_time), entries)
+
+
+def announced(old: dict) -> dict:
+    """The values a late series' drift is measured from: those of its last
+    warning, or (a state saved before warnings kept them, or no warning yet)
+    the last run's."""
+    warning = old.get("last_warning") or {}
+    return warning if "peak_year_median" in warning else old
 
 
 def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> dict:
@@ -232,7 +243,11 @@ def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> d
         if key in alerted and not delivered:
             continue
         if key in alerted:
-            warning = {"kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"]}
+            warning = {
+                "kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"],
+                # what the next drift is measured from
+                "peak_year_median": entry["peak_year_median"], "p_peak_by_target": entry["p_peak_by_target"],
+            }
             entry = {**entry, "last_warning": warning}
         series[key] = entry
     return {"version": STATE_VERSION, "run": run, "series": series}

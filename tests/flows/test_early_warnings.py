@@ -83,6 +83,28 @@ def test_a_drift_headline_names_the_rule_that_fired():
     assert headline(by_both) == "projected peak drifted later and P(peak <= 2030) fell"
 
 
+def test_slow_drift_adds_up_since_the_last_warning():
+    # each run moves less than the rules (0.9 years, P -0.08), six runs move 4.5 years and P -0.40
+    steps = [(0.45 - 0.08 * i, 2031 + 0.9 * i) for i in range(6)]
+    state, announced = {}, []
+    for n, (p, median) in enumerate(steps, start=1):
+        decision, state = advance([row(p=p, median=median)], state, n)
+        announced += [(n, a.kind, a.peak_year_median_old, a.p_peak_by_target_old) for a in decision.alerts]
+    # each drift is measured, and shown, from the values of the warning before it
+    assert [(n, kind) for n, kind, *_ in announced] == [(1, "late"), (3, "drift"), (5, "drift")]
+    assert announced[1][2:] == (steps[0][1], steps[0][0]) and announced[2][2:] == (steps[2][1], steps[2][0])
+    assert [s["region_id"] for s in decision.still_late] == ["r.a"]
+
+
+def test_a_state_saved_without_warning_values_measures_drift_from_the_last_run():
+    _, state = advance([row(p=0.3, median=2035)], {}, 1)
+    for entry in state["series"].values():  # as saved before warnings kept their values
+        entry["last_warning"] = {k: entry["last_warning"][k] for k in ("kind", "run_id", "run_date")}
+    small, _ = advance([row(p=0.25, median=2035.5)], state, 2)
+    by_year, _ = advance([row(p=0.3, median=2036)], state, 2)
+    assert (small.alerts, kinds(by_year)) == ((), [("drift", "r.a")])
+
+
 def test_back_on_time_is_listed_not_announced():
     _, state = advance([row(p=0.3)], {}, 1)
     decision, _ = advance([row(p=0.9, median=2020)], state, 2)
