@@ -144,8 +144,12 @@ def _print_run(result: dict, tracking_uri: str) -> None:
         for delivery in early.get("deliveries", []):
             error = f" ({delivery['error']})" if delivery["error"] else ""
             print(f"  via {delivery['block']}: {delivery['status']}{error}")
+        if early.get("error"):  # something after the delivery broke
+            print(f"  notify step error: {redact_text(early['error'])}")
     else:
-        print("No new early warnings" + (f" (notify step error: {early['error']})" if early.get("error") else "."))
+        # redacted again: a summary written before the step redacted its errors may quote a password
+        error = f" (notify step error: {redact_text(early['error'])})" if early.get("error") else "."
+        print("No new early warnings" + error)
     if early.get("still_late"):
         print(f"Still late, not re-announced: {len(early['still_late'])} series")
     print()

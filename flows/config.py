@@ -324,9 +324,21 @@ class WarningConfig(Frozen):
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
     drift_years: float = Field(1.0, gt=0)
     p_drop: float = Field(0.1, gt=0, le=1)
-    scenario: str = "statistical"  # rows without a scenario of their own (summary.DEFAULT_SCENARIO)
+    scenario: str = "statistical"  # the series warned about (summary.DEFAULT_SCENARIO)
     regions: dict[str, RuleOverride] = {}
     notify: NotifyConfig = NotifyConfig()
+
+    @field_validator("scenario")
+    @classmethod
+    def _statistical_only(cls, scenario: str) -> str:
+        # Warnings are decided on the statistical forecast's rows; another name
+        # would only relabel those numbers, not warn on that scenario's.
+        if scenario != "statistical":
+            raise ValueError(
+                f"only 'statistical' is supported, not {scenario!r}: early warnings are decided on the "
+                "statistical forecast (scenario results are not assessed); remove the key or set it to statistical"
+            )
+        return scenario
 
     def rule_for(self, region_id: str) -> WarningRule:
         """The defaults, with this region's overrides (if any) on top."""
@@ -365,6 +377,18 @@ class ScheduleConfig(Frozen):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {timezone!r}") from None
         return timezone
+
+    def local_time(self, moment: datetime | str) -> datetime:
+        """``moment`` (a datetime or ISO timestamp with an offset) on the schedule's
+        clock, which dates runs: the run fired at 06:00 on the 1st in Shanghai is
+        still on the last day of the month before in UTC."""
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return moment.astimezone(ZoneInfo(self.timezone))
+
+    def run_day(self, moment: datetime | str) -> str:
+        """The day (YYYY-MM-DD) of ``moment`` on the schedule's clock."""
+        return self.local_time(moment).date().isoformat()
 
 
 class DriverConfig(Frozen):

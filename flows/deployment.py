@@ -16,11 +16,15 @@ from prefect.types.entrypoint import EntrypointType
 from flows.config import ScheduleConfig
 from flows.monthly import monthly_flow
 
+# A scheduled run that finds the artifacts folder busy (a manual run or sync
+# still going at 06:00) queues this long behind it instead of failing at once.
+SCHEDULED_WAIT_SECONDS = 3600
+
 
 def build_deployment(
     schedule: ScheduleConfig, config_path: Path, artifacts_dir: Path | None = None
 ) -> RunnerDeployment:
-    parameters = {"config_path": str(Path(config_path).resolve())}
+    parameters = {"config_path": str(Path(config_path).resolve()), "wait_seconds": SCHEDULED_WAIT_SECONDS}
     if artifacts_dir is not None:
         parameters["artifacts_dir"] = str(Path(artifacts_dir).resolve())
     return monthly_flow.to_deployment(

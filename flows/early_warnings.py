@@ -6,8 +6,11 @@ last successful run:
 
 - ``late``: no earlier state, and P(peak <= target) is below the threshold;
 - ``crossed``: on time before, late now;
-- ``drift``: the median peak year moved later by at least ``drift_years``, or
-  P(peak <= target) fell by more than ``p_drop``.
+- ``drift``: late before and now, and the median peak year moved later by at
+  least ``drift_years``, or P(peak <= target) fell by more than ``p_drop``,
+  since the values of the series' last warning (not the last run: a series
+  that worsens a little every month adds up to a warning). A series on time,
+  or back on time, is not warned about however it moves.
 
 A series that stays late without such a change is listed as still late, not
 announced again. A warning whose delivery failed is not written to the state,
@@ -21,6 +24,8 @@ from flows.config import WarningConfig
 from forecasting.peaks import format_peak_year
 
 STATE_VERSION = 1
+# Drift headlines, by the rule that fired.
+DRIFT_RULES = {"peak_later": "projected peak drifted later", "p_fell": "P(peak <= {target}) fell"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Alert:
     p_peak_by_target_old: float | None
     p_peak_by_target_new: float
     causes: tuple[str, ...]
+    drifted: tuple[str, ...] = ()  # drift only: the rules that fired, DRIFT_RULES' keys
 
     @property
     def key(self) -> str:
@@ -56,11 +62,13 @@ class Alert:
                 f"{format_peak_year(self.peak_year_median_new)}, P(peak <= {self.target_year}) "
                 f"{self.p_peak_by_target_old:.2f} -> {self.p_peak_by_target_new:.2f}"
             )
-        headline = {
-            "late": f"late for its {self.target_year} target",
-            "crossed": f"crossed from on time to late for {self.target_year}",
-            "drift": "projected peak drifted later",
-        }[self.kind]
+        if self.kind == "drift":
+            headline = " and ".join(DRIFT_RULES[rule].format(target=self.target_year) for rule in self.drifted)
+        else:
+            headline = {
+                "late": f"late for its {self.target_year} target",
+                "crossed": f"crossed from on time to late for {self.target_year}",
+            }[self.kind]
         return (
             f"{self.kind.upper():<7} {who}: {headline}; {values} (threshold {self.threshold:.2f}); "
             f"likely cause: {'; '.join(self.causes)}"
@@ -172,16 +180,20 @@ def decide_alerts(
         entry["last_warning"] = (old or {}).get("last_warning")
         entries[key] = entry
 
-        kind = None
+        kind, drifted, shown = None, (), old or {}  # shown: the old values in the warning
         if old is None:
             kind = "late" if late else None
         elif late and not old["late"]:
             kind = "crossed"
-        elif (
-            row["peak_year_median"] - old["peak_year_median"] >= rule.drift_years
-            or old["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop
-        ):
-            kind = "drift"
+        elif late:
+            reference = announced(old)
+            drifted = tuple(
+                name for name, fired in (
+                    ("peak_later", row["peak_year_median"] - reference["peak_year_median"] >= rule.drift_years),
+                    ("p_fell", reference["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop),
+                ) if fired
+            )
+            kind, shown = ("drift", reference) if drifted else (None, shown)
         ref = {"region_id": row["region_id"], "indicator": row["indicator"], "scenario": scenario}
         if kind is None:
             if late:
@@ -199,14 +211,23 @@ def decide_alerts(
                 scenario=scenario,
                 target_year=row["target_year"],
                 threshold=rule.p_peak_threshold,
-                peak_year_median_old=old["peak_year_median"] if old else None,
+                peak_year_median_old=shown.get("peak_year_median"),
                 peak_year_median_new=row["peak_year_median"],
-                p_peak_by_target_old=old["p_peak_by_target"] if old else None,
+                p_peak_by_target_old=shown.get("p_peak_by_target"),
                 p_peak_by_target_new=row["p_peak_by_target"],
                 causes=explain_change(old, entry, run, state.get("run", {})),
+                drifted=drifted,
             )
         )
     return Decision(tuple(alerts), tuple(still_late), tuple(back_on_time), entries)
+
+
+def announced(old: dict) -> dict:
+    """The values a late series' drift is measured from: those of its last
+    warning, or (a state saved before warnings kept them, or no warning yet)
+    the last run's."""
+    warning = old.get("last_warning") or {}
+    return warning if "peak_year_median" in warning else old
 
 
 def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> dict:
@@ -222,7 +243,11 @@ def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> d
         if key in alerted and not delivered:
             continue
         if key in alerted:
-            warning = {"kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"]}
+            warning = {
+                "kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"],
+                # what the next drift is measured from
+                "peak_year_median": entry["peak_year_median"], "p_peak_by_target": entry["p_peak_by_target"],
+            }
             entry = {**entry, "last_warning": warning}
         series[key] = entry
     return {"version": STATE_VERSION, "run": run, "series": series}

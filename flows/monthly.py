@@ -30,6 +30,7 @@ from flows.fit_results import FitResults
 from flows.handoff import Handoff
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
+from flows.redact import redacted_traceback
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -229,7 +230,8 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
             result = publish.publish_payload(store, config, catalog, payload)
         except Exception as exc:
             store_error = publish.describe_store_error(exc)
-            logger.exception("publishing run %s to MLflow failed", folder.name)
+            # not logger.exception: the store's error quotes its URL, password and all
+            logger.error("publishing run %s to MLflow failed (%s)\n%s", folder.name, store_error, redacted_traceback(exc))
         else:
             logger.info("run %s: %d series, %d warnings", result["run_id"], len(result["series"]), len(result["warnings"]))
             return result
@@ -310,7 +312,7 @@ def compute_payload(
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
-    run_day = run_date.date().isoformat()
+    run_day, parent_name = run_labels(config, run_date)
     fitted = pull_validate_fit(config, catalog, snapshots, building, {"run_date": run_day})
     scenario_results, report = fitted.scenario_results, fitted.report
 
@@ -363,7 +365,7 @@ def compute_payload(
     }
     names = config.regions.names()
     parent = tracking.parent_record(
-        f"monthly-{run_date:%Y-%m-%d-%H%M%S}", tags, metrics, pending_id, {"warnings": str(len(warnings))}
+        parent_name, tags, metrics, pending_id, {"warnings": str(len(warnings))}
     )
     fitted.results.files.draw_charts(rows, charted_series(run_summary, config.tracking.max_fan_charts))
     scenario_records = (tracking_scenarios.scenario_record(r, names) for r in scenario_results)
@@ -373,6 +375,13 @@ def compute_payload(
     n_children = pending.count_records(folder)
     payload = pending.Payload(folder, pending_id, run_summary["run_date"], parent, n_children, histories, run_summary)
     return payload, store, store_error
+
+
+def run_labels(config: Config, run_date: datetime) -> tuple[str, str]:
+    """The run's day (tag ``run_date``) and its parent run's name, on the
+    schedule's clock (the summary's ``run_date`` stays a UTC timestamp)."""
+    local = config.schedule.local_time(run_date)
+    return local.date().isoformat(), f"monthly-{local:%Y-%m-%d-%H%M%S}"
 
 
 def compare_with_previous(

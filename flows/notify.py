@@ -7,7 +7,8 @@ Prefect markdown artifact with the warnings table and MLflow tags on the
 parent run. Nothing here may fail the forecast: every failure is retried
 (deliveries), logged and reported in the run summary. Error reports name the
 block and the HTTP status or error type only, never the exception text, which
-can carry the webhook URL.
+can carry the webhook URL; errors of the step itself (often the tracking
+store's) are logged and reported with every URL redacted.
 """
 
 import logging
@@ -21,11 +22,13 @@ from mlflow import MlflowClient
 from mlflow.entities import RunTag
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
 
 from flows import early_warnings, warning_state
 from flows.config import Config, NotifyConfig
 from flows.early_warnings import Alert, Decision
+from flows.redact import describe_exception, redacted_traceback
 
 ARTIFACT_KEY = "peakwatch-warnings"
 
@@ -79,8 +82,11 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
     except Exception as exc:  # the Prefect API itself is unreachable or refuses
         logger.warning("could not load notification block %r: %s", block_ref, describe_error(exc))
         return Delivery(block_ref, "failed", 0, f"block not loaded: {describe_error(exc)}")
+    if not isinstance(block, NotificationBlock):
+        logger.warning("block %r is a %s, not a notification block", block_ref, type(block).__name__)
+        return Delivery(block_ref, "failed", 0, f"not a notification block ({type(block).__name__})")
     attempts, error = send_with_retries(
-        lambda: block.notify(body, subject), settings.retries, settings.retry_delay_seconds
+        lambda: notify_or_raise(block, body, subject), settings.retries, settings.retry_delay_seconds
     )
     if error:
         logger.warning("delivery through %r failed after %d attempt(s): %s", block_ref, attempts, error)
@@ -89,11 +95,19 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
     return Delivery(block_ref, "sent", attempts)
 
 
-def format_message(decision: Decision, run: dict, experiment: str) -> tuple[str, str]:
+def notify_or_raise(block: NotificationBlock, body: str, subject: str) -> None:
+    """``block.notify`` that raises when the message was not delivered. Prefect's
+    Apprise-based blocks (Slack, Teams, Mattermost, e-mail, ...) only log a failed
+    send unless asked to raise; the custom webhook block raises either way."""
+    with block.raise_on_failure():
+        block.notify(body, subject)
+
+
+def format_message(decision: Decision, run: dict, experiment: str, day: str) -> tuple[str, str]:
     """(subject, body) of the message: one line per new warning, then the
-    still-late and back-on-time lists."""
+    still-late and back-on-time lists. ``day``: the run's day on the schedule's clock."""
     n = len(decision.alerts)
-    subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({run['run_date'][:10]})"
+    subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({day})"
     lines = [a.describe() for a in decision.alerts]
     for title, refs in (
         ("Still late (announced before, not repeated):", decision.still_late),
@@ -109,8 +123,8 @@ def series_list(refs: tuple[dict, ...]) -> str:
     return ", ".join(f"`{s['region_id']}` {s['indicator']}" for s in refs)
 
 
-def format_markdown(decision: Decision, deliveries: list[Delivery], run: dict) -> str:
-    out = [f"# peakwatch early warnings, run {run['run_date'][:10]}", ""]
+def format_markdown(decision: Decision, deliveries: list[Delivery], day: str) -> str:
+    out = [f"# peakwatch early warnings, run {day}", ""]
     if decision.alerts:
         out += [
             "| kind | region | indicator | scenario | median peak (old → new) "
@@ -176,32 +190,45 @@ def decide_warnings(
         state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
         return Decided(early_warnings.decide_alerts(rows, histories, state, config.warnings, run), state)
     except Exception as exc:  # notification must never sink the forecast
-        get_run_logger().exception("deciding the warnings failed; the forecast is unaffected")
-        return Decided(None, {}, f"{type(exc).__name__}: {exc}")
+        return Decided(None, {}, step_failed(get_run_logger(), "deciding the warnings", exc))
 
 
 def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: Decided) -> dict:
     """Deliver the decided warnings, remember them, tag the parent run. Returns
-    the report for the run summary; never raises."""
+    the report for the run summary; never raises. Once a message has gone out,
+    a later failure (saving the state, the tags, the artifact) is added to the
+    report as ``error``: what was sent stays on record."""
     logger = get_run_logger()
     empty = {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": []}
     if decided.decision is None:
         return {**empty, "delivery": "error", "error": decided.error}
     decision = decided.decision
     try:
+        day = config.schedule.run_day(run["run_date"])  # run_date is UTC; 06:00 on the 1st in Shanghai is not
         deliveries = []
         if decision.alerts:
-            subject, body = format_message(decision, run, config.run_series)
+            subject, body = format_message(decision, run, config.run_series, day)
             settings = config.warnings.notify
             deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
-        delivered = all(d.status == "sent" for d in deliveries)
-        if not decision.alerts:
-            status = "none"
-        elif not deliveries:  # no block configured: the summary and artifact are the channel
-            status = "recorded"
-        else:
-            status = "sent" if delivered else "failed"
+    except Exception as exc:  # notification must never sink the forecast
+        return {**empty, "delivery": "error", "error": step_failed(logger, "notify step", exc)}
+    delivered = all(d.status == "sent" for d in deliveries)
+    if not decision.alerts:
+        status = "none"
+    elif not deliveries:  # no block configured: the summary and artifact are the channel
+        status = "recorded"
+    else:
+        status = "sent" if delivered else "failed"
+    if decision.alerts and not delivered:
+        logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
+    report = {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}
+    errors = []
+    try:
         warning_state.save_state(client, run["run_id"], early_warnings.next_state(decided.state, decision, delivered, run))
+    except Exception as exc:  # the next run reads an older state: it announces these warnings again
+        error = step_failed(logger, "saving the warning state", exc)
+        errors.append(f"warning state not saved, announced again next run: {error}")
+    try:
         client.log_batch(
             run["run_id"],
             tags=[
@@ -211,13 +238,18 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
             ],
         )
         create_markdown_artifact(
-            markdown=format_markdown(decision, deliveries, run),
+            markdown=format_markdown(decision, deliveries, day),
             key=ARTIFACT_KEY,
             description=f"{len(decision.alerts)} new early warning(s), {len(decision.still_late)} still late",
         )
-    except Exception as exc:  # notification must never sink the forecast
-        logger.exception("notify step failed; the forecast is unaffected")
-        return {**empty, "delivery": "error", "error": f"{type(exc).__name__}: {exc}"}
-    if decision.alerts and not delivered:
-        logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
-    return {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}
+    except Exception as exc:
+        errors.append(f"tags or artifact not written: {step_failed(logger, 'recording the warnings', exc)}")
+    return {**report, "error": "; ".join(errors)} if errors else report
+
+
+def step_failed(logger: logging.Logger | logging.LoggerAdapter, what: str, exc: Exception) -> str:
+    """Log a failed part of the step (URLs redacted: a store error quotes the
+    tracking URI, password and all) and return its one-line description."""
+    error = describe_exception(exc)
+    logger.error("%s failed (%s); the forecast is unaffected\n%s", what, error, redacted_traceback(exc))
+    return error

@@ -20,7 +20,7 @@ from mlflow.entities import Metric, Param
 from flows import notify, pending, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.config import Config
-from flows.redact import redact_text
+from flows.redact import describe_exception as describe_store_error
 from flows.report import charted_series, render_report
 from flows.summary import read_summary, row_key
 from forecasting.series import SeriesForecast
@@ -40,12 +40,6 @@ class TrackingUnavailable(RuntimeError):
 
     def __str__(self) -> str:
         return self.message
-
-
-def describe_store_error(exc: BaseException) -> str:
-    """One line: the error type and the first line of its message (URLs redacted)."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {redact_text(text[0])[:200]}" if text else type(exc).__name__
 
 
 def open_store(config: Config, catalog: Catalog) -> Store:

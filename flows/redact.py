@@ -12,6 +12,7 @@ _strip_credentials_from_url``; a private name is no API to build on.)
 """
 
 import re
+import traceback
 from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
@@ -46,3 +47,15 @@ def redact_text(text: str) -> str:
         return redact_url(body) + url[len(body):]
 
     return _URL_IN_TEXT.sub(one, text)
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line: the error type and the first line of its message (URLs redacted)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {redact_text(text[0])[:200]}" if text else type(exc).__name__
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` and its causes, for a log: every URL in it redacted
+    (``logger.exception`` would log the store's URL, password and all)."""
+    return redact_text("".join(traceback.format_exception(exc)))

@@ -1,11 +1,16 @@
 """Snapshot of the monthly deployment, and the schedule/warning config it is built from."""
 
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
 import pytest
 import yaml
+from cronsim import CronSim
 
 from flows.cli import build_parser
 from flows.config import DEFAULT_CONFIG, ConfigError, load_config
 from flows.deployment import build_deployment, describe_deployment
+from flows.monthly import run_labels
 
 SNAPSHOT = {
     "name": "monthly",
@@ -13,7 +18,7 @@ SNAPSHOT = {
     "entrypoint": "flows.monthly.monthly_flow",
     "schedules": [{"cron": "0 6 1 * *", "timezone": "Asia/Shanghai", "active": True}],
     "paused": False,
-    "parameters": {"config_path": str(DEFAULT_CONFIG)},
+    "parameters": {"config_path": str(DEFAULT_CONFIG), "wait_seconds": 3600},
     "tags": ["peakwatch"],
 }
 
@@ -25,7 +30,9 @@ def test_default_deployment_snapshot():
 
 def test_artifacts_dir_becomes_a_parameter(tmp_path):
     deployment = build_deployment(load_config().schedule, DEFAULT_CONFIG, tmp_path)
-    assert deployment.parameters == {"config_path": str(DEFAULT_CONFIG), "artifacts_dir": str(tmp_path.resolve())}
+    assert deployment.parameters == {
+        "config_path": str(DEFAULT_CONFIG), "wait_seconds": 3600, "artifacts_dir": str(tmp_path.resolve()),
+    }
 
 
 def write_variant(tmp_path, **sections):
@@ -56,6 +63,7 @@ def test_schedule_is_configurable(tmp_path):
         ({"schedule": {"timezone": "Asia/Peking"}}, "unknown IANA timezone 'Asia/Peking'"),
         ({"warnings": {"regions": {"hunan.nowhere": {"p_peak_threshold": 0.6}}}}, "hunan.nowhere"),
         ({"warnings": {"notify": {"blocks": ["peakwatch-warnings"]}}}, "<block-type-slug>/<block-name>"),
+        ({"warnings": {"scenario": "plan"}}, "warnings.scenario: Value error, only 'statistical' is supported, not 'plan'"),
     ],
 )
 def test_bad_schedule_or_warning_config_names_the_fault(tmp_path, sections, message):
@@ -68,3 +76,15 @@ def test_bad_schedule_or_warning_config_names_the_fault(tmp_path, sections, mess
 def test_serve_command_is_documented():
     args = build_parser().parse_args(["serve", "--config", str(DEFAULT_CONFIG)])
     assert args.handler.__name__ == "_serve" and args.config == DEFAULT_CONFIG
+
+
+def test_a_scheduled_run_is_dated_on_the_schedules_clock(tmp_path):
+    config = load_config()
+    schedule = config.schedule
+    fire = next(CronSim(schedule.cron, datetime(2026, 12, 15, tzinfo=ZoneInfo(schedule.timezone))))
+    started = fire.astimezone(timezone.utc)  # what the run reads from its clock
+    assert (fire.isoformat(), started.date().isoformat()) == ("2027-01-01T06:00:00+08:00", "2026-12-31")
+    assert run_labels(config, started) == ("2027-01-01", "monthly-2027-01-01-060000")
+    assert schedule.run_day(started.isoformat()) == "2027-01-01"  # the message's date, from the summary's run_date
+    in_utc = load_config(write_variant(tmp_path, schedule={"timezone": "UTC"}))
+    assert run_labels(in_utc, started) == ("2026-12-31", "monthly-2026-12-31-220000")

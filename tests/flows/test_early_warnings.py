@@ -61,6 +61,50 @@ def test_drift_on_a_later_median_or_a_falling_probability():
     assert earlier.alerts == ()
 
 
+def test_no_drift_warning_for_a_series_on_time_or_back_on_time():
+    _, on_time = advance([row(p=0.99, median=2024)], {}, 1)
+    slipping, _ = advance([row(p=0.88, median=2024)], on_time, 2)  # P fell by 0.11, still on time
+    assert slipping.alerts == () and slipping.back_on_time == ()
+    rules = RULES.model_copy(update={"regions": {"r.a": RuleOverride(p_peak_threshold=0.6)}})
+    _, late = advance([row(p=0.55, median=2029)], {}, 1, rules=rules)
+    back, _ = advance([row(p=0.65, median=2030)], late, 2, rules=rules)  # median a year later, but on time now
+    assert back.alerts == ()
+    assert [s["region_id"] for s in back.back_on_time] == ["r.a"]
+
+
+def test_a_drift_headline_names_the_rule_that_fired():
+    _, state = advance([row(p=0.3, median=2035)], {}, 1)
+    by_p, _ = advance([row(p=0.15, median=2035)], state, 2)
+    by_year, _ = advance([row(p=0.3, median=2036)], state, 2)
+    by_both, _ = advance([row(p=0.15, median=2036)], state, 2)
+    headline = lambda d: d.alerts[0].describe().split(": ", 1)[1].split(";")[0]  # noqa: E731
+    assert headline(by_p) == "P(peak <= 2030) fell"
+    assert headline(by_year) == "projected peak drifted later"
+    assert headline(by_both) == "projected peak drifted later and P(peak <= 2030) fell"
+
+
+def test_slow_drift_adds_up_since_the_last_warning():
+    # each run moves less than the rules (0.9 years, P -0.08), six runs move 4.5 years and P -0.40
+    steps = [(0.45 - 0.08 * i, 2031 + 0.9 * i) for i in range(6)]
+    state, announced = {}, []
+    for n, (p, median) in enumerate(steps, start=1):
+        decision, state = advance([row(p=p, median=median)], state, n)
+        announced += [(n, a.kind, a.peak_year_median_old, a.p_peak_by_target_old) for a in decision.alerts]
+    # each drift is measured, and shown, from the values of the warning before it
+    assert [(n, kind) for n, kind, *_ in announced] == [(1, "late"), (3, "drift"), (5, "drift")]
+    assert announced[1][2:] == (steps[0][1], steps[0][0]) and announced[2][2:] == (steps[2][1], steps[2][0])
+    assert [s["region_id"] for s in decision.still_late] == ["r.a"]
+
+
+def test_a_state_saved_without_warning_values_measures_drift_from_the_last_run():
+    _, state = advance([row(p=0.3, median=2035)], {}, 1)
+    for entry in state["series"].values():  # as saved before warnings kept their values
+        entry["last_warning"] = {k: entry["last_warning"][k] for k in ("kind", "run_id", "run_date")}
+    small, _ = advance([row(p=0.25, median=2035.5)], state, 2)
+    by_year, _ = advance([row(p=0.3, median=2036)], state, 2)
+    assert (small.alerts, kinds(by_year)) == ((), [("drift", "r.a")])
+
+
 def test_back_on_time_is_listed_not_announced():
     _, state = advance([row(p=0.3)], {}, 1)
     decision, _ = advance([row(p=0.9, median=2020)], state, 2)

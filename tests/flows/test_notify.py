@@ -1,12 +1,20 @@
 """Delivery retries, secret-free error reports and the message formats."""
 
+import json
+import logging
+import socket
+
 import httpx
+from mlflow import MlflowClient
 
-from flows.config import WarningConfig
-from flows.early_warnings import decide_alerts
-from flows.notify import Delivery, describe_error, format_markdown, format_message, send_with_retries
+from flows import notify, warning_state
+from flows.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
+from flows.early_warnings import Decision, decide_alerts
+from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
 
-RUN = {"run_id": "abc123", "run_date": "2026-12-01T06:00:00+08:00", "config_hash": "c", "code_version": "v"}
+# fired at 06:00 on 1 December in Shanghai, which is still 30 November in UTC
+RUN = {"run_id": "abc123", "run_date": "2026-11-30T22:00:00+00:00", "config_hash": "c", "code_version": "v"}
+DAY = ScheduleConfig(timezone="Asia/Shanghai").run_day(RUN["run_date"])
 
 
 def flaky(failures: int, exc: Exception):
@@ -37,6 +45,16 @@ def test_send_gives_up_and_reports_the_status_without_the_url():
     assert describe_error(httpx.ConnectError("connect to https://x/SECRET-TOKEN failed")) == "ConnectError"
 
 
+def decision_inputs():
+    """(rows, histories): Zhuzhou late on first assessment."""
+    rows = [
+        {"region_id": "hunan.zhuzhou", "name_en": "Zhuzhou", "indicator": "co2_emissions", "target_year": 2030,
+         "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
+         "last_observed_year": 2023, "error": None},
+    ]
+    return rows, {("hunan.zhuzhou", "co2_emissions"): (1.0, 2.0, 3.0, 4.0)}
+
+
 def decision():
     rows = [
         {"region_id": "hunan.zhuzhou", "name_en": "Zhuzhou", "indicator": "co2_emissions", "target_year": 2030,
@@ -55,7 +73,7 @@ def decision():
 
 
 def test_message_lists_new_warnings_then_still_late():
-    subject, body = format_message(decision(), RUN, "peakwatch-monthly")
+    subject, body = format_message(decision(), RUN, "peakwatch-monthly", DAY)
     assert subject == "peakwatch: 1 new early warning (2026-12-01)"
     lines = body.splitlines()
     assert lines[0].startswith("LATE    Zhuzhou (hunan.zhuzhou) co2_emissions [statistical]: late for its 2030 target")
@@ -78,14 +96,78 @@ def test_a_message_also_lists_the_series_back_on_time():
         "last_observed_year": 2023, "history": [1, 2, 3, 4], "target_year": 2030,
         "last_warning": {"kind": "late", "run_id": "old", "run_date": "2026-11-01"}}}}
     histories = {(r["region_id"], r["indicator"]): (1.0, 2.0, 3.0, 4.0) for r in rows}
-    lines = format_message(decide_alerts(rows, histories, state, WarningConfig(), RUN), RUN, "x")[1].splitlines()
+    lines = format_message(decide_alerts(rows, histories, state, WarningConfig(), RUN), RUN, "x", DAY)[1].splitlines()
     assert lines[lines.index("Back on time (late when last assessed):") + 1] == "  hunan.yueyang co2_emissions [statistical]"
 
 
 def test_markdown_table_has_one_row_per_warning_and_the_delivery():
-    markdown = format_markdown(decision(), [Delivery("custom-webhook/x", "failed", 3, "HTTP 500")], RUN)
+    markdown = format_markdown(decision(), [Delivery("custom-webhook/x", "failed", 3, "HTTP 500")], DAY)
     rows = [line for line in markdown.splitlines() if line.startswith("| late |")]
+    assert markdown.startswith("# peakwatch early warnings, run 2026-12-01\n")
     assert rows == ["| late | Zhuzhou (`hunan.zhuzhou`) | co2_emissions | statistical | – → 2041 | – → 0.20 "
                     "| first assessment of this series |"]
     assert "Still late (not re-announced): `hunan.hengyang.leiyang` co2_emissions" in markdown
     assert markdown.endswith("Delivery: custom-webhook/x: failed")
+
+
+def unreachable_store(password: str, monkeypatch) -> MlflowClient:
+    """A real client of a tracking server that is not there, its URI holding ``password``."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    return MlflowClient(f"http://alice:{password}@127.0.0.1:{port}")
+
+
+def test_store_errors_are_recorded_and_logged_without_the_tracking_uri_password(monkeypatch, caplog):
+    password = "Pa55w0rd-SECRET"
+    client = unreachable_store(password, monkeypatch)
+    logger = logging.getLogger("test-notify")
+    monkeypatch.setattr(notify, "get_run_logger", lambda: logger)  # no Prefect run here: its logger
+    config = load_config(DEFAULT_CONFIG)
+    with caplog.at_level(logging.ERROR, logger="test-notify"):
+        undecided = notify.decide_warnings(config, client, "1", RUN, [], {})  # reading the state fails
+        assert undecided.decision is None
+        nothing_new = Decision((), (), (), {})  # nothing to deliver: straight to saving the state, which fails
+        unsaved = notify.notify_warnings(config, client, RUN, Decided(nothing_new, {}))
+    reports = [notify.notify_warnings(config, client, RUN, undecided), unsaved]
+    assert [r["delivery"] for r in reports] == ["error", "none"]
+    assert reports[0]["error"].startswith("MlflowException: API request to http://127.0.0.1:")
+    assert reports[1]["error"].startswith("warning state not saved, announced again next run: MlflowException: "
+                                          "API request to http://127.0.0.1:")
+    assert password not in json.dumps(reports)
+    assert len(caplog.records) == 3  # deciding; saving the state; the tags
+    assert "Traceback" in caplog.text and "/api/2.0/mlflow/" in caplog.text  # the traceback is still logged
+    assert password not in caplog.text and "alice" not in caplog.text
+
+
+def test_a_failure_after_delivery_keeps_what_was_sent_in_the_report(monkeypatch, tmp_path, caplog):
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment_id = client.create_experiment("notify-test", artifact_location=(tmp_path / "mlruns").as_uri())
+    parent = client.create_run(experiment_id, tags={"peakwatch.kind": "parent"})
+    run = {**RUN, "run_id": parent.info.run_id}
+    config = load_config(DEFAULT_CONFIG)
+    [block] = config.warnings.notify.blocks
+    monkeypatch.setattr(notify, "get_run_logger", lambda: logging.getLogger("test-notify"))
+    # the message goes out; then the Prefect artifact cannot be written
+    monkeypatch.setattr(notify, "deliver_to_block", lambda block, subject, body, settings: Delivery(block, "sent", 1))
+
+    def artifact_refused(**_):
+        raise httpx.ConnectError("Prefect API unreachable")
+
+    monkeypatch.setattr(notify, "create_markdown_artifact", artifact_refused)
+    decided = notify.decide_warnings(config, client, experiment_id, run, *decision_inputs())
+    with caplog.at_level(logging.ERROR, logger="test-notify"):
+        report = notify.notify_warnings(config, client, run, decided)
+
+    assert [a["region_id"] for a in report["alerts"]] == ["hunan.zhuzhou"]
+    assert report["deliveries"] == [{"block": block, "status": "sent", "attempts": 1, "error": None}]
+    assert report["delivery"] == "sent"
+    assert report["error"] == "tags or artifact not written: ConnectError: Prefect API unreachable"
+    assert "recording the warnings failed" in caplog.text
+    # the state was saved before: the next run does not announce the warning again
+    state = warning_state.load_state(client, experiment_id)
+    assert state == {}  # the run is not finished yet: load_state reads finished runs only
+    client.set_terminated(run["run_id"])
+    again = notify.decide_warnings(config, client, experiment_id, {**run, "run_id": "next"}, *decision_inputs())
+    assert again.decision.alerts == ()

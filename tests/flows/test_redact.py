@@ -9,7 +9,7 @@ import yaml
 from flows import cli
 from flows.catalog import Catalog
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, load_config
-from flows.redact import redact_text, redact_url
+from flows.redact import describe_exception, redact_text, redact_url, redacted_traceback
 from flows.sources import SourceError
 from flows.sources.pull import pull_all
 from tests.flows._sources_helpers import REGISTRY, Route, make_source, serve, tidy_csv, yearly_rows
@@ -34,6 +34,19 @@ SECRET = "s3cret"
 )
 def test_redact_url(url, shown):
     assert redact_url(url) == shown
+
+
+def test_an_exception_and_its_traceback_are_described_without_the_password():
+    try:
+        try:
+            raise ConnectionError("refused by http://u:s3cret@h:5000/api")
+        except ConnectionError as cause:
+            raise RuntimeError("API request to http://u:s3cret@h:5000/api failed\nsecond line") from cause
+    except RuntimeError as exc:
+        described, logged = describe_exception(exc), redacted_traceback(exc)
+    assert described == "RuntimeError: API request to http://h:5000/api failed"
+    assert "ConnectionError: refused by http://h:5000/api" in logged and "Traceback" in logged
+    assert SECRET not in described + logged
 
 
 def test_redact_text_finds_every_url_in_a_message():

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from prefect.blocks.notifications import CustomWebhookNotificationBlock
+from prefect.blocks.notifications import CustomWebhookNotificationBlock, MattermostWebhook
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType,
@@ -28,7 +28,8 @@ from prefect.deployments import run_deployment
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.config import PROJECT_ROOT, NotifyConfig
+from flows.config import PROJECT_ROOT, NotifyConfig, WarningConfig
+from flows.early_warnings import decide_alerts, next_state
 from flows.monthly import monthly_flow
 from flows.notify import deliver_to_block
 from tests.flows.schedule_support import (
@@ -121,7 +122,7 @@ def test_served_deployment_is_scheduled_and_runs(prefect_api, tmp_path):
 
             registered = wait_for(deployment, "the deployment to be registered")
             assert registered.entrypoint == "flows.monthly.monthly_flow"
-            assert registered.parameters == {"config_path": str(config.resolve())}
+            assert registered.parameters == {"config_path": str(config.resolve()), "wait_seconds": 3600}
             [schedule] = registered.schedules
             assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == (
                 "0 6 1 * *", "Asia/Shanghai", True,
@@ -240,3 +241,34 @@ def test_delivery_is_retried_and_failures_reported_without_the_secret(prefect_ap
 
     missing = deliver_to_block("custom-webhook/no-such-block", "subject", "body", settings)
     assert missing.status == "missing"
+
+
+def test_an_apprise_block_that_fails_to_deliver_is_failed_and_the_warning_sent_again(prefect_api, receiver):
+    # Apprise-based blocks (Slack, Teams, Mattermost, e-mail) only log a failed
+    # send unless asked to raise: this one's server answers HTTP 500
+    MattermostWebhook(
+        hostname="127.0.0.1", port=receiver.port, token="tok", secure=False, include_image=False
+    ).save("peakwatch-test-mattermost", overwrite=True)
+    block = "mattermost-webhook/peakwatch-test-mattermost"
+    settings = NotifyConfig(blocks=(block,), retries=1, retry_delay_seconds=0.05)
+
+    receiver.fail_first = 10
+    failed = deliver_to_block(block, "subject", "body", settings)
+    assert (failed.status, failed.attempts, failed.error) == ("failed", 2, "NotificationError")
+    assert len(receiver.paths) >= 2 and receiver.requests == []  # it did try, and nothing got through
+
+    # a failed delivery is not remembered: the next run announces the warning again
+    row = {"region_id": "r.a", "name_en": "A", "indicator": "co2_emissions", "target_year": 2030,
+           "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
+           "last_observed_year": 2023, "error": None}
+    history = {("r.a", "co2_emissions"): (1.0, 2.0, 3.0, 4.0)}
+    run = {"run_id": "r1", "run_date": "2027-01-01T06:00:00+08:00", "config_hash": "c", "code_version": "v"}
+    first = decide_alerts([row], history, {}, WarningConfig(), run)
+    state = next_state({}, first, failed.status == "sent", run)
+    again = decide_alerts([row], history, state, WarningConfig(), {**run, "run_id": "r2"})
+    assert [a.kind for a in again.alerts] == ["late"]
+
+    receiver.fail_first = 0
+    sent = deliver_to_block(block, "subject", again.alerts[0].describe(), settings)
+    assert (sent.status, sent.attempts) == ("sent", 1)
+    assert "late for its 2030 target" in receiver.requests[-1]["text"]
