@@ -68,6 +68,8 @@ def plan_energy_intensity(
     The remaining cut from the last observed level is spread over the plan years
     still ahead; after the plan period the plan's average pace continues.
     """
+    if len(years) != len(intensity):
+        raise ValueError(f"{len(years)} years for {len(intensity)} intensity values: the base year would be misread")
     first, last, percent = cut
     pace = np.log(1 - percent / 100) / (last - first + 1)
     last_year = int(years[-1])

@@ -50,11 +50,11 @@ def all_observed(region: RegionInput) -> np.ndarray:
 
 
 def driver_histories(region: RegionInput) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Years up to the last year all four indicators are observed, and each
-    driver's history from the first such year to that last one (gaps between
-    filled log-linearly). Years before are left out, not filled: held at its
-    first observed value, an energy series that starts later than GDP made a
-    falling energy intensity that was never measured."""
+    """Each driver's history from the first year all four indicators are
+    observed to the last such year (gaps between filled log-linearly), and
+    those years, one per value. Years before are left out, not filled: held at
+    its first observed value, an energy series that starts later than GDP made
+    a falling energy intensity that was never measured."""
     raw = {"population": region.population, "gdp": region.gdp, "energy": region.energy, "co2": region.co2}
     observed = all_observed(region)
     if not observed.any():
@@ -66,7 +66,9 @@ def driver_histories(region: RegionInput) -> tuple[np.ndarray, dict[str, np.ndar
         if np.any(head[~np.isnan(head)] <= 0):
             raise ScenarioInputError(f"{region.region_id}: non-positive {name} values")
     filled = {name: fill_gaps(values[first : last + 1]) for name, values in raw.items()}
-    return region.years[: last + 1], {
+    # The years must match the histories value for value: the plan looks its
+    # base year up in them.
+    return region.years[first : last + 1], {
         POPULATION: filled["population"],
         GDP_PER_CAPITA: filled["gdp"] / filled["population"],
         ENERGY_INTENSITY: filled["energy"] / filled["gdp"],
@@ -150,8 +152,11 @@ def simulate_scenario(
     fitted: tuple[np.ndarray, dict[str, np.ndarray], dict[str, DriverPath]],
 ) -> list[ScenarioResult]:
     """Emissions and energy of one region under one scenario: peaks and what it takes."""
-    years, histories, statistical = fitted
+    years, histories, statistical = fitted  # years: those the driver histories span
     last_year = int(years[-1])
+    # Peaks are judged on every observed year of energy and CO2, also those
+    # before population and GDP are observed.
+    history_years = region.years[region.years <= last_year]
     future_years = np.arange(last_year + 1, settings.horizon_year + 1)
     paths_by_driver, notes = resolve_drivers(region, spec, years, histories, statistical, future_years)
     share_from_plan = spec.drivers[CARBON_INTENSITY].source == PLAN and bool(region.plan.non_fossil_share)
@@ -167,7 +172,7 @@ def simulate_scenario(
         c.ENERGY: apply_cut(np.maximum(kaya.energy + d_energy, 0.0), spec.extra_cut_energy),
         c.CO2: apply_cut(np.maximum(kaya.co2 + d_co2, 0.0), spec.extra_cut_co2),
     }
-    history = {c.ENERGY: region.energy[: len(years)], c.CO2: region.co2[: len(years)]}
+    history = {c.ENERGY: region.energy[: len(history_years)], c.CO2: region.co2[: len(history_years)]}
     gdp_last = float(histories[POPULATION][-1] * histories[GDP_PER_CAPITA][-1])
     target_index = int(np.clip(region.target_year - future_years[0], 0, len(future_years) - 1))
     results = []
@@ -180,10 +185,10 @@ def simulate_scenario(
                 indicator=indicator,
                 unit=c.UNITS[indicator],
                 last_observed_year=last_year,
-                peaks=summarize_peaks(years, hist, future_years, paths, region.target_year),
+                peaks=summarize_peaks(history_years, hist, future_years, paths, region.target_year),
                 what_it_takes=what_it_takes(
                     LEVERS[indicator],
-                    years,
+                    history_years,
                     fill_gaps(hist),
                     future_years,
                     paths,

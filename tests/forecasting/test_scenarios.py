@@ -22,7 +22,7 @@ from forecasting.scenarios import (
 from forecasting.scenarios.drivers import plan_carbon_intensity, plan_energy_intensity
 from forecasting.scenarios.events import event_steps
 from forecasting.scenarios.kaya import combine_kaya, simulate_drivers
-from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers
+from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers, resolve_drivers
 from forecasting.scenarios.spec import DriverPath
 
 YEARS = np.arange(2005, 2024)
@@ -209,6 +209,26 @@ def test_plan_energy_intensity_meets_the_cut_on_schedule():
     level_2025 = intensity[-1] * np.exp(sum(path.rates[:2]))
     assert level_2025 == pytest.approx(intensity[years == 2020][0] * 0.85)
     assert path.rates[5] == pytest.approx(np.log(0.85) / 5)  # the plan's pace continues
+
+
+@pytest.mark.parametrize("late", [2, 6])
+def test_plan_energy_intensity_reads_its_base_year_when_energy_starts_late(late):
+    """Population and GDP from 2005, energy and CO2 ``late`` years later: the
+    plan's 2020 base must be 2020's intensity, not one ``late`` years off."""
+    region = make_region(plan=PlanTargets(energy_intensity_cut=(2021, 2025, 15.0)))
+    region = dataclasses.replace(
+        region,
+        energy=np.r_[np.full(late, np.nan), region.energy[late:]],
+        co2=np.r_[np.full(late, np.nan), region.co2[late:]],
+    )
+    spec = ScenarioSpec("plan", "", {d: DriverSpec(source="plan") for d in DRIVERS})
+    years, histories, statistical = fit_statistical_drivers(region, SETTINGS)
+    future = np.arange(2024, 2061)
+    paths, _ = resolve_drivers(region, spec, years, histories, statistical, future)
+    intensity = region.energy / region.gdp
+    level_2025 = intensity[YEARS == 2023][0] * np.exp(sum(paths["energy_intensity"].rates[:2]))
+    assert level_2025 == pytest.approx(intensity[YEARS == 2020][0] * 0.85)
+    assert result_for(simulate_region(region, (spec,), SETTINGS), c.ENERGY).ok
 
 
 def test_plan_carbon_intensity_follows_the_fossil_share():
