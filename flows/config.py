@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from flows.redact import redact_text, redact_url
 from forecasting.models import CANDIDATES
 from forecasting.peaks import HORIZON_YEAR
-from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
+from forecasting.scenarios import DRIVERS, STATISTICAL_SCENARIO, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
 from validation.settings import GateSettings, Severity
 
@@ -584,19 +584,28 @@ def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> 
     )
 
 
-def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[ScenariosConfig, list[Path]]:
-    """The `scenarios:` block, the scenario files it names and events.yaml."""
+def _load_scenarios(raw: dict, config_path: Path, registry: "Registry") -> tuple[ScenariosConfig, list[Path]]:
+    """The `scenarios:` block of ``config_path``, the scenario files it names and events.yaml."""
+    base = config_path.parent
     if not isinstance(raw, dict):
-        raise ConfigError(f"{base}: `scenarios` must be a mapping")
+        raise ConfigError(f"{config_path}: `scenarios` must be a mapping")
     folder = _resolve(base, raw.get("dir", "scenarios"))
     if not folder.is_dir():
         raise ConfigError(
-            f"{base}: scenarios.dir {folder} is not a folder (copy configs/scenarios/ beside the config, "
+            f"{config_path}: scenarios.dir {folder} is not a folder (copy configs/scenarios/ beside the config, "
             "point scenarios.dir at it, or drop the `scenarios:` block)"
         )
-    names = raw.get("run", [])
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"{base}: scenarios.run must be a list of scenario names")
+    names = raw.get("run") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{config_path}: scenarios.run must be a list of scenario names")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # each would be simulated, tabled and tracked twice
+        raise ConfigError(f"{config_path}: scenarios.run names {repeated} more than once")
+    if STATISTICAL_SCENARIO in names:  # its rows would be mixed with the plain forecast's in the comparison
+        raise ConfigError(
+            f"{config_path}: scenarios.run: {STATISTICAL_SCENARIO!r} is reserved for the plain statistical "
+            "forecast; give the scenario another name (file and `name:`)"
+        )
     files = tuple(_load_scenario_file(folder, name) for name in names)
     events_path = folder / "events.yaml"
     read = [folder / f"{n}.yaml" for n in names]
@@ -622,7 +631,7 @@ def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[Scenar
     try:
         block = ScenariosConfig(**{**raw, "dir": folder, "files": files, "events": events})
     except ValidationError as exc:
-        raise ConfigError(f"{base}: invalid `scenarios` block:\n{exc}") from None
+        raise ConfigError(f"{config_path}: invalid `scenarios` block:\n{exc}") from None
     return block, read
 
 
@@ -647,7 +656,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(f"{registry_path}: invalid region registry:\n{exc}") from None
     hashed = [path, registry_path]
     if raw.get("scenarios") is not None:
-        raw["scenarios"], scenario_files = _load_scenarios(raw["scenarios"], base, registry)
+        raw["scenarios"], scenario_files = _load_scenarios(raw["scenarios"], path, registry)
         hashed += scenario_files
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in hashed)).hexdigest()
     try:

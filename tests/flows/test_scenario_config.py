@@ -96,3 +96,15 @@ def test_too_few_draws_are_refused(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match="n_draws"):
         load_config(path)
+
+
+def test_a_scenario_named_like_the_statistical_forecast_is_refused(tmp_path):
+    statistical = {**BASE, "name": "statistical"}
+    with pytest.raises(ConfigError, match=r"peakwatch\.yaml: scenarios\.run: 'statistical' is reserved"):
+        load_config(write_config(tmp_path, {"base": BASE, "statistical": statistical}))
+
+
+def test_a_scenario_run_twice_is_refused(tmp_path):
+    plan = {"name": "plan", "inherits": "base"}
+    with pytest.raises(ConfigError, match=r"peakwatch\.yaml: scenarios\.run names \['base'\] more than once"):
+        load_config(write_config(tmp_path, {"base": BASE, "plan": plan}, run=["base", "plan", "base"]))
