@@ -211,6 +211,17 @@ def test_plan_energy_intensity_meets_the_cut_on_schedule():
     assert path.rates[5] == pytest.approx(np.log(0.85) / 5)  # the plan's pace continues
 
 
+def test_plan_energy_intensity_never_rises_when_the_cut_is_already_made():
+    years = np.arange(2015, 2024)
+    intensity = 0.94 ** (years - 2015)  # -6 %/yr: 2023 already 16.9 % below 2020, the plan asks 15 %
+    future = np.arange(2024, 2061)
+    path = plan_energy_intensity(DriverSpec(source="plan"), (2021, 2025, 15.0), years, intensity, future)
+    assert intensity[-1] < intensity[years == 2020][0] * 0.85
+    assert path.rates[:2] == (0.0, 0.0)  # held to 2025, not raised back up to the goal
+    assert path.rates[2] == pytest.approx(np.log(0.85) / 5)  # then the plan's pace
+    assert "met by 2023" in path.origin
+
+
 @pytest.mark.parametrize("late", [2, 6])
 def test_plan_energy_intensity_reads_its_base_year_when_energy_starts_late(late):
     """Population and GDP from 2005, energy and CO2 ``late`` years later: the
