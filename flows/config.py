@@ -368,6 +368,9 @@ class ScheduleConfig(Frozen):
 
 
 class DriverConfig(Frozen):
+    """One driver as written; a file's drivers may be partial until inheritance
+    is resolved, so what a source needs is checked after (``unused_fields``)."""
+
     source: Literal["statistical", "plan", "fixed"] = "statistical"
     rates: dict[int, float] = {}  # fixed: year -> yearly change (-0.04 = -4 %/yr) from that year on
     sd: float = Field(0.0, ge=0)
@@ -375,12 +378,37 @@ class DriverConfig(Frozen):
     base_non_fossil_share: float = Field(18.0, ge=0, lt=100)
 
     @model_validator(mode="after")
-    def _rates_for_fixed(self) -> "DriverConfig":
-        if self.source == "fixed" and not self.rates:
-            raise ValueError("source 'fixed' needs rates: {year: yearly change}")
+    def _rates_above_minus_one(self) -> "DriverConfig":
         if any(r <= -1 for r in self.rates.values()):
             raise ValueError("a yearly change must be above -1 (-100 %)")
         return self
+
+    def merged(self, child: "DriverConfig") -> "DriverConfig":
+        """``child`` (an inheriting file's entry) on top of this driver, field by
+        field; a child naming another source starts afresh: the parent's fields
+        belong to its own source."""
+        if "source" in child.model_fields_set and child.source != self.source:
+            return child
+        return DriverConfig(**{**self.model_dump(), **child.model_dump(include=child.model_fields_set)})
+
+    def problems(self, name: str) -> list[str]:
+        """Fields this driver's source would silently ignore, or lacks."""
+        found = []
+        if self.source == "fixed" and not self.rates:
+            found.append(f"drivers.{name}: source 'fixed' needs rates: {{year: yearly change}}")
+        if self.source != "fixed" and self.rates:
+            found.append(f"drivers.{name}: rates apply to source 'fixed' only, this driver's source is {self.source!r}")
+        if self.source == "statistical":
+            for field in ("sd", "noise"):
+                if getattr(self, field):
+                    found.append(
+                        f"drivers.{name}: {field} is fitted for source 'statistical', a value here would be ignored "
+                        "(use source 'plan' or 'fixed' to set it)"
+                    )
+        default_share = type(self).model_fields["base_non_fossil_share"].default
+        if self.base_non_fossil_share != default_share and not (self.source == "plan" and name == "carbon_intensity"):
+            found.append(f"drivers.{name}: base_non_fossil_share applies to carbon_intensity with source 'plan' only")
+        return found
 
     def spec(self) -> DriverSpec:
         return DriverSpec(
@@ -563,7 +591,8 @@ def _resolve(base: Path, value: str | Path) -> Path:
 
 
 def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> ScenarioFile:
-    """Read <folder>/<name>.yaml and merge what it inherits (its drivers override)."""
+    """Read <folder>/<name>.yaml and merge what it inherits (its drivers'
+    fields override the parent's, field by field)."""
     if name in seen:
         raise ConfigError(f"{folder}: scenario inheritance loops: {' -> '.join(seen + (name,))}")
     path = folder / f"{name}.yaml"
@@ -573,15 +602,16 @@ def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> 
         raise ConfigError(f"{path}: invalid scenario:\n{exc}") from None
     if scenario.name != name:
         raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {name!r}")
-    if scenario.inherits is None:
-        return scenario
-    parent = _load_scenario_file(folder, scenario.inherits, seen + (name,))
-    return scenario.model_copy(
-        update={
-            "drivers": {**parent.drivers, **scenario.drivers},
-            "events": scenario.events or parent.events,
-        }
-    )
+    if scenario.inherits is not None:
+        parent = _load_scenario_file(folder, scenario.inherits, seen + (name,))
+        drivers = dict(parent.drivers)
+        for driver, child in scenario.drivers.items():
+            drivers[driver] = drivers[driver].merged(child) if driver in drivers else child
+        scenario = scenario.model_copy(update={"drivers": drivers, "events": scenario.events or parent.events})
+    problems = [p for driver, config in scenario.drivers.items() for p in config.problems(driver)]
+    if problems:
+        raise ConfigError(f"{path}: invalid scenario:\n" + "\n".join(problems))
+    return scenario
 
 
 def _load_scenarios(raw: dict, config_path: Path, registry: "Registry") -> tuple[ScenariosConfig, list[Path]]:

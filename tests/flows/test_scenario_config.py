@@ -108,3 +108,40 @@ def test_a_scenario_run_twice_is_refused(tmp_path):
     plan = {"name": "plan", "inherits": "base"}
     with pytest.raises(ConfigError, match=r"peakwatch\.yaml: scenarios\.run names \['base'\] more than once"):
         load_config(write_config(tmp_path, {"base": BASE, "plan": plan}, run=["base", "plan", "base"]))
+
+
+PLAN = {"name": "plan", "inherits": "base", "events": "all",
+        "drivers": {"carbon_intensity": {"source": "plan", "sd": 0.003, "noise": 0.01, "base_non_fossil_share": 20}}}
+
+
+def test_an_inheriting_scenario_overrides_a_driver_field_by_field(tmp_path):
+    noisy = {"name": "noisy", "inherits": "plan", "drivers": {"carbon_intensity": {"noise": 0.02}}}
+    config = load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "noisy": noisy}, run=["plan", "noisy"]))
+    plan, noisy = (s.drivers["carbon_intensity"] for s in config.scenarios.specs())
+    assert (noisy.source, noisy.sd, noisy.noise, noisy.base_non_fossil_share) == ("plan", 0.003, 0.02, 20.0)
+    assert plan.noise == 0.01
+
+
+def test_a_child_naming_another_source_does_not_keep_the_parents_fields(tmp_path):
+    fixed = {"name": "fixed", "inherits": "plan",
+             "drivers": {"carbon_intensity": {"source": "fixed", "rates": {2024: -0.02}}}}
+    config = load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "fixed": fixed}, run=["fixed"]))
+    (spec,) = config.scenarios.specs()
+    ci = spec.drivers["carbon_intensity"]
+    assert (ci.source, ci.rates, ci.sd, ci.noise, ci.base_non_fossil_share) == ("fixed", ((2024, -0.02),), 0.0, 0.0, 18.0)
+
+
+@pytest.mark.parametrize(
+    ("driver", "message"),
+    [
+        ({"population": {"sd": 0.01}}, "drivers.population: sd is fitted for source 'statistical'"),
+        ({"population": {"noise": 0.01}}, "drivers.population: noise is fitted for source 'statistical'"),
+        ({"carbon_intensity": {"rates": {2024: -0.05}}}, "drivers.carbon_intensity: rates apply to source 'fixed' only"),
+        ({"energy_intensity": {"source": "plan", "base_non_fossil_share": 20}},
+         "drivers.energy_intensity: base_non_fossil_share applies to carbon_intensity"),
+    ],
+)
+def test_a_field_the_drivers_source_would_ignore_is_refused(tmp_path, driver, message):
+    child = {"name": "child", "inherits": "plan", "drivers": driver}
+    with pytest.raises(ConfigError, match=rf"(?s)child\.yaml: invalid scenario.*{message}"):
+        load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "child": child}, run=["child"]))
