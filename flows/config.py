@@ -367,6 +367,9 @@ class ScheduleConfig(Frozen):
         return timezone
 
 
+MAX_YEARLY_CHANGE = 0.5  # a driver's yearly change, as a fraction
+
+
 class DriverConfig(Frozen):
     """One driver as written; a file's drivers may be partial until inheritance
     is resolved, so what a source needs is checked after (``unused_fields``)."""
@@ -377,11 +380,24 @@ class DriverConfig(Frozen):
     noise: float = Field(0.0, ge=0)
     base_non_fossil_share: float = Field(18.0, ge=0, lt=100)
 
-    @model_validator(mode="after")
-    def _rates_above_minus_one(self) -> "DriverConfig":
-        if any(r <= -1 for r in self.rates.values()):
-            raise ValueError("a yearly change must be above -1 (-100 %)")
-        return self
+    @field_validator("rates")
+    @classmethod
+    def _rates_are_fractions(cls, rates: dict[int, float]) -> dict[int, float]:
+        # No driver moves by half or more a year for decades; 3 here meant 3 %, not +300 %/yr.
+        wild = {year: rate for year, rate in rates.items() if abs(rate) >= MAX_YEARLY_CHANGE}
+        if wild:
+            raise ValueError(
+                f"yearly changes {wild} are fractions, not percent: -0.04 is -4 %/yr "
+                f"(|change| must be below {MAX_YEARLY_CHANGE})"
+            )
+        return rates
+
+    @field_validator("base_non_fossil_share")
+    @classmethod
+    def _share_in_percent(cls, share: float) -> float:
+        if share <= 1:
+            raise ValueError(f"base_non_fossil_share is in percent: 18 is 18 %, got {share:g}")
+        return share
 
     def merged(self, child: "DriverConfig") -> "DriverConfig":
         """``child`` (an inheriting file's entry) on top of this driver, field by
@@ -441,6 +457,9 @@ class ScenarioFile(Frozen):
         )
 
 
+EARLIEST_EVENT_YEAR = 1949  # the contract's first year (validation.min_year)
+
+
 class YearLaw(Frozen):
     min: int
     mode: int
@@ -450,6 +469,9 @@ class YearLaw(Frozen):
     def _ordered(self) -> "YearLaw":
         if not self.min <= self.mode <= self.max:
             raise ValueError(f"need min <= mode <= max, got {self.min}, {self.mode}, {self.max}")
+        # A year past the horizon is never simulated: a typo (2207 for 2027) would drop the plant unnoticed.
+        if self.min < EARLIEST_EVENT_YEAR or self.max > HORIZON_YEAR:
+            raise ValueError(f"years must be within {EARLIEST_EVENT_YEAR}-{HORIZON_YEAR}, got {self.min}-{self.max}")
         return self
 
 
@@ -459,15 +481,20 @@ class EventConfig(Frozen):
     fuel: Literal["coal", "gas", "oil", "wind", "solar", "hydro", "biomass", "nuclear"]
     action: Literal["commission", "retire"] = "commission"
     capacity_mw: float = Field(gt=0)
-    year: int | YearLaw
+    year: YearLaw  # a single year is read as min = mode = max
     hours: float = Field(gt=0, le=8760)
     heat_rate_gce_per_kwh: float = Field(gt=0)
     emission_factor_tco2_per_tce: float = Field(ge=0)
     export_share: float = Field(0.0, ge=0, le=1)
     status: Literal["committed", "planned"] = "planned"
 
+    @field_validator("year", mode="before")
+    @classmethod
+    def _one_year_is_a_law(cls, year: object) -> object:
+        return {"min": year, "mode": year, "max": year} if isinstance(year, int) else year
+
     def event(self) -> PlantEvent:
-        law = self.year if isinstance(self.year, YearLaw) else YearLaw(min=self.year, mode=self.year, max=self.year)
+        law = self.year
         return PlantEvent(
             event_id=self.id,
             region_id=self.region,
@@ -603,6 +630,8 @@ def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> 
     if scenario.name != name:
         raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {name!r}")
     if scenario.inherits is not None:
+        if not (folder / f"{scenario.inherits}.yaml").is_file():
+            raise ConfigError(f"{path}: inherits {scenario.inherits!r}, but there is no {folder / scenario.inherits}.yaml")
         parent = _load_scenario_file(folder, scenario.inherits, seen + (name,))
         drivers = dict(parent.drivers)
         for driver, child in scenario.drivers.items():
@@ -641,7 +670,11 @@ def _load_scenarios(raw: dict, config_path: Path, registry: "Registry") -> tuple
     read = [folder / f"{n}.yaml" for n in names]
     events_raw = []
     if events_path.exists():
-        events_raw = _read_yaml(events_path).get("events") or []
+        events_file = _read_yaml(events_path)
+        unknown = sorted(set(events_file) - {"events"})
+        if unknown:  # a typo (`event:`) would load no plant at all
+            raise ConfigError(f"{events_path}: unknown top-level key(s) {unknown}; the plants go under `events:`")
+        events_raw = events_file.get("events") or []
         read.append(events_path)
     events = []
     for index, entry in enumerate(events_raw, start=1):

@@ -145,3 +145,34 @@ def test_a_field_the_drivers_source_would_ignore_is_refused(tmp_path, driver, me
     child = {"name": "child", "inherits": "plan", "drivers": driver}
     with pytest.raises(ConfigError, match=rf"(?s)child\.yaml: invalid scenario.*{message}"):
         load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "child": child}, run=["child"]))
+
+
+def test_a_typo_in_the_events_key_is_refused_not_read_as_no_plants(tmp_path):
+    path = write_config(tmp_path, {"base": BASE}, [COAL])
+    (tmp_path / "scenarios" / "events.yaml").write_text(yaml.safe_dump({"event": [COAL]}))
+    with pytest.raises(ConfigError, match=r"events\.yaml: unknown top-level key\(s\) \['event'\]"):
+        load_config(path)
+
+
+def test_a_rate_written_as_a_percent_is_refused_with_a_hint(tmp_path):
+    fast = {"name": "fast", "drivers": {"gdp_per_capita": {"source": "fixed", "rates": {2024: 3}}}}
+    with pytest.raises(ConfigError, match=r"(?s)fast\.yaml.*gdp_per_capita\.rates.*fractions, not percent"):
+        load_config(write_config(tmp_path, {"fast": fast}))
+
+
+def test_a_non_fossil_share_written_as_a_fraction_is_refused_with_a_hint(tmp_path):
+    plan = {**PLAN, "drivers": {"carbon_intensity": {"source": "plan", "base_non_fossil_share": 0.18}}}
+    with pytest.raises(ConfigError, match=r"(?s)plan\.yaml.*base_non_fossil_share is in percent.*got 0\.18"):
+        load_config(write_config(tmp_path, {"base": BASE, "plan": plan}, run=["plan"]))
+
+
+@pytest.mark.parametrize("year", [{"min": 2207, "mode": 2209, "max": 2212}, 2207, 1027])
+def test_an_event_year_past_the_horizon_is_refused(tmp_path, year):
+    with pytest.raises(ConfigError, match=r"(?s)events\.yaml.*'unit' is invalid.*years must be within 1949-2060"):
+        load_config(write_config(tmp_path, {"base": BASE}, [{**COAL, "year": year}]))
+
+
+def test_a_typo_in_inherits_names_the_file_that_has_it(tmp_path):
+    child = {"name": "child", "inherits": "bsae"}
+    with pytest.raises(ConfigError, match=r"child\.yaml: inherits 'bsae', but there is no .*bsae\.yaml"):
+        load_config(write_config(tmp_path, {"base": BASE, "child": child}, run=["child"]))
