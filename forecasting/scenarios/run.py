@@ -163,11 +163,12 @@ def simulate_scenario(
     events, event_notes = select_events(region, spec, share_from_plan)
 
     # The same draws for every scenario of a region (common random numbers), so
-    # that scenarios differ by what they assume, not by Monte Carlo noise.
+    # that scenarios differ by what they assume, not by Monte Carlo noise; each
+    # plant draws its years from a stream of its own, for the same reason.
     rng = np.random.default_rng(series_seed(settings.seed, region.region_id, "scenario"))
     base_logs = {name: float(np.log(histories[name][-1])) for name in DRIVERS}
     kaya = combine_kaya(simulate_drivers(base_logs, paths_by_driver, settings.n_draws, rng), future_years)
-    d_energy, d_co2 = event_steps(tuple(events), region.plan.scope, future_years, settings.n_draws, rng)
+    d_energy, d_co2 = event_steps(tuple(events), region.plan.scope, future_years, settings.n_draws, settings.seed)
     totals = {
         c.ENERGY: apply_cut(np.maximum(kaya.energy + d_energy, 0.0), spec.extra_cut_energy),
         c.CO2: apply_cut(np.maximum(kaya.co2 + d_co2, 0.0), spec.extra_cut_co2),

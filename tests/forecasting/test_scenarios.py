@@ -20,7 +20,7 @@ from forecasting.scenarios import (
     split_regions,
 )
 from forecasting.scenarios.drivers import plan_carbon_intensity, plan_energy_intensity
-from forecasting.scenarios.events import event_steps
+from forecasting.scenarios.events import event_rng, event_steps
 from forecasting.scenarios.kaya import combine_kaya, simulate_drivers
 from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers, resolve_drivers
 from forecasting.scenarios.spec import DriverPath
@@ -122,7 +122,7 @@ def test_an_event_adds_exactly_its_step_from_its_year():
 
 def test_event_years_follow_the_triangular_law():
     plant = PlantEvent("u", "r", "coal", 100, 2027, 2029, 2032, 4000, 300, 2.66)
-    energy, _ = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, np.random.default_rng(3))
+    energy, _ = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, 3)
     on_by_2030 = np.mean(energy[:, 2030 - 2024] > 0)
     # P(rint(T) <= 2030) = P(T < 2030.5) for T ~ triangular(2026.5, 2029, 2032.5)
     a, m, b = 2026.5, 2029, 2032.5
@@ -134,13 +134,42 @@ def test_event_years_follow_the_triangular_law():
 def test_a_plant_drawn_into_the_observed_years_is_not_added_again():
     """History to 2023: a plant on line by then is in the data already."""
     plant = PlantEvent("u", "r", "coal", 100, 2022, 2024, 2026, 4000, 300, 2.66)
-    start = np.rint(np.random.default_rng(3).triangular(2021.5, 2024, 2026.5, 20000)).astype(int)
-    energy, co2 = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, np.random.default_rng(3))
+    start = np.rint(event_rng(plant, 3).triangular(2021.5, 2024, 2026.5, 20000)).astype(int)
+    energy, co2 = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, 3)
     assert np.mean(energy[:, -1] > 0) == pytest.approx(np.mean(start >= 2024))  # the same draws
     assert np.all((energy[:, -1] > 0) == (start >= 2024)) and np.all((co2[:, -1] > 0) == (start >= 2024))
     already, _ = event_steps((PlantEvent("v", "r", "coal", 100, 2020, 2020, 2020, 4000, 300, 2.66),), "energy_sector",
-                             np.arange(2024, 2061), 10, np.random.default_rng(3))
+                             np.arange(2024, 2061), 10, 3)
     assert not already.any()
+
+
+def test_a_plants_years_do_not_depend_on_the_other_plants():
+    """Common random numbers for plants: a committed plant comes on line in the
+    same year, draw by draw, whether a scenario adds planned plants or not."""
+    committed = PlantEvent("c", "r", "coal", 1000, 2025, 2026, 2028, 4000, 300, 2.66, status="committed")
+    planned = PlantEvent("p", "r", "coal", 500, 2027, 2030, 2034, 4000, 300, 2.66)
+    future = np.arange(2024, 2061)
+    alone = [event_steps((e,), "energy_sector", future, 1000, 7) for e in (committed, planned)]
+    together = event_steps((planned, committed), "energy_sector", future, 1000, 7)
+    for summed, part_one, part_two in zip(together, *alone):
+        np.testing.assert_array_equal(summed, part_one + part_two)
+
+
+def test_the_order_of_the_events_file_does_not_change_results():
+    plants = [
+        PlantEvent("c", "test.region", "coal", 1000, 2025, 2026, 2028, 4000, 300, 2.66, status="committed"),
+        PlantEvent("p", "test.region", "coal", 500, 2027, 2030, 2034, 4000, 300, 2.66),
+        PlantEvent("s", "test.region", "solar", 800, 2024, 2026, 2031, 1200, 300, 2.66),
+    ]
+    specs = (fixed_spec("committed", {"gdp_per_capita": 0.03}, 0.01, 0.01, events="committed"),
+             fixed_spec("all", {"gdp_per_capita": 0.03}, 0.01, 0.01, events="all"))
+    plan = PlanTargets(scope="energy_sector")
+    forward = simulate_region(make_region(events=plants, plan=plan), specs, SETTINGS)
+    backward = simulate_region(make_region(events=plants[::-1], plan=plan), specs, SETTINGS)
+    key = lambda r: (r.scenario, r.indicator)  # noqa: E731
+    for one, other in zip(sorted(forward, key=key), sorted(backward, key=key)):
+        assert (one.peaks, one.what_it_takes, one.value_at_target_median) == (
+            other.peaks, other.what_it_takes, other.value_at_target_median)
 
 
 def test_scenarios_that_assume_the_same_share_their_draws():
