@@ -43,16 +43,22 @@ def statistical_path(values: np.ndarray, horizon: int, n_draws: int, rng: np.ran
 
 
 def fixed_path(spec: DriverSpec, future_years: np.ndarray) -> DriverPath:
-    """Step rates from the scenario file; before the first step the first rate applies."""
+    """Step rates from the scenario file; before the first step the first rate applies.
+
+    The label lists the steps as simulated, from the first simulated year: a
+    first step written for 2030 reads "from 2024" when 2024 is simulated with it.
+    """
     steps = sorted(spec.rates)
-    rates = []
+    rates, changes = [], []
     for year in future_years:
         current = steps[0][1]
         for start, rate in steps:
             if year >= start:
                 current = rate
         rates.append(float(np.log1p(current)))
-    label = ", ".join(f"{rate:+.1%}/yr from {start}" for start, rate in steps)
+        if not changes or changes[-1][1] != current:
+            changes.append((int(year), current))
+    label = ", ".join(f"{rate:+.1%}/yr from {start}" for start, rate in changes)
     return DriverPath(rates=tuple(rates), sd=spec.sd, noise=spec.noise, origin=f"fixed: {label}")
 
 

@@ -37,7 +37,8 @@ class DriverSpec:
     """How one driver moves in a scenario.
 
     ``rates`` (fixed source) are yearly fractional changes, each applying from
-    its year until the next one: ``((2024, -0.04),)`` = -4 %/yr from 2024 on.
+    its year until the next one, the first also before its year:
+    ``((2024, -0.04),)`` = -4 %/yr from 2024 on (and before, if simulated).
     ``sd`` is the spread of a per-draw persistent offset to the yearly log rate,
     ``noise`` the spread of independent yearly shocks (both on the log scale).
     For the statistical source both are fitted and these are ignored.

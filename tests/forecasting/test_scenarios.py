@@ -19,7 +19,7 @@ from forecasting.scenarios import (
     simulate_region,
     split_regions,
 )
-from forecasting.scenarios.drivers import plan_carbon_intensity, plan_energy_intensity
+from forecasting.scenarios.drivers import fixed_path, plan_carbon_intensity, plan_energy_intensity
 from forecasting.scenarios.events import event_rng, event_steps
 from forecasting.scenarios.kaya import combine_kaya, simulate_drivers
 from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers, resolve_drivers
@@ -269,6 +269,18 @@ def test_plan_energy_intensity_reads_its_base_year_when_energy_starts_late(late)
     level_2025 = intensity[YEARS == 2023][0] * np.exp(sum(paths["energy_intensity"].rates[:2]))
     assert level_2025 == pytest.approx(intensity[YEARS == 2020][0] * 0.85)
     assert result_for(simulate_region(region, (spec,), SETTINGS), c.ENERGY).ok
+
+
+def test_fixed_rates_are_labelled_from_the_year_they_are_simulated():
+    """A first step written for 2030 also applies 2024-2029; steps overtaken
+    before the first simulated year are not shown."""
+    future = np.arange(2024, 2041)
+    late = fixed_path(DriverSpec(source="fixed", rates=((2030, -0.04),)), future)
+    assert late.rates == pytest.approx((np.log(0.96),) * len(future))
+    assert late.origin == "fixed: -4.0%/yr from 2024"
+    steps = fixed_path(DriverSpec(source="fixed", rates=((2020, -0.01), (2022, -0.03), (2030, -0.05))), future)
+    assert steps.rates == pytest.approx([np.log(0.97)] * 6 + [np.log(0.95)] * 11)
+    assert steps.origin == "fixed: -3.0%/yr from 2024, -5.0%/yr from 2030"
 
 
 def test_plan_carbon_intensity_follows_the_fossil_share():
