@@ -180,6 +180,11 @@ class WhatItTakes:
     scenario_cut: float  # median yearly decline of the lever, last observed -> target, in the scenario
     required_cut: float | None  # yearly decline the lever needs in total
     achieved_probability: float  # at extra_cut (or at the upper bound when unreachable)
+    # Cuts from the first giving P >= probability - 2 SE to the first giving
+    # P >= probability + 2 SE (SE of a Monte Carlo share from n draws; the
+    # upper bound when never): P is indistinguishable from the target over it.
+    noise_range: tuple[float, float] | None = None
+    close_call: bool = False  # noise_range wider than CLOSE_CALL_WIDTH: the cut is Monte Carlo noise
 
 
 @dataclass(frozen=True)

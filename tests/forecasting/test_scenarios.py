@@ -343,3 +343,25 @@ def test_events_by_status_and_no_double_counting_of_renewables():
     planned = result_for(simulate_region(region, (plan_ci,), SETTINGS))
     assert [e.split(":")[0] for e in planned.events] == ["coal"]
     assert any("solar: within the non-fossil share target" in n for n in planned.notes)
+
+
+@pytest.mark.parametrize(("n_on_time", "close"), [(800, True), (850, False)])
+def test_a_cut_on_a_plateau_at_the_target_probability_is_flagged_a_close_call(n_on_time, close):
+    """Draws growing 5 %/yr peak on time once the cut exceeds 1 - 1/1.05; the
+    others jump a millionfold in 2040, which no cut offsets. With 800 of 1000
+    on time P sits on 0.8 from that cut to the bound: any cut there is as good
+    (a close call); with 850, P clears 0.8 by far more than two standard errors."""
+    from forecasting.scenarios.solver import what_it_takes
+
+    history_years, future = np.arange(2015, 2024), np.arange(2024, 2061)
+    history = np.linspace(0.5, 1.0, len(history_years))
+    growth = 1.05 ** np.arange(1, len(future) + 1)
+    paths = np.vstack([np.broadcast_to(growth, (n_on_time, len(future))),
+                       np.broadcast_to(np.where(future >= 2040, 1e6, 1.0) * growth, (1000 - n_on_time, len(future)))])
+    answer = what_it_takes("energy_intensity", history_years, history, future, paths, 1.0, np.ones_like(paths),
+                           2030, 0.8, (-0.10, 0.30), 1e-4)
+    threshold = 1 - 1 / 1.05
+    assert answer.extra_cut == pytest.approx(threshold, abs=2e-4)
+    assert answer.close_call is close
+    assert answer.noise_range[0] == pytest.approx(threshold, abs=2e-4)
+    assert answer.noise_range[1] == (0.30 if close else pytest.approx(threshold, abs=2e-4))
