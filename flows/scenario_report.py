@@ -91,9 +91,8 @@ def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) ->
             )
     if any((r.get("what_it_takes") or {}).get("close_call") for r in scenario_rows):
         lines.append(
-            f"? close call: every extra cut in the range shown gives a P(<=target) within two Monte Carlo standard "
-            f"errors of {probability:.2f}, so the cut shown is noise within it (another seed moves it; more n_draws "
-            "narrow the range)"
+            f"? close call: every extra cut in the range gives P(<=target) within two Monte Carlo standard errors "
+            f"of {probability:.2f}; the cut shown is noise within it (more n_draws narrow the range)"
         )
     return "\n".join(lines)
 
