@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from flows.redact import redact_text, redact_url
 from forecasting.models import CANDIDATES
 from forecasting.peaks import HORIZON_YEAR
-from forecasting.scenarios import DRIVERS, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
+from forecasting.scenarios import DRIVERS, STATISTICAL_SCENARIO, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
 from validation.settings import GateSettings, Severity
 
@@ -391,20 +391,64 @@ class ScheduleConfig(Frozen):
         return self.local_time(moment).date().isoformat()
 
 
+MAX_YEARLY_CHANGE = 0.5  # a driver's yearly change, as a fraction
+
+
 class DriverConfig(Frozen):
+    """One driver as written; a file's drivers may be partial until inheritance
+    is resolved, so what a source needs is checked after (``unused_fields``)."""
+
     source: Literal["statistical", "plan", "fixed"] = "statistical"
     rates: dict[int, float] = {}  # fixed: year -> yearly change (-0.04 = -4 %/yr) from that year on
     sd: float = Field(0.0, ge=0)
     noise: float = Field(0.0, ge=0)
     base_non_fossil_share: float = Field(18.0, ge=0, lt=100)
 
-    @model_validator(mode="after")
-    def _rates_for_fixed(self) -> "DriverConfig":
+    @field_validator("rates")
+    @classmethod
+    def _rates_are_fractions(cls, rates: dict[int, float]) -> dict[int, float]:
+        # No driver moves by half or more a year for decades; 3 here meant 3 %, not +300 %/yr.
+        wild = {year: rate for year, rate in rates.items() if abs(rate) >= MAX_YEARLY_CHANGE}
+        if wild:
+            raise ValueError(
+                f"yearly changes {wild} are fractions, not percent: -0.04 is -4 %/yr "
+                f"(|change| must be below {MAX_YEARLY_CHANGE})"
+            )
+        return rates
+
+    @field_validator("base_non_fossil_share")
+    @classmethod
+    def _share_in_percent(cls, share: float) -> float:
+        if share <= 1:
+            raise ValueError(f"base_non_fossil_share is in percent: 18 is 18 %, got {share:g}")
+        return share
+
+    def merged(self, child: "DriverConfig") -> "DriverConfig":
+        """``child`` (an inheriting file's entry) on top of this driver, field by
+        field; a child naming another source starts afresh: the parent's fields
+        belong to its own source."""
+        if "source" in child.model_fields_set and child.source != self.source:
+            return child
+        return DriverConfig(**{**self.model_dump(), **child.model_dump(include=child.model_fields_set)})
+
+    def problems(self, name: str) -> list[str]:
+        """Fields this driver's source would silently ignore, or lacks."""
+        found = []
         if self.source == "fixed" and not self.rates:
-            raise ValueError("source 'fixed' needs rates: {year: yearly change}")
-        if any(r <= -1 for r in self.rates.values()):
-            raise ValueError("a yearly change must be above -1 (-100 %)")
-        return self
+            found.append(f"drivers.{name}: source 'fixed' needs rates: {{year: yearly change}}")
+        if self.source != "fixed" and self.rates:
+            found.append(f"drivers.{name}: rates apply to source 'fixed' only, this driver's source is {self.source!r}")
+        if self.source == "statistical":
+            for field in ("sd", "noise"):
+                if getattr(self, field):
+                    found.append(
+                        f"drivers.{name}: {field} is fitted for source 'statistical', a value here would be ignored "
+                        "(use source 'plan' or 'fixed' to set it)"
+                    )
+        default_share = type(self).model_fields["base_non_fossil_share"].default
+        if self.base_non_fossil_share != default_share and not (self.source == "plan" and name == "carbon_intensity"):
+            found.append(f"drivers.{name}: base_non_fossil_share applies to carbon_intensity with source 'plan' only")
+        return found
 
     def spec(self) -> DriverSpec:
         return DriverSpec(
@@ -437,6 +481,9 @@ class ScenarioFile(Frozen):
         )
 
 
+EARLIEST_EVENT_YEAR = 1949  # the contract's first year (validation.min_year)
+
+
 class YearLaw(Frozen):
     min: int
     mode: int
@@ -446,6 +493,9 @@ class YearLaw(Frozen):
     def _ordered(self) -> "YearLaw":
         if not self.min <= self.mode <= self.max:
             raise ValueError(f"need min <= mode <= max, got {self.min}, {self.mode}, {self.max}")
+        # A year past the horizon is never simulated: a typo (2207 for 2027) would drop the plant unnoticed.
+        if self.min < EARLIEST_EVENT_YEAR or self.max > HORIZON_YEAR:
+            raise ValueError(f"years must be within {EARLIEST_EVENT_YEAR}-{HORIZON_YEAR}, got {self.min}-{self.max}")
         return self
 
 
@@ -455,15 +505,20 @@ class EventConfig(Frozen):
     fuel: Literal["coal", "gas", "oil", "wind", "solar", "hydro", "biomass", "nuclear"]
     action: Literal["commission", "retire"] = "commission"
     capacity_mw: float = Field(gt=0)
-    year: int | YearLaw
+    year: YearLaw  # a single year is read as min = mode = max
     hours: float = Field(gt=0, le=8760)
     heat_rate_gce_per_kwh: float = Field(gt=0)
     emission_factor_tco2_per_tce: float = Field(ge=0)
     export_share: float = Field(0.0, ge=0, le=1)
     status: Literal["committed", "planned"] = "planned"
 
+    @field_validator("year", mode="before")
+    @classmethod
+    def _one_year_is_a_law(cls, year: object) -> object:
+        return {"min": year, "mode": year, "max": year} if isinstance(year, int) else year
+
     def event(self) -> PlantEvent:
-        law = self.year if isinstance(self.year, YearLaw) else YearLaw(min=self.year, mode=self.year, max=self.year)
+        law = self.year
         return PlantEvent(
             event_id=self.id,
             region_id=self.region,
@@ -587,7 +642,8 @@ def _resolve(base: Path, value: str | Path) -> Path:
 
 
 def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> ScenarioFile:
-    """Read <folder>/<name>.yaml and merge what it inherits (its drivers override)."""
+    """Read <folder>/<name>.yaml and merge what it inherits (its drivers'
+    fields override the parent's, field by field)."""
     if name in seen:
         raise ConfigError(f"{folder}: scenario inheritance loops: {' -> '.join(seen + (name,))}")
     path = folder / f"{name}.yaml"
@@ -597,36 +653,52 @@ def _load_scenario_file(folder: Path, name: str, seen: tuple[str, ...] = ()) -> 
         raise ConfigError(f"{path}: invalid scenario:\n{exc}") from None
     if scenario.name != name:
         raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {name!r}")
-    if scenario.inherits is None:
-        return scenario
-    parent = _load_scenario_file(folder, scenario.inherits, seen + (name,))
-    return scenario.model_copy(
-        update={
-            "drivers": {**parent.drivers, **scenario.drivers},
-            "events": scenario.events or parent.events,
-        }
-    )
+    if scenario.inherits is not None:
+        if not (folder / f"{scenario.inherits}.yaml").is_file():
+            raise ConfigError(f"{path}: inherits {scenario.inherits!r}, but there is no {folder / scenario.inherits}.yaml")
+        parent = _load_scenario_file(folder, scenario.inherits, seen + (name,))
+        drivers = dict(parent.drivers)
+        for driver, child in scenario.drivers.items():
+            drivers[driver] = drivers[driver].merged(child) if driver in drivers else child
+        scenario = scenario.model_copy(update={"drivers": drivers, "events": scenario.events or parent.events})
+    problems = [p for driver, config in scenario.drivers.items() for p in config.problems(driver)]
+    if problems:
+        raise ConfigError(f"{path}: invalid scenario:\n" + "\n".join(problems))
+    return scenario
 
 
-def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[ScenariosConfig, list[Path]]:
-    """The `scenarios:` block, the scenario files it names and events.yaml."""
+def _load_scenarios(raw: dict, config_path: Path, registry: "Registry") -> tuple[ScenariosConfig, list[Path]]:
+    """The `scenarios:` block of ``config_path``, the scenario files it names and events.yaml."""
+    base = config_path.parent
     if not isinstance(raw, dict):
-        raise ConfigError(f"{base}: `scenarios` must be a mapping")
+        raise ConfigError(f"{config_path}: `scenarios` must be a mapping")
     folder = _resolve(base, raw.get("dir", "scenarios"))
     if not folder.is_dir():
         raise ConfigError(
-            f"{base}: scenarios.dir {folder} is not a folder (copy configs/scenarios/ beside the config, "
+            f"{config_path}: scenarios.dir {folder} is not a folder (copy configs/scenarios/ beside the config, "
             "point scenarios.dir at it, or drop the `scenarios:` block)"
         )
-    names = raw.get("run", [])
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"{base}: scenarios.run must be a list of scenario names")
+    names = raw.get("run") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{config_path}: scenarios.run must be a list of scenario names")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:  # each would be simulated, tabled and tracked twice
+        raise ConfigError(f"{config_path}: scenarios.run names {repeated} more than once")
+    if STATISTICAL_SCENARIO in names:  # its rows would be mixed with the plain forecast's in the comparison
+        raise ConfigError(
+            f"{config_path}: scenarios.run: {STATISTICAL_SCENARIO!r} is reserved for the plain statistical "
+            "forecast; give the scenario another name (file and `name:`)"
+        )
     files = tuple(_load_scenario_file(folder, name) for name in names)
     events_path = folder / "events.yaml"
     read = [folder / f"{n}.yaml" for n in names]
     events_raw = []
     if events_path.exists():
-        events_raw = _read_yaml(events_path).get("events") or []
+        events_file = _read_yaml(events_path)
+        unknown = sorted(set(events_file) - {"events"})
+        if unknown:  # a typo (`event:`) would load no plant at all
+            raise ConfigError(f"{events_path}: unknown top-level key(s) {unknown}; the plants go under `events:`")
+        events_raw = events_file.get("events") or []
         read.append(events_path)
     events = []
     for index, entry in enumerate(events_raw, start=1):
@@ -646,7 +718,7 @@ def _load_scenarios(raw: dict, base: Path, registry: "Registry") -> tuple[Scenar
     try:
         block = ScenariosConfig(**{**raw, "dir": folder, "files": files, "events": events})
     except ValidationError as exc:
-        raise ConfigError(f"{base}: invalid `scenarios` block:\n{exc}") from None
+        raise ConfigError(f"{config_path}: invalid `scenarios` block:\n{exc}") from None
     return block, read
 
 
@@ -671,7 +743,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> Config:
         raise ConfigError(f"{registry_path}: invalid region registry:\n{exc}") from None
     hashed = [path, registry_path]
     if raw.get("scenarios") is not None:
-        raw["scenarios"], scenario_files = _load_scenarios(raw["scenarios"], base, registry)
+        raw["scenarios"], scenario_files = _load_scenarios(raw["scenarios"], path, registry)
         hashed += scenario_files
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in hashed)).hexdigest()
     try:

@@ -35,6 +35,8 @@ def scenario_row(result: ScenarioResult, registry: Registry) -> dict:
             "scenario_cut": w.scenario_cut,
             "required_cut": w.required_cut,
             "achieved_probability": w.achieved_probability,
+            "noise_range": list(w.noise_range) if w.noise_range else None,
+            "close_call": w.close_call,
         }
     return row
 
@@ -43,9 +45,14 @@ def _cut(row: dict) -> str:
     w = row.get("what_it_takes")
     if not w:
         return ""
+    if w.get("close_call"):
+        low, high = w["noise_range"]
+        mark = f" ? any of {low:+.1%}..{high:+.1%} extra"
+    else:
+        mark = ""
     if not w["reachable"]:
-        return f"not within bounds (P={w['achieved_probability']:.2f})"
-    return f"{w['required_cut']:+.1%}/yr ({w['extra_cut']:+.1%} extra)"
+        return f"not within bounds (P={w['achieved_probability']:.2f}){mark}"
+    return f"{w['required_cut']:+.1%}/yr ({w['extra_cut']:+.1%} extra){mark}"
 
 
 def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) -> str:
@@ -53,7 +60,8 @@ def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) ->
 
     The last column is the yearly cut in carbon intensity of GDP (emissions)
     or energy intensity (energy) that gives P(peak <= target) >= the solver's
-    probability, and how much of it comes on top of the scenario.
+    probability, and how much of it comes on top of the scenario; "?" marks
+    a close call (explained below the table).
     """
     probability = next((r["what_it_takes"]["probability"] for r in scenario_rows if r.get("what_it_takes")), None)
     needed = f"yearly intensity cut for P>={probability:.2f}" if probability is not None else "cut needed"
@@ -81,6 +89,11 @@ def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) ->
                 f"{lead} {name:<16} {band:<20} {row['p_peak_by_target']:>11.2f} "
                 f"{row['peak_value']:>7.2f} {row['unit']:<4}  {_cut(row)}"
             )
+    if any((r.get("what_it_takes") or {}).get("close_call") for r in scenario_rows):
+        lines.append(
+            f"? close call: every extra cut in the range gives P(<=target) within two Monte Carlo standard errors "
+            f"of {probability:.2f}; the cut shown is noise within it (more n_draws narrow the range)"
+        )
     return "\n".join(lines)
 
 
@@ -105,5 +118,6 @@ def compare_scenarios(series_rows: list[dict], scenario_rows: list[dict]) -> dic
         if row.get("what_it_takes"):
             cell["required_cut"] = row["what_it_takes"]["required_cut"]
             cell["extra_cut"] = row["what_it_takes"]["extra_cut"]
+            cell["close_call"] = row["what_it_takes"].get("close_call", False)
         table.setdefault(row["region_id"], {}).setdefault(row["indicator"], {})[row["scenario"]] = cell
     return table

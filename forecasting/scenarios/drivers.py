@@ -43,16 +43,22 @@ def statistical_path(values: np.ndarray, horizon: int, n_draws: int, rng: np.ran
 
 
 def fixed_path(spec: DriverSpec, future_years: np.ndarray) -> DriverPath:
-    """Step rates from the scenario file; before the first step the first rate applies."""
+    """Step rates from the scenario file; before the first step the first rate applies.
+
+    The label lists the steps as simulated, from the first simulated year: a
+    first step written for 2030 reads "from 2024" when 2024 is simulated with it.
+    """
     steps = sorted(spec.rates)
-    rates = []
+    rates, changes = [], []
     for year in future_years:
         current = steps[0][1]
         for start, rate in steps:
             if year >= start:
                 current = rate
         rates.append(float(np.log1p(current)))
-    label = ", ".join(f"{rate:+.1%}/yr from {start}" for start, rate in steps)
+        if not changes or changes[-1][1] != current:
+            changes.append((int(year), current))
+    label = ", ".join(f"{rate:+.1%}/yr from {start}" for start, rate in changes)
     return DriverPath(rates=tuple(rates), sd=spec.sd, noise=spec.noise, origin=f"fixed: {label}")
 
 
@@ -66,19 +72,26 @@ def plan_energy_intensity(
     """Energy intensity cut by ``percent`` over [first, last] vs the year before, on schedule.
 
     The remaining cut from the last observed level is spread over the plan years
-    still ahead; after the plan period the plan's average pace continues.
+    still ahead; after the plan period the plan's average pace continues. A
+    region already below its goal holds its intensity to the end of the plan
+    period: meeting a plan never means raising intensity back up to it.
     """
+    if len(years) != len(intensity):
+        raise ValueError(f"{len(years)} years for {len(intensity)} intensity values: the base year would be misread")
     first, last, percent = cut
     pace = np.log(1 - percent / 100) / (last - first + 1)
     last_year = int(years[-1])
     base_year = first - 1
     rates = np.full(len(future_years), pace)
+    met = ""
     if last_year < last and base_year in years:
         base = intensity[np.searchsorted(years, base_year)]
         goal = base * (1 - percent / 100)
         remaining = np.log(goal / intensity[-1]) / (last - last_year)
-        rates[future_years <= last] = remaining
-    origin = f"plan: -{percent:g}% {first}-{last} vs {base_year}, then {np.expm1(pace):+.1%}/yr"
+        if remaining > 0:
+            met = f" (met by {last_year}: held to {last}, not raised)"
+        rates[future_years <= last] = min(remaining, 0.0)
+    origin = f"plan: -{percent:g}% {first}-{last} vs {base_year}{met}, then {np.expm1(pace):+.1%}/yr"
     return DriverPath(rates=tuple(float(r) for r in rates), sd=spec.sd, noise=spec.noise, origin=origin)
 
 

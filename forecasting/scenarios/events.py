@@ -3,6 +3,7 @@
 import numpy as np
 
 from forecasting.scenarios.spec import PlantEvent
+from forecasting.series import series_seed
 
 
 def draw_years(event: PlantEvent, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -13,12 +14,19 @@ def draw_years(event: PlantEvent, n_draws: int, rng: np.random.Generator) -> np.
     return np.rint(rng.triangular(event.year_min - 0.5, event.year_mode, event.year_max + 0.5, n_draws)).astype(int)
 
 
+def event_rng(event: PlantEvent, seed: int) -> np.random.Generator:
+    """The event's own stream: its years do not depend on which other events a
+    scenario applies or their order in events.yaml, and are the same in every
+    region the plant counts in (seeded by the plant's own region)."""
+    return np.random.default_rng(series_seed(seed, event.region_id, f"event:{event.event_id}"))
+
+
 def event_steps(
     events: tuple[PlantEvent, ...],
     scope: str,
     future_years: np.ndarray,
     n_draws: int,
-    rng: np.random.Generator,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Energy (Mtce) and CO2 (MtCO2) added per draw and future year by ``events``.
 
@@ -30,7 +38,7 @@ def event_steps(
     energy = np.zeros((n_draws, len(future_years)))
     co2 = np.zeros((n_draws, len(future_years)))
     for event in events:
-        start = draw_years(event, n_draws, rng)
+        start = draw_years(event, n_draws, event_rng(event, seed))
         in_history = start < future_years[0]
         active = (future_years[None, :] >= start[:, None]) & ~in_history[:, None]
         d_energy, d_co2 = event.steps(scope)

@@ -50,11 +50,11 @@ def all_observed(region: RegionInput) -> np.ndarray:
 
 
 def driver_histories(region: RegionInput) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Years up to the last year all four indicators are observed, and each
-    driver's history from the first such year to that last one (gaps between
-    filled log-linearly). Years before are left out, not filled: held at its
-    first observed value, an energy series that starts later than GDP made a
-    falling energy intensity that was never measured."""
+    """Each driver's history from the first year all four indicators are
+    observed to the last such year (gaps between filled log-linearly), and
+    those years, one per value. Years before are left out, not filled: held at
+    its first observed value, an energy series that starts later than GDP made
+    a falling energy intensity that was never measured."""
     raw = {"population": region.population, "gdp": region.gdp, "energy": region.energy, "co2": region.co2}
     observed = all_observed(region)
     if not observed.any():
@@ -66,7 +66,9 @@ def driver_histories(region: RegionInput) -> tuple[np.ndarray, dict[str, np.ndar
         if np.any(head[~np.isnan(head)] <= 0):
             raise ScenarioInputError(f"{region.region_id}: non-positive {name} values")
     filled = {name: fill_gaps(values[first : last + 1]) for name, values in raw.items()}
-    return region.years[: last + 1], {
+    # The years must match the histories value for value: the plan looks its
+    # base year up in them.
+    return region.years[first : last + 1], {
         POPULATION: filled["population"],
         GDP_PER_CAPITA: filled["gdp"] / filled["population"],
         ENERGY_INTENSITY: filled["energy"] / filled["gdp"],
@@ -150,24 +152,28 @@ def simulate_scenario(
     fitted: tuple[np.ndarray, dict[str, np.ndarray], dict[str, DriverPath]],
 ) -> list[ScenarioResult]:
     """Emissions and energy of one region under one scenario: peaks and what it takes."""
-    years, histories, statistical = fitted
+    years, histories, statistical = fitted  # years: those the driver histories span
     last_year = int(years[-1])
+    # Peaks are judged on every observed year of energy and CO2, also those
+    # before population and GDP are observed.
+    history_years = region.years[region.years <= last_year]
     future_years = np.arange(last_year + 1, settings.horizon_year + 1)
     paths_by_driver, notes = resolve_drivers(region, spec, years, histories, statistical, future_years)
     share_from_plan = spec.drivers[CARBON_INTENSITY].source == PLAN and bool(region.plan.non_fossil_share)
     events, event_notes = select_events(region, spec, share_from_plan)
 
     # The same draws for every scenario of a region (common random numbers), so
-    # that scenarios differ by what they assume, not by Monte Carlo noise.
+    # that scenarios differ by what they assume, not by Monte Carlo noise; each
+    # plant draws its years from a stream of its own, for the same reason.
     rng = np.random.default_rng(series_seed(settings.seed, region.region_id, "scenario"))
     base_logs = {name: float(np.log(histories[name][-1])) for name in DRIVERS}
     kaya = combine_kaya(simulate_drivers(base_logs, paths_by_driver, settings.n_draws, rng), future_years)
-    d_energy, d_co2 = event_steps(tuple(events), region.plan.scope, future_years, settings.n_draws, rng)
+    d_energy, d_co2 = event_steps(tuple(events), region.plan.scope, future_years, settings.n_draws, settings.seed)
     totals = {
         c.ENERGY: apply_cut(np.maximum(kaya.energy + d_energy, 0.0), spec.extra_cut_energy),
         c.CO2: apply_cut(np.maximum(kaya.co2 + d_co2, 0.0), spec.extra_cut_co2),
     }
-    history = {c.ENERGY: region.energy[: len(years)], c.CO2: region.co2[: len(years)]}
+    history = {c.ENERGY: region.energy[: len(history_years)], c.CO2: region.co2[: len(history_years)]}
     gdp_last = float(histories[POPULATION][-1] * histories[GDP_PER_CAPITA][-1])
     target_index = int(np.clip(region.target_year - future_years[0], 0, len(future_years) - 1))
     results = []
@@ -180,10 +186,10 @@ def simulate_scenario(
                 indicator=indicator,
                 unit=c.UNITS[indicator],
                 last_observed_year=last_year,
-                peaks=summarize_peaks(years, hist, future_years, paths, region.target_year),
+                peaks=summarize_peaks(history_years, hist, future_years, paths, region.target_year),
                 what_it_takes=what_it_takes(
                     LEVERS[indicator],
-                    years,
+                    history_years,
                     fill_gaps(hist),
                     future_years,
                     paths,

@@ -6,6 +6,12 @@ cut in carbon intensity of GDP (emissions) or energy intensity (energy) on top
 of the scenario. Every candidate cut is evaluated on the same simulated draws
 (common random numbers), so P(cut) is a deterministic function and bisection
 converges on it.
+
+Where P(cut) flattens out near the probability (e.g. the share of draws in
+which a plant comes too late for any cut to offset), the cut where it crosses
+is Monte Carlo noise: another seed moves it by several points. Such answers
+are flagged as close calls, with the range of cuts whose P is within two
+standard errors of the probability.
 """
 
 import numpy as np
@@ -34,6 +40,11 @@ def median_yearly_cut(intensity_last: float, intensity_paths: np.ndarray, years:
     span = target - last_year
     ratio = intensity_paths[:, target - int(years[0])] / intensity_last
     return float(np.median(1.0 - ratio ** (1.0 / span)))
+
+
+# A range of yearly cuts (fraction) wider than this, all with P within two
+# standard errors of the probability, makes the answer a close call.
+CLOSE_CALL_WIDTH = 0.01
 
 
 def solve_cut(
@@ -89,6 +100,14 @@ def what_it_takes(
     cut, achieved = solve_cut(
         history_years, history_values, years, paths, target_year, probability, bounds, tolerance
     )
+    noise_range = None
+    if cut is not None:
+        se = float(np.sqrt(probability * (1.0 - probability) / paths.shape[0]))
+        edges = [
+            solve_cut(history_years, history_values, years, paths, target_year, q, bounds, tolerance)[0]
+            for q in (max(probability - 2 * se, 0.0), min(probability + 2 * se, 1.0))
+        ]
+        noise_range = (edges[0], bounds[1] if edges[1] is None else edges[1])
     scenario_cut = median_yearly_cut(history_values[-1] / gdp_last, paths / gdp_paths, years, target_year)
     required = None if cut is None else 1.0 - (1.0 - scenario_cut) * (1.0 - cut)
     return WhatItTakes(
@@ -99,4 +118,6 @@ def what_it_takes(
         scenario_cut=scenario_cut,
         required_cut=required,
         achieved_probability=achieved,
+        noise_range=noise_range,
+        close_call=noise_range is not None and noise_range[1] - noise_range[0] > CLOSE_CALL_WIDTH,
     )

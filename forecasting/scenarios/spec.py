@@ -37,7 +37,8 @@ class DriverSpec:
     """How one driver moves in a scenario.
 
     ``rates`` (fixed source) are yearly fractional changes, each applying from
-    its year until the next one: ``((2024, -0.04),)`` = -4 %/yr from 2024 on.
+    its year until the next one, the first also before its year:
+    ``((2024, -0.04),)`` = -4 %/yr from 2024 on (and before, if simulated).
     ``sd`` is the spread of a per-draw persistent offset to the yearly log rate,
     ``noise`` the spread of independent yearly shocks (both on the log scale).
     For the statistical source both are fitted and these are ignored.
@@ -179,6 +180,11 @@ class WhatItTakes:
     scenario_cut: float  # median yearly decline of the lever, last observed -> target, in the scenario
     required_cut: float | None  # yearly decline the lever needs in total
     achieved_probability: float  # at extra_cut (or at the upper bound when unreachable)
+    # Cuts from the first giving P >= probability - 2 SE to the first giving
+    # P >= probability + 2 SE (SE of a Monte Carlo share from n draws; the
+    # upper bound when never): P is indistinguishable from the target over it.
+    noise_range: tuple[float, float] | None = None
+    close_call: bool = False  # noise_range wider than CLOSE_CALL_WIDTH: the cut is Monte Carlo noise
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,83 @@ def test_too_few_draws_are_refused(tmp_path):
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ConfigError, match="n_draws"):
         load_config(path)
+
+
+def test_a_scenario_named_like_the_statistical_forecast_is_refused(tmp_path):
+    statistical = {**BASE, "name": "statistical"}
+    with pytest.raises(ConfigError, match=r"peakwatch\.yaml: scenarios\.run: 'statistical' is reserved"):
+        load_config(write_config(tmp_path, {"base": BASE, "statistical": statistical}))
+
+
+def test_a_scenario_run_twice_is_refused(tmp_path):
+    plan = {"name": "plan", "inherits": "base"}
+    with pytest.raises(ConfigError, match=r"peakwatch\.yaml: scenarios\.run names \['base'\] more than once"):
+        load_config(write_config(tmp_path, {"base": BASE, "plan": plan}, run=["base", "plan", "base"]))
+
+
+PLAN = {"name": "plan", "inherits": "base", "events": "all",
+        "drivers": {"carbon_intensity": {"source": "plan", "sd": 0.003, "noise": 0.01, "base_non_fossil_share": 20}}}
+
+
+def test_an_inheriting_scenario_overrides_a_driver_field_by_field(tmp_path):
+    noisy = {"name": "noisy", "inherits": "plan", "drivers": {"carbon_intensity": {"noise": 0.02}}}
+    config = load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "noisy": noisy}, run=["plan", "noisy"]))
+    plan, noisy = (s.drivers["carbon_intensity"] for s in config.scenarios.specs())
+    assert (noisy.source, noisy.sd, noisy.noise, noisy.base_non_fossil_share) == ("plan", 0.003, 0.02, 20.0)
+    assert plan.noise == 0.01
+
+
+def test_a_child_naming_another_source_does_not_keep_the_parents_fields(tmp_path):
+    fixed = {"name": "fixed", "inherits": "plan",
+             "drivers": {"carbon_intensity": {"source": "fixed", "rates": {2024: -0.02}}}}
+    config = load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "fixed": fixed}, run=["fixed"]))
+    (spec,) = config.scenarios.specs()
+    ci = spec.drivers["carbon_intensity"]
+    assert (ci.source, ci.rates, ci.sd, ci.noise, ci.base_non_fossil_share) == ("fixed", ((2024, -0.02),), 0.0, 0.0, 18.0)
+
+
+@pytest.mark.parametrize(
+    ("driver", "message"),
+    [
+        ({"population": {"sd": 0.01}}, "drivers.population: sd is fitted for source 'statistical'"),
+        ({"population": {"noise": 0.01}}, "drivers.population: noise is fitted for source 'statistical'"),
+        ({"carbon_intensity": {"rates": {2024: -0.05}}}, "drivers.carbon_intensity: rates apply to source 'fixed' only"),
+        ({"energy_intensity": {"source": "plan", "base_non_fossil_share": 20}},
+         "drivers.energy_intensity: base_non_fossil_share applies to carbon_intensity"),
+    ],
+)
+def test_a_field_the_drivers_source_would_ignore_is_refused(tmp_path, driver, message):
+    child = {"name": "child", "inherits": "plan", "drivers": driver}
+    with pytest.raises(ConfigError, match=rf"(?s)child\.yaml: invalid scenario.*{message}"):
+        load_config(write_config(tmp_path, {"base": BASE, "plan": PLAN, "child": child}, run=["child"]))
+
+
+def test_a_typo_in_the_events_key_is_refused_not_read_as_no_plants(tmp_path):
+    path = write_config(tmp_path, {"base": BASE}, [COAL])
+    (tmp_path / "scenarios" / "events.yaml").write_text(yaml.safe_dump({"event": [COAL]}))
+    with pytest.raises(ConfigError, match=r"events\.yaml: unknown top-level key\(s\) \['event'\]"):
+        load_config(path)
+
+
+def test_a_rate_written_as_a_percent_is_refused_with_a_hint(tmp_path):
+    fast = {"name": "fast", "drivers": {"gdp_per_capita": {"source": "fixed", "rates": {2024: 3}}}}
+    with pytest.raises(ConfigError, match=r"(?s)fast\.yaml.*gdp_per_capita\.rates.*fractions, not percent"):
+        load_config(write_config(tmp_path, {"fast": fast}))
+
+
+def test_a_non_fossil_share_written_as_a_fraction_is_refused_with_a_hint(tmp_path):
+    plan = {**PLAN, "drivers": {"carbon_intensity": {"source": "plan", "base_non_fossil_share": 0.18}}}
+    with pytest.raises(ConfigError, match=r"(?s)plan\.yaml.*base_non_fossil_share is in percent.*got 0\.18"):
+        load_config(write_config(tmp_path, {"base": BASE, "plan": plan}, run=["plan"]))
+
+
+@pytest.mark.parametrize("year", [{"min": 2207, "mode": 2209, "max": 2212}, 2207, 1027])
+def test_an_event_year_past_the_horizon_is_refused(tmp_path, year):
+    with pytest.raises(ConfigError, match=r"(?s)events\.yaml.*'unit' is invalid.*years must be within 1949-2060"):
+        load_config(write_config(tmp_path, {"base": BASE}, [{**COAL, "year": year}]))
+
+
+def test_a_typo_in_inherits_names_the_file_that_has_it(tmp_path):
+    child = {"name": "child", "inherits": "bsae"}
+    with pytest.raises(ConfigError, match=r"child\.yaml: inherits 'bsae', but there is no .*bsae\.yaml"):
+        load_config(write_config(tmp_path, {"base": BASE, "child": child}, run=["child"]))

@@ -32,3 +32,13 @@ def test_comparison_keeps_errors_and_scenario_order():
     cells = table["r"]["co2_emissions"]
     assert list(cells) == ["statistical", "baseline", "plan"]
     assert cells["plan"] == {"error": "boom"} and cells["baseline"]["extra_cut"] == 0.01
+
+
+def test_a_close_call_is_marked_with_the_range_of_equally_good_cuts():
+    close = row("plan", cut=0.014)
+    close["what_it_takes"].update(close_call=True, noise_range=[0.011, 0.067])
+    lines = format_scenario_table([row()], [row("baseline", cut=0.015), close]).splitlines()
+    assert lines[3].endswith("(+1.5% extra)")  # not a close call: no mark
+    assert lines[4].endswith("+3.4%/yr (+1.4% extra) ? any of +1.1%..+6.7% extra")
+    assert lines[5].startswith("? close call") and "0.80" in lines[5]
+    assert compare_scenarios([row()], [close])["r"]["co2_emissions"]["plan"]["close_call"] is True

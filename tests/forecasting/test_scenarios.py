@@ -19,10 +19,10 @@ from forecasting.scenarios import (
     simulate_region,
     split_regions,
 )
-from forecasting.scenarios.drivers import plan_carbon_intensity, plan_energy_intensity
-from forecasting.scenarios.events import event_steps
+from forecasting.scenarios.drivers import fixed_path, plan_carbon_intensity, plan_energy_intensity
+from forecasting.scenarios.events import event_rng, event_steps
 from forecasting.scenarios.kaya import combine_kaya, simulate_drivers
-from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers
+from forecasting.scenarios.run import ScenarioInputError, fit_statistical_drivers, resolve_drivers
 from forecasting.scenarios.spec import DriverPath
 
 YEARS = np.arange(2005, 2024)
@@ -122,7 +122,7 @@ def test_an_event_adds_exactly_its_step_from_its_year():
 
 def test_event_years_follow_the_triangular_law():
     plant = PlantEvent("u", "r", "coal", 100, 2027, 2029, 2032, 4000, 300, 2.66)
-    energy, _ = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, np.random.default_rng(3))
+    energy, _ = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, 3)
     on_by_2030 = np.mean(energy[:, 2030 - 2024] > 0)
     # P(rint(T) <= 2030) = P(T < 2030.5) for T ~ triangular(2026.5, 2029, 2032.5)
     a, m, b = 2026.5, 2029, 2032.5
@@ -134,13 +134,42 @@ def test_event_years_follow_the_triangular_law():
 def test_a_plant_drawn_into_the_observed_years_is_not_added_again():
     """History to 2023: a plant on line by then is in the data already."""
     plant = PlantEvent("u", "r", "coal", 100, 2022, 2024, 2026, 4000, 300, 2.66)
-    start = np.rint(np.random.default_rng(3).triangular(2021.5, 2024, 2026.5, 20000)).astype(int)
-    energy, co2 = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, np.random.default_rng(3))
+    start = np.rint(event_rng(plant, 3).triangular(2021.5, 2024, 2026.5, 20000)).astype(int)
+    energy, co2 = event_steps((plant,), "energy_sector", np.arange(2024, 2061), 20000, 3)
     assert np.mean(energy[:, -1] > 0) == pytest.approx(np.mean(start >= 2024))  # the same draws
     assert np.all((energy[:, -1] > 0) == (start >= 2024)) and np.all((co2[:, -1] > 0) == (start >= 2024))
     already, _ = event_steps((PlantEvent("v", "r", "coal", 100, 2020, 2020, 2020, 4000, 300, 2.66),), "energy_sector",
-                             np.arange(2024, 2061), 10, np.random.default_rng(3))
+                             np.arange(2024, 2061), 10, 3)
     assert not already.any()
+
+
+def test_a_plants_years_do_not_depend_on_the_other_plants():
+    """Common random numbers for plants: a committed plant comes on line in the
+    same year, draw by draw, whether a scenario adds planned plants or not."""
+    committed = PlantEvent("c", "r", "coal", 1000, 2025, 2026, 2028, 4000, 300, 2.66, status="committed")
+    planned = PlantEvent("p", "r", "coal", 500, 2027, 2030, 2034, 4000, 300, 2.66)
+    future = np.arange(2024, 2061)
+    alone = [event_steps((e,), "energy_sector", future, 1000, 7) for e in (committed, planned)]
+    together = event_steps((planned, committed), "energy_sector", future, 1000, 7)
+    for summed, part_one, part_two in zip(together, *alone):
+        np.testing.assert_array_equal(summed, part_one + part_two)
+
+
+def test_the_order_of_the_events_file_does_not_change_results():
+    plants = [
+        PlantEvent("c", "test.region", "coal", 1000, 2025, 2026, 2028, 4000, 300, 2.66, status="committed"),
+        PlantEvent("p", "test.region", "coal", 500, 2027, 2030, 2034, 4000, 300, 2.66),
+        PlantEvent("s", "test.region", "solar", 800, 2024, 2026, 2031, 1200, 300, 2.66),
+    ]
+    specs = (fixed_spec("committed", {"gdp_per_capita": 0.03}, 0.01, 0.01, events="committed"),
+             fixed_spec("all", {"gdp_per_capita": 0.03}, 0.01, 0.01, events="all"))
+    plan = PlanTargets(scope="energy_sector")
+    forward = simulate_region(make_region(events=plants, plan=plan), specs, SETTINGS)
+    backward = simulate_region(make_region(events=plants[::-1], plan=plan), specs, SETTINGS)
+    key = lambda r: (r.scenario, r.indicator)  # noqa: E731
+    for one, other in zip(sorted(forward, key=key), sorted(backward, key=key)):
+        assert (one.peaks, one.what_it_takes, one.value_at_target_median) == (
+            other.peaks, other.what_it_takes, other.value_at_target_median)
 
 
 def test_scenarios_that_assume_the_same_share_their_draws():
@@ -211,6 +240,49 @@ def test_plan_energy_intensity_meets_the_cut_on_schedule():
     assert path.rates[5] == pytest.approx(np.log(0.85) / 5)  # the plan's pace continues
 
 
+def test_plan_energy_intensity_never_rises_when_the_cut_is_already_made():
+    years = np.arange(2015, 2024)
+    intensity = 0.94 ** (years - 2015)  # -6 %/yr: 2023 already 16.9 % below 2020, the plan asks 15 %
+    future = np.arange(2024, 2061)
+    path = plan_energy_intensity(DriverSpec(source="plan"), (2021, 2025, 15.0), years, intensity, future)
+    assert intensity[-1] < intensity[years == 2020][0] * 0.85
+    assert path.rates[:2] == (0.0, 0.0)  # held to 2025, not raised back up to the goal
+    assert path.rates[2] == pytest.approx(np.log(0.85) / 5)  # then the plan's pace
+    assert "met by 2023" in path.origin
+
+
+@pytest.mark.parametrize("late", [2, 6])
+def test_plan_energy_intensity_reads_its_base_year_when_energy_starts_late(late):
+    """Population and GDP from 2005, energy and CO2 ``late`` years later: the
+    plan's 2020 base must be 2020's intensity, not one ``late`` years off."""
+    region = make_region(plan=PlanTargets(energy_intensity_cut=(2021, 2025, 15.0)))
+    region = dataclasses.replace(
+        region,
+        energy=np.r_[np.full(late, np.nan), region.energy[late:]],
+        co2=np.r_[np.full(late, np.nan), region.co2[late:]],
+    )
+    spec = ScenarioSpec("plan", "", {d: DriverSpec(source="plan") for d in DRIVERS})
+    years, histories, statistical = fit_statistical_drivers(region, SETTINGS)
+    future = np.arange(2024, 2061)
+    paths, _ = resolve_drivers(region, spec, years, histories, statistical, future)
+    intensity = region.energy / region.gdp
+    level_2025 = intensity[YEARS == 2023][0] * np.exp(sum(paths["energy_intensity"].rates[:2]))
+    assert level_2025 == pytest.approx(intensity[YEARS == 2020][0] * 0.85)
+    assert result_for(simulate_region(region, (spec,), SETTINGS), c.ENERGY).ok
+
+
+def test_fixed_rates_are_labelled_from_the_year_they_are_simulated():
+    """A first step written for 2030 also applies 2024-2029; steps overtaken
+    before the first simulated year are not shown."""
+    future = np.arange(2024, 2041)
+    late = fixed_path(DriverSpec(source="fixed", rates=((2030, -0.04),)), future)
+    assert late.rates == pytest.approx((np.log(0.96),) * len(future))
+    assert late.origin == "fixed: -4.0%/yr from 2024"
+    steps = fixed_path(DriverSpec(source="fixed", rates=((2020, -0.01), (2022, -0.03), (2030, -0.05))), future)
+    assert steps.rates == pytest.approx([np.log(0.97)] * 6 + [np.log(0.95)] * 11)
+    assert steps.origin == "fixed: -3.0%/yr from 2024, -5.0%/yr from 2030"
+
+
 def test_plan_carbon_intensity_follows_the_fossil_share():
     future = np.arange(2024, 2061)
     path = plan_carbon_intensity(DriverSpec(source="plan"), {2025: 20.0, 2030: 25.0}, 2023, 18.0, future)
@@ -271,3 +343,25 @@ def test_events_by_status_and_no_double_counting_of_renewables():
     planned = result_for(simulate_region(region, (plan_ci,), SETTINGS))
     assert [e.split(":")[0] for e in planned.events] == ["coal"]
     assert any("solar: within the non-fossil share target" in n for n in planned.notes)
+
+
+@pytest.mark.parametrize(("n_on_time", "close"), [(800, True), (850, False)])
+def test_a_cut_on_a_plateau_at_the_target_probability_is_flagged_a_close_call(n_on_time, close):
+    """Draws growing 5 %/yr peak on time once the cut exceeds 1 - 1/1.05; the
+    others jump a millionfold in 2040, which no cut offsets. With 800 of 1000
+    on time P sits on 0.8 from that cut to the bound: any cut there is as good
+    (a close call); with 850, P clears 0.8 by far more than two standard errors."""
+    from forecasting.scenarios.solver import what_it_takes
+
+    history_years, future = np.arange(2015, 2024), np.arange(2024, 2061)
+    history = np.linspace(0.5, 1.0, len(history_years))
+    growth = 1.05 ** np.arange(1, len(future) + 1)
+    paths = np.vstack([np.broadcast_to(growth, (n_on_time, len(future))),
+                       np.broadcast_to(np.where(future >= 2040, 1e6, 1.0) * growth, (1000 - n_on_time, len(future)))])
+    answer = what_it_takes("energy_intensity", history_years, history, future, paths, 1.0, np.ones_like(paths),
+                           2030, 0.8, (-0.10, 0.30), 1e-4)
+    threshold = 1 - 1 / 1.05
+    assert answer.extra_cut == pytest.approx(threshold, abs=2e-4)
+    assert answer.close_call is close
+    assert answer.noise_range[0] == pytest.approx(threshold, abs=2e-4)
+    assert answer.noise_range[1] == (0.30 if close else pytest.approx(threshold, abs=2e-4))
