@@ -193,8 +193,14 @@ def _compare(args: argparse.Namespace) -> int:
     config = _config(args)
     client, experiment_id = _open_store(config)
     try:
-        run_a, run_b = compare.resolve_runs(client, experiment_id, args.run_a, args.run_b)
-        summary_a, summary_b = compare.load_run_summary(client, run_a), compare.load_run_summary(client, run_b)
+        pair = compare.resolve_runs(client, experiment_id, args.run_a, args.run_b)
+        if pair.swapped:
+            print(
+                paragraph(f"peakwatch: note: run {pair.run_b} started after run {pair.run_a}: "
+                          f"showing {pair.run_a} as A (earlier) and {pair.run_b} as B"),
+                file=sys.stderr,
+            )
+        summary_a, summary_b = compare.load_run_summary(client, pair.run_a), compare.load_run_summary(client, pair.run_b)
     except compare.CompareError as exc:
         raise CliError(str(exc)) from None
     rows = compare.compare_summaries(
@@ -405,13 +411,14 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Show two parent runs side by side: median peak year, P(peak <= target year) and median peak "
             "value per region and indicator in run A and run B, the change, and its cause when known "
-            "(new data years, revised data, model switch). Without RUN_B, B is the latest finished run; "
-            "without either, A and B are the latest two finished runs (A the older). The tracking store "
+            "(new data years, revised data, model switch). A is always the run started first: two ids given "
+            "newest first are swapped (with a note); one id is compared with the latest other finished run; "
+            "without either, A and B are the latest two finished runs. The tracking store "
             "is the config's tracking.uri, MLFLOW_TRACKING_URI, or the config's local SQLite store."
         ),
     )
-    cmp.add_argument("run_a", nargs="?", metavar="RUN_A", help="MLflow run id of the earlier parent run")
-    cmp.add_argument("run_b", nargs="?", metavar="RUN_B", help="MLflow run id of the later parent run")
+    cmp.add_argument("run_a", nargs="?", metavar="RUN_A", help="MLflow run id of a parent run (shown as A if it started first)")
+    cmp.add_argument("run_b", nargs="?", metavar="RUN_B", help="MLflow run id of the other parent run (default: the latest other finished run)")
     cmp.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
     cmp.add_argument(
         "--artifacts-dir", type=Path, default=None,
