@@ -10,6 +10,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from flows import alerts, tracking
+from flows.probability import format_p
 from forecasting.peaks import CENSORED_YEAR, format_peak_year
 
 
@@ -102,6 +103,10 @@ def _num(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _p(value: float | None, threshold: float | None) -> str:
+    return "-" if value is None else format_p(value, threshold)
+
+
 def _shift(old: float | None, new: float | None, fmt: str) -> str:
     return "" if old is None or new is None else format(new - old, "+" + fmt)
 
@@ -132,7 +137,7 @@ def format_comparison(rows: list[dict], summary_a: dict, summary_b: dict) -> str
         v0, v1 = row["peak_value_old"], row["peak_value_new"]
         lines.append(
             f"{series} {_year(y0):>11} {_year(y1):>6} {_year_shift(y0, y1):>5}  "
-            f"{_num(p0, '.2f'):>10} {_num(p1, '.2f'):>5} {_shift(p0, p1, '.2f'):>6}  "
+            f"{_p(p0, row.get('threshold')):>10} {_p(p1, row.get('threshold')):>5} {_shift(p0, p1, '.2f'):>6}  "
             f"{_num(v0, '.3f'):>12} {_num(v1, '.3f'):>9} {_shift(v0, v1, '.3f'):>8} {row.get('unit') or '':<6}  "
             f"{row['change']:<15} {'; '.join(row['causes'])}".rstrip()
         )

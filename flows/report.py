@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 
 from flows import plots
+from flows.probability import format_p
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
@@ -32,31 +33,36 @@ def _risk(row: Mapping[str, Any]) -> tuple:
 
 
 class RankedRow(Mapping[str, Any]):
-    """A summary row with its ``warned`` flag, read through rather than copied:
-    a copy of every row was ~1 KB a series at the run's peak (the report)."""
+    """A summary row with its ``warned`` flag and the ``threshold`` its warning
+    compared P with (None: not warned, or a summary from before warnings kept
+    it), read through rather than copied: a copy of every row was ~1 KB a
+    series at the run's peak (the report)."""
 
-    __slots__ = ("row", "warned")
+    __slots__ = ("row", "warned", "threshold")
 
-    def __init__(self, row: Mapping[str, Any], warned: bool):
+    def __init__(self, row: Mapping[str, Any], warned: bool, threshold: float | None = None):
         self.row = row
         self.warned = warned
+        self.threshold = threshold
 
     def __getitem__(self, key: str) -> Any:
-        return self.warned if key == "warned" else self.row[key]
+        if key in self.__slots__[1:]:
+            return getattr(self, key)
+        return self.row[key]
 
     def __iter__(self) -> Iterator[str]:
         yield from self.row
-        yield "warned"
+        yield from self.__slots__[1:]
 
     def __len__(self) -> int:
-        return len(self.row) + 1
+        return len(self.row) + 2
 
 
 def rank_by_risk(summary: Mapping[str, Any]) -> list[RankedRow]:
     """The summary's rows of the statistical scenario, riskiest first, each with ``warned``."""
-    warned = {(w["region_id"], w["indicator"]) for w in summary["warnings"]}
+    warned = {(w["region_id"], w["indicator"]): w.get("threshold") for w in summary["warnings"]}
     rows = [
-        RankedRow(row, (row["region_id"], row["indicator"]) in warned)
+        RankedRow(row, (key := (row["region_id"], row["indicator"])) in warned, warned.get(key))
         for row in summary["series"]
         if _scenario(row) == DEFAULT_SCENARIO
     ]
@@ -133,6 +139,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["peak_year"] = lambda y: "–" if y is None else format_peak_year(y)
     env.filters["indicator"] = lambda i: plots.INDICATOR_LABELS.get(i, i)
+    env.filters["p_peak"] = format_p  # {{ p | p_peak(threshold) }}
     return env
 
 

@@ -78,7 +78,7 @@ def test_the_ranking_reads_the_summary_rows_rather_than_copying_them(run):
     series = run_summary["series"]
     assert sorted(id(r.row) for r in ranked) == sorted(id(row) for row in series)
     first = ranked[0]
-    assert dict(first) == {**first.row, "warned": True} and first.get("no such field") is None
+    assert dict(first) == {**first.row, "warned": True, "threshold": None} and first.get("no such field") is None
 
 
 def test_report_holds_every_section_and_is_self_contained(run, registry):
