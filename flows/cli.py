@@ -70,9 +70,13 @@ def _where(result: dict, tracking_uri: str) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    from flows.console_log import quiet_engine_tracebacks
     from flows.monthly import monthly_flow
     from flows.publish import TrackingUnavailable
 
+    if not args.verbose:
+        quiet_engine_tracebacks()
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
     try:
         result = monthly_flow(
@@ -86,11 +90,11 @@ def _run(args: argparse.Namespace) -> int:
         result = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         _print_run(
             {**result, "summary_path": str(folder / "summary.json"), "report_path": str(folder / "report.html")},
-            _config(args).tracking_uri,
+            config.tracking_uri,
         )
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
-    _print_run(result, _config(args).tracking_uri)
+    _print_run(result, config.tracking_uri)
     return EXIT_OK
 
 
@@ -159,10 +163,15 @@ def _print_run(result: dict, tracking_uri: str) -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
     from flows import pending
     from flows.catalog import Catalog
+    from flows.console_log import quiet_engine_tracebacks
     from flows.monthly import sync_flow
     from flows.publish import TrackingUnavailable
+
+    if not args.verbose:
+        quiet_engine_tracebacks()
 
     try:
         synced = sync_flow(
@@ -176,7 +185,7 @@ def _sync(args: argparse.Namespace) -> int:
     for result in synced:
         print(f"published pending run {result['pending_id']} ({result['run_date']}) as MLflow run {result['run_id']}")
         print(f"  summary: {result['summary_path']}")
-    left = pending.list_payloads(Catalog(_config(args).artifacts_dir).pending_root)
+    left = pending.list_payloads(Catalog(config.artifacts_dir).pending_root)
     if left:  # the store answered: these failed on their own (the log says why)
         names = ", ".join(folder.name for folder in left)
         print(paragraph(f"peakwatch: {len(left)} run(s) left in pending/, not published (see the log above for why): {names}"), file=sys.stderr)
