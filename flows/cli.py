@@ -244,10 +244,15 @@ def _report(args: argparse.Namespace) -> int:
         key: tables.forecast_from_table(row, *found[key]) for row in run_summary["series"] if (key := row_key(row)) in found
     }
     names = config.regions.names()
-    path = args.output or Catalog(config.artifacts_dir).report(run_id)
+    path = report_path(args.output) if args.output else Catalog(config.artifacts_dir).report(run_id)
     write_atomic(path, render_report(run_summary, forecasts, names, config.tracking.max_fan_charts))
     print(f"Report:      {path}")
     return EXIT_OK
+
+
+def report_path(output: Path) -> Path:
+    """Where ``report --output`` writes: the file named, or report.html in a folder named."""
+    return output / "report.html" if output.is_dir() else output
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -452,7 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--artifacts-dir", type=Path, default=None,
         help="override the config's artifacts folder (where the local SQLite store lives)",
     )
-    rep.add_argument("--output", type=Path, default=None, help="write the report here instead")
+    rep.add_argument(
+        "--output", type=Path, default=None, metavar="PATH",
+        help="write the report to this file instead (an existing folder: PATH/report.html)",
+    )
     rep.set_defaults(handler=_report)
 
     validate = commands.add_parser(
