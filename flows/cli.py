@@ -285,19 +285,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         panel, settings, label = evaluate.load_config_panel(config), config.forecast.settings(), str(args.config)
     if args.bench:
-        print(evaluate.run_bench(panel, settings))
+        try:
+            print(evaluate.run_bench(panel, settings))
+        except evaluate.BenchError as exc:
+            raise CliError(f"{label}: {exc}") from None
         return EXIT_OK
-    rows, n_evaluated, n_series, n_peaked = evaluate.evaluate_panel(
-        panel, settings, limit=args.limit, with_autoets=not args.no_autoets
-    )
+    result = evaluate.evaluate_panel(panel, settings, limit=args.limit, with_autoets=not args.no_autoets)
     print(f"Hold-out evaluation on {label}: last 5 observed years forecast from the years before,")
-    print(f"{n_evaluated} of {n_series} series with >= 10 observed years; MASE and sMAPE are medians over series,")
+    print(f"{evaluate.describe_evaluated(result)}; MASE and sMAPE are medians over series,")
     print("coverage is pooled over held-out points.")
     print()
-    print(evaluate.format_rows(rows))
+    print(evaluate.format_rows(result.rows))
     print()
-    print(evaluate.format_goals(rows))
-    print(evaluate.describe_peaked(n_peaked, n_series, panel))
+    print(evaluate.format_goals(result.rows))
+    print(evaluate.describe_peaked(result.n_peaked, result.n_series, panel))
     return EXIT_OK
 
 
@@ -322,6 +323,16 @@ def _bench(args: argparse.Namespace) -> int:
     rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow, ideal_sample=args.ideal_sample)
     print(format_table(rows))
     return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -394,8 +405,15 @@ def build_parser() -> argparse.ArgumentParser:
     source = evaluate.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config whose sources to evaluate (default: %(default)s)")
     source.add_argument("--ceads", type=Path, default=None, help="CEADs city inventory workbook (.xlsx, sheet 'emission matrix')")
-    evaluate.add_argument("--bench", action="store_true", help="instead: time fit + backtest + simulate of one 20-year series on one core")
-    evaluate.add_argument("--limit", type=int, default=None, help="evaluate only the first N series (quick look)")
+    evaluate.add_argument(
+        "--bench", action="store_true",
+        help="instead: time fit + backtest + simulate on one core of the series with the longest fully observed "
+        "recent stretch, cut to 20 years (at least 10 needed)",
+    )
+    evaluate.add_argument(
+        "--limit", type=_positive_int, default=None, metavar="N",
+        help="evaluate only the first N series with >= 10 observed years (quick look)",
+    )
     evaluate.add_argument("--no-autoets", action="store_true", help="skip the statsforecast AutoETS reference")
     evaluate.set_defaults(handler=_evaluate)
 
