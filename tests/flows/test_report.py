@@ -244,3 +244,17 @@ def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
         files.write(forecasts[:1], {})
     with pytest.raises(ValueError, match="hunan.yueyang/co2_emissions has no files"):
         files.draw_charts(run_summary["series"], charted=None)
+
+
+def test_peak_values_show_three_significant_figures(run):
+    """A county's 0.600 (0.582-0.627) Mtce read '0.6 (0.6–0.6)' at one decimal."""
+    run_summary, _ = run
+    small = dict(run_summary)
+    small["series"] = [
+        {**row, "peak_value": 0.6, "peak_value_p10": 0.5816, "peak_value_p90": 0.62749} if row["region_id"] == "hunan.zhuzhou"
+        else {**row, "peak_value": 25.265, "peak_value_p10": 24.04, "peak_value_p90": 1234.5}
+        for row in run_summary["series"]
+    ]
+    html = "".join(report.render_report(small, {}))
+    assert "0.600 (0.582–0.627) MtCO2" in html
+    assert "25.3 (24.0–1234) MtCO2" in html
