@@ -8,6 +8,7 @@ P(peak <= target), and crossings between on-time and late.
 from dataclasses import asdict, dataclass
 
 from flows.probability import format_p, format_threshold
+from flows.sigfig import significant_pair
 from flows.summary import row_key
 from forecasting.peaks import format_peak_year
 
@@ -161,6 +162,9 @@ def format_changes(changes: list[dict]) -> str:
                 f"{format_p(ch['p_peak_by_target_old'], ch.get('threshold'))} -> "
                 f"{format_p(ch['p_peak_by_target_new'], ch.get('threshold'))}"
             )
+            if ch.get("peak_value_old") is not None and ch.get("peak_value_new") is not None:
+                old, new = significant_pair(ch["peak_value_old"], ch["peak_value_new"])
+                label += f", peak value {old} -> {new}" + (f" {ch['unit']}" if ch.get("unit") else "")
             if ch["causes"]:
                 label += f" ({'; '.join(ch['causes'])})"
         lines.append(label)

@@ -5,7 +5,6 @@ and the run's forecasts. Jinja's autoescape escapes every string from data.
 
 import base64
 import io
-import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import jinja2
 
 from flows import plots
 from flows.probability import format_p
+from flows.sigfig import significant, significant_pair
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
@@ -130,15 +130,6 @@ def region_sections(
     return [s for s in sections.values() if s["rows"]]
 
 
-def significant(value: float, digits: int = 3) -> str:
-    """``value`` to ``digits`` significant figures, never in exponent form (whole
-    numbers keep every digit): peak values span 0.6 Mtce (a county) to 300 MtCO2
-    (a province), and one decimal showed 0.582-0.627 as '0.6-0.6'."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g}"
-    return f"{value:.{max(0, digits - 1 - math.floor(math.log10(abs(value))))}f}"
-
-
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("flows", "templates"),
@@ -150,7 +141,8 @@ def _environment() -> jinja2.Environment:
     env.filters["peak_year"] = lambda y: "–" if y is None else format_peak_year(y)
     env.filters["indicator"] = lambda i: plots.INDICATOR_LABELS.get(i, i)
     env.filters["p_peak"] = format_p
-    env.filters["significant"] = significant  # {{ p | p_peak(threshold) }}
+    env.filters["significant"] = significant
+    env.globals["significant_pair"] = significant_pair  # {{ p | p_peak(threshold) }}
     return env
 
 

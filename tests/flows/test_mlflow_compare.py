@@ -207,3 +207,16 @@ def test_a_dropped_series_reads_as_no_longer_forecast(three_runs, capsys):
     assert cli.main(["compare", newest, oldest, "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
     yueyang = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("hunan.yueyang"))
     assert "no longer forecast" in yueyang
+
+
+def test_a_change_moved_by_its_peak_value_shows_the_value():
+    """Same peak year and P: what moved is the peak value, and the line says so."""
+    old = _row(indicator="energy_consumption", unit="Mtce", peak_year_median=2041.0, p_peak_by_target=0.29, peak_value=0.6)
+    (change,) = alerts.compare_rows([{**old, "peak_value": 0.612}], [old], 0.5)
+    assert change["change"] == "moved"
+    assert alerts.format_changes([change]) == (
+        "hunan.zhuzhou energy_consumption: moved; median peak 2041 -> 2041, P(<=target) 0.29 -> 0.29, "
+        "peak value 0.600 -> 0.612 Mtce"
+    )
+    (small,) = alerts.compare_rows([{**old, "peak_value": 25.3}], [{**old, "peak_value": 25.265}], 0.5)
+    assert "peak value 25.27 -> 25.30 Mtce" in alerts.format_changes([small])  # not 25.3 -> 25.3

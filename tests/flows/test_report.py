@@ -258,3 +258,14 @@ def test_peak_values_show_three_significant_figures(run):
     html = "".join(report.render_report(small, {}))
     assert "0.600 (0.582–0.627) MtCO2" in html
     assert "25.3 (24.0–1234) MtCO2" in html
+
+
+def test_the_changes_table_shows_the_peak_value_before_and_after(run):
+    run_summary, _ = run
+    moved = {"region_id": "hunan.zhuzhou", "indicator": "energy_consumption", "scenario": "statistical",
+             "change": "moved", "unit": "Mtce", "peak_year_median_old": 2041.0, "peak_year_median_new": 2041.0,
+             "p_peak_by_target_old": 0.29, "p_peak_by_target_new": 0.29, "peak_value_old": 0.6,
+             "peak_value_new": 0.612, "threshold": 0.5, "causes": []}
+    html = "".join(report.render_report({**run_summary, "changes": [moved]}, {}))
+    table = html[html.index('id="changes-table"'):html.index("</table>", html.index('id="changes-table"'))]
+    assert "<th>peak value</th>" in table and "0.600 → 0.612 Mtce" in table
