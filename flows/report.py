@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from flows import plots
+from flows import plots, scenario_report
 from flows.probability import format_p
 from flows.sigfig import significant, significant_pair
 from flows.summary import DEFAULT_SCENARIO
@@ -93,6 +93,27 @@ def headline_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[Mapp
     return rank_by_risk(summary) + _quarantined_rows(summary, names)
 
 
+def scenario_table(summary: Mapping[str, Any]) -> dict | None:
+    """The report's scenario table, as `peakwatch run` prints it: per region and
+    indicator with scenario rows, the statistical forecast, then each scenario;
+    None when the run has no scenarios."""
+    scenarios = summary.get("scenarios") or []
+    if not scenarios:
+        return None
+    statistical = {(r["region_id"], r["indicator"]): r for r in summary["series"] if _scenario(r) == DEFAULT_SCENARIO}
+    rows = []
+    for key in sorted({(r["region_id"], r["indicator"]) for r in scenarios}):
+        group = [statistical[key]] if key in statistical else []
+        group += [r for r in scenarios if (r["region_id"], r["indicator"]) == key]
+        rows += [
+            # the cut column's text is the console table's (scenario_report), close-call mark included
+            {"row": row, "scenario": _scenario(row), "first": i == 0, "span": len(group), "cut": scenario_report._cut(row)}
+            for i, row in enumerate(group)
+        ]
+    probability = next((r["what_it_takes"]["probability"] for r in scenarios if r.get("what_it_takes")), None)
+    return {"rows": rows, "probability": probability}
+
+
 def chart_uri(forecast: SeriesForecast, title: str, scenarios: dict[str, SeriesForecast]) -> str:
     buffer = io.BytesIO()
     plots.plot_fan_chart(forecast, buffer, title, scenarios)
@@ -126,7 +147,9 @@ def region_sections(
         if forecast and (forecast.history or forecast.fan is not None):
             label = plots.INDICATOR_LABELS.get(indicator, indicator)
             title = " · ".join(filter(None, (row.get("name_zh"), row.get("name_en"), label, forecast.model)))
-            section["charts"].append({"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, scenarios)})
+            section["charts"].append(
+                {"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, scenarios), "scenarios": sorted(scenarios)}
+            )
     return [s for s in sections.values() if s["rows"]]
 
 
@@ -163,11 +186,15 @@ def render_report(
     order = list(dict.fromkeys(r["region_id"] for r in headline))
     charted = _most_at_risk(ranked, max_charts)
     limited = charted is not None and len(charted) < len(ranked)
+    regions = region_sections(summary, forecasts, order, charted)
     return _environment().get_template(TEMPLATE).generate(
         summary=summary,
         headline=headline,
-        regions=region_sections(summary, forecasts, order, charted),
+        regions=regions,
+        # drawn only when the forecasts given hold scenario forecasts (a run's summary rows are statistical)
+        scenario_paths=any(chart["scenarios"] for region in regions for chart in region["charts"]),
         charts_limit=max_charts if limited else None,
+        scenarios=scenario_table(summary),
         validation=summary["validation"],
         failed_checks=[ch for ch in summary["validation"]["checks"] if not ch["success"]],
     )
