@@ -28,8 +28,19 @@ def check_parent_run(client: MlflowClient, run_id: str, experiment_id: str):
     if kind != tracking.PARENT_KIND:
         raise CompareError(f"run '{run_id}' is not a peakwatch parent run ({tracking.KIND_TAG}={kind!r})")
     if run.info.experiment_id != experiment_id:
-        raise CompareError(f"run '{run_id}' belongs to another experiment (id {run.info.experiment_id})")
+        theirs, ours = _experiment_name(client, run.info.experiment_id), _experiment_name(client, experiment_id)
+        raise CompareError(
+            f"run '{run_id}' belongs to experiment '{theirs}' (id {run.info.experiment_id}), not '{ours}': "
+            f"pass the --config whose run_series is '{theirs}'"
+        )
     return run
+
+
+def _experiment_name(client: MlflowClient, experiment_id: str) -> str:
+    try:
+        return client.get_experiment(experiment_id).name
+    except MlflowException:  # deleted for good: the id is all there is
+        return f"id {experiment_id}"
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,21 @@ def test_a_change_moved_by_its_peak_value_shows_the_value():
     )
     (small,) = alerts.compare_rows([{**old, "peak_value": 25.3}], [{**old, "peak_value": 25.265}], 0.5)
     assert "peak value 25.27 -> 25.30 Mtce" in alerts.format_changes([small])  # not 25.3 -> 25.3
+
+
+def test_a_run_of_another_experiment_is_named_with_what_to_pass(three_runs, capsys):
+    from flows import cli
+    from flows.config import DEFAULT_CONFIG, load_config
+
+    artifacts, (oldest, _, _) = three_runs
+    config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": artifacts})
+    client = tracking.connect(config.tracking_uri)
+    other = client.create_experiment("peakwatch-ceads", artifact_location=(artifacts / "other").as_uri())
+    run = client.create_run(other, tags={tracking.KIND_TAG: tracking.PARENT_KIND})
+    client.set_terminated(run.info.run_id)
+    for command in (["compare", run.info.run_id, oldest], ["report", run.info.run_id]):
+        assert cli.main([*command, "--artifacts-dir", str(artifacts)]) == cli.EXIT_ERROR
+        assert capsys.readouterr().err == (
+            f"peakwatch: run '{run.info.run_id}' belongs to experiment 'peakwatch-ceads' (id {other}), "
+            f"not '{config.run_series}': pass the --config whose run_series is 'peakwatch-ceads'\n"
+        )
