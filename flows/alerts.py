@@ -7,6 +7,8 @@ P(peak <= target), and crossings between on-time and late.
 
 from dataclasses import asdict, dataclass
 
+from flows.probability import format_p, format_threshold
+from flows.sigfig import significant_pair
 from flows.summary import row_key
 from forecasting.peaks import format_peak_year
 
@@ -20,6 +22,7 @@ class Warning:
     p_peak_by_target: float
     peak_year_median: float
     target_year: int
+    threshold: float  # the region's: what p_peak_by_target was compared with
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -41,12 +44,14 @@ def find_warnings(rows: list[dict], threshold: float, overrides: dict[str, float
                 kind="late",
                 message=(
                     f"{row.get('name_en') or row['region_id']} {row['indicator']}: "
-                    f"P(peak <= {row['target_year']}) = {row['p_peak_by_target']:.2f} < {threshold_here:.2f}; "
+                    f"P(peak <= {row['target_year']}) = {format_p(row['p_peak_by_target'], threshold_here)} "
+                    f"< {format_threshold(threshold_here)}; "
                     f"median peak {format_peak_year(row['peak_year_median'])}"
                 ),
                 p_peak_by_target=row["p_peak_by_target"],
                 peak_year_median=row["peak_year_median"],
                 target_year=row["target_year"],
+                threshold=threshold_here,
             )
         )
     return warnings
@@ -135,6 +140,7 @@ def compare_rows(
                     "peak_year_median_new": new["peak_year_median"],
                     "p_peak_by_target_old": old["p_peak_by_target"],
                     "p_peak_by_target_new": new["p_peak_by_target"],
+                    "threshold": threshold_here,
                     "peak_value_old": old_value,
                     "peak_value_new": new_value,
                     "causes": causes,
@@ -153,8 +159,12 @@ def format_changes(changes: list[dict]) -> str:
             label += (
                 f"; median peak {format_peak_year(ch['peak_year_median_old'])} -> "
                 f"{format_peak_year(ch['peak_year_median_new'])}, P(<=target) "
-                f"{ch['p_peak_by_target_old']:.2f} -> {ch['p_peak_by_target_new']:.2f}"
+                f"{format_p(ch['p_peak_by_target_old'], ch.get('threshold'))} -> "
+                f"{format_p(ch['p_peak_by_target_new'], ch.get('threshold'))}"
             )
+            if ch.get("peak_value_old") is not None and ch.get("peak_value_new") is not None:
+                old, new = significant_pair(ch["peak_value_old"], ch["peak_value_new"])
+                label += f", peak value {old} -> {new}" + (f" {ch['unit']}" if ch.get("unit") else "")
             if ch["causes"]:
                 label += f" ({'; '.join(ch['causes'])})"
         lines.append(label)

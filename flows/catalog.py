@@ -74,15 +74,16 @@ class Catalog:
 
 @contextmanager
 def _replaced_atomically(path: Path) -> Iterator[Path]:
-    """A temporary name beside ``path`` to write, renamed to ``path`` once written."""
+    """A temporary name beside ``path`` to write, renamed to ``path`` once written;
+    removed when writing or the rename fails (e.g. ``path`` is a folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         yield tmp
+        tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    tmp.replace(path)
 
 
 def write_atomic(path: Path, data: bytes | str | Iterable[str]) -> None:

@@ -70,9 +70,13 @@ def _where(result: dict, tracking_uri: str) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    from flows.console_log import quiet_engine_tracebacks
     from flows.monthly import monthly_flow
     from flows.publish import TrackingUnavailable
 
+    if not args.verbose:
+        quiet_engine_tracebacks()
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
     try:
         result = monthly_flow(
@@ -86,11 +90,11 @@ def _run(args: argparse.Namespace) -> int:
         result = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         _print_run(
             {**result, "summary_path": str(folder / "summary.json"), "report_path": str(folder / "report.html")},
-            _config(args).tracking_uri,
+            config.tracking_uri,
         )
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
-    _print_run(result, _config(args).tracking_uri)
+    _print_run(result, config.tracking_uri)
     return EXIT_OK
 
 
@@ -163,10 +167,15 @@ def _print_run(result: dict, tracking_uri: str) -> None:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
     from flows import pending
     from flows.catalog import Catalog
+    from flows.console_log import quiet_engine_tracebacks
     from flows.monthly import sync_flow
     from flows.publish import TrackingUnavailable
+
+    if not args.verbose:
+        quiet_engine_tracebacks()
 
     try:
         synced = sync_flow(
@@ -180,7 +189,7 @@ def _sync(args: argparse.Namespace) -> int:
     for result in synced:
         print(f"published pending run {result['pending_id']} ({result['run_date']}) as MLflow run {result['run_id']}")
         print(f"  summary: {result['summary_path']}")
-    left = pending.list_payloads(Catalog(_config(args).artifacts_dir).pending_root)
+    left = pending.list_payloads(Catalog(config.artifacts_dir).pending_root)
     if left:  # the store answered: these failed on their own (the log says why)
         names = ", ".join(folder.name for folder in left)
         print(paragraph(f"peakwatch: {len(left)} run(s) left in pending/, not published (see the log above for why): {names}"), file=sys.stderr)
@@ -197,8 +206,14 @@ def _compare(args: argparse.Namespace) -> int:
     config = _config(args)
     client, experiment_id = _open_store(config)
     try:
-        run_a, run_b = compare.resolve_runs(client, experiment_id, args.run_a, args.run_b)
-        summary_a, summary_b = compare.load_run_summary(client, run_a), compare.load_run_summary(client, run_b)
+        pair = compare.resolve_runs(client, experiment_id, args.run_a, args.run_b)
+        if pair.swapped:
+            print(
+                paragraph(f"peakwatch: note: run {pair.run_b} started after run {pair.run_a}: "
+                          f"showing {pair.run_a} as A (earlier) and {pair.run_b} as B"),
+                file=sys.stderr,
+            )
+        summary_a, summary_b = compare.load_run_summary(client, pair.run_a), compare.load_run_summary(client, pair.run_b)
     except compare.CompareError as exc:
         raise CliError(str(exc)) from None
     rows = compare.compare_summaries(
@@ -233,10 +248,15 @@ def _report(args: argparse.Namespace) -> int:
         key: tables.forecast_from_table(row, *found[key]) for row in run_summary["series"] if (key := row_key(row)) in found
     }
     names = config.regions.names()
-    path = args.output or Catalog(config.artifacts_dir).report(run_id)
+    path = report_path(args.output) if args.output else Catalog(config.artifacts_dir).report(run_id)
     write_atomic(path, render_report(run_summary, forecasts, names, config.tracking.max_fan_charts))
     print(f"Report:      {path}")
     return EXIT_OK
+
+
+def report_path(output: Path) -> Path:
+    """Where ``report --output`` writes: the file named, or report.html in a folder named."""
+    return output / "report.html" if output.is_dir() else output
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -269,19 +289,20 @@ def _evaluate(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         panel, settings, label = evaluate.load_config_panel(config), config.forecast.settings(), str(args.config)
     if args.bench:
-        print(evaluate.run_bench(panel, settings))
+        try:
+            print(evaluate.run_bench(panel, settings))
+        except evaluate.BenchError as exc:
+            raise CliError(f"{label}: {exc}") from None
         return EXIT_OK
-    rows, n_evaluated, n_series, n_peaked = evaluate.evaluate_panel(
-        panel, settings, limit=args.limit, with_autoets=not args.no_autoets
-    )
+    result = evaluate.evaluate_panel(panel, settings, limit=args.limit, with_autoets=not args.no_autoets)
     print(f"Hold-out evaluation on {label}: last 5 observed years forecast from the years before,")
-    print(f"{n_evaluated} of {n_series} series with >= 10 observed years; MASE and sMAPE are medians over series,")
+    print(f"{evaluate.describe_evaluated(result)}; MASE and sMAPE are medians over series,")
     print("coverage is pooled over held-out points.")
     print()
-    print(evaluate.format_rows(rows))
+    print(evaluate.format_rows(result.rows))
     print()
-    print(evaluate.format_goals(rows))
-    print(evaluate.describe_peaked(n_peaked, n_series, panel))
+    print(evaluate.format_goals(result.rows))
+    print(evaluate.describe_peaked(result.n_peaked, result.n_series, panel))
     return EXIT_OK
 
 
@@ -306,6 +327,16 @@ def _bench(args: argparse.Namespace) -> int:
     rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow, ideal_sample=args.ideal_sample)
     print(format_table(rows))
     return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -378,8 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     source = evaluate.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config whose sources to evaluate (default: %(default)s)")
     source.add_argument("--ceads", type=Path, default=None, help="CEADs city inventory workbook (.xlsx, sheet 'emission matrix')")
-    evaluate.add_argument("--bench", action="store_true", help="instead: time fit + backtest + simulate of one 20-year series on one core")
-    evaluate.add_argument("--limit", type=int, default=None, help="evaluate only the first N series (quick look)")
+    evaluate.add_argument(
+        "--bench", action="store_true",
+        help="instead: time fit + backtest + simulate on one core of the series with the longest fully observed "
+        "recent stretch, cut to 20 years (at least 10 needed)",
+    )
+    evaluate.add_argument(
+        "--limit", type=_positive_int, default=None, metavar="N",
+        help="evaluate only the first N series with >= 10 observed years (quick look)",
+    )
     evaluate.add_argument("--no-autoets", action="store_true", help="skip the statsforecast AutoETS reference")
     evaluate.set_defaults(handler=_evaluate)
 
@@ -409,13 +447,14 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Show two parent runs side by side: median peak year, P(peak <= target year) and median peak "
             "value per region and indicator in run A and run B, the change, and its cause when known "
-            "(new data years, revised data, model switch). Without RUN_B, B is the latest finished run; "
-            "without either, A and B are the latest two finished runs (A the older). The tracking store "
+            "(new data years, revised data, model switch). A is always the run started first: two ids given "
+            "newest first are swapped (with a note); one id is compared with the latest other finished run; "
+            "without either, A and B are the latest two finished runs. The tracking store "
             "is the config's tracking.uri, MLFLOW_TRACKING_URI, or the config's local SQLite store."
         ),
     )
-    cmp.add_argument("run_a", nargs="?", metavar="RUN_A", help="MLflow run id of the earlier parent run")
-    cmp.add_argument("run_b", nargs="?", metavar="RUN_B", help="MLflow run id of the later parent run")
+    cmp.add_argument("run_a", nargs="?", metavar="RUN_A", help="MLflow run id of a parent run (shown as A if it started first)")
+    cmp.add_argument("run_b", nargs="?", metavar="RUN_B", help="MLflow run id of the other parent run (default: the latest other finished run)")
     cmp.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="run config YAML (default: %(default)s)")
     cmp.add_argument(
         "--artifacts-dir", type=Path, default=None,
@@ -440,7 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--artifacts-dir", type=Path, default=None,
         help="override the config's artifacts folder (where the local SQLite store lives)",
     )
-    rep.add_argument("--output", type=Path, default=None, help="write the report here instead")
+    rep.add_argument(
+        "--output", type=Path, default=None, metavar="PATH",
+        help="write the report to this file instead (an existing folder: PATH/report.html)",
+    )
     rep.set_defaults(handler=_report)
 
     validate = commands.add_parser(

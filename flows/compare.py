@@ -4,10 +4,13 @@ The diff itself is ``alerts.compare_rows`` (the one the monthly flow uses for
 drift); this module finds the runs, loads their summaries and prints the table.
 """
 
+from dataclasses import dataclass
+
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from flows import alerts, tracking
+from flows.probability import format_p
 from forecasting.peaks import CENSORED_YEAR, format_peak_year
 
 
@@ -15,7 +18,8 @@ class CompareError(ValueError):
     """A run to compare is missing, not a peakwatch parent run, or has no summary."""
 
 
-def check_parent_run(client: MlflowClient, run_id: str, experiment_id: str) -> None:
+def check_parent_run(client: MlflowClient, run_id: str, experiment_id: str):
+    """The run, if it is a peakwatch parent run of the experiment; else a CompareError saying why."""
     try:
         run = client.get_run(run_id)
     except MlflowException:
@@ -24,27 +28,50 @@ def check_parent_run(client: MlflowClient, run_id: str, experiment_id: str) -> N
     if kind != tracking.PARENT_KIND:
         raise CompareError(f"run '{run_id}' is not a peakwatch parent run ({tracking.KIND_TAG}={kind!r})")
     if run.info.experiment_id != experiment_id:
-        raise CompareError(f"run '{run_id}' belongs to another experiment (id {run.info.experiment_id})")
+        theirs, ours = _experiment_name(client, run.info.experiment_id), _experiment_name(client, experiment_id)
+        raise CompareError(
+            f"run '{run_id}' belongs to experiment '{theirs}' (id {run.info.experiment_id}), not '{ours}': "
+            f"pass the --config whose run_series is '{theirs}'"
+        )
+    return run
+
+
+def _experiment_name(client: MlflowClient, experiment_id: str) -> str:
+    try:
+        return client.get_experiment(experiment_id).name
+    except MlflowException:  # deleted for good: the id is all there is
+        return f"id {experiment_id}"
+
+
+@dataclass(frozen=True)
+class RunPair:
+    """The two runs to compare, A the one started first; ``swapped``: two ids were given newest first."""
+
+    run_a: str
+    run_b: str
+    swapped: bool = False
 
 
 def resolve_runs(
     client: MlflowClient, experiment_id: str, run_a: str | None, run_b: str | None
-) -> tuple[str, str]:
-    """(older, newer): given ids are checked; missing ones are the latest finished parent runs."""
-    for run_id in (run_a, run_b):
-        if run_id:
-            check_parent_run(client, run_id, experiment_id)
-    if run_a and run_b:
-        return run_a, run_b
-    latest = [r.info.run_id for r in tracking.find_parent_runs(client, experiment_id, max_results=3)]
-    if run_a:  # compare the given run with the latest other one
-        others = [r for r in latest if r != run_a]
-        if not others:
-            raise CompareError(f"no other finished parent run to compare run '{run_a}' with")
-        return run_a, others[0]
-    if len(latest) < 2:
-        raise CompareError(f"need two finished parent runs in the experiment, found {len(latest)}")
-    return latest[1], latest[0]
+) -> RunPair:
+    """Given ids are checked; missing ones are the latest finished parent runs. A is
+    always the run started first, so that changes read forward in time whichever
+    order the ids came in."""
+    given = [check_parent_run(client, run_id, experiment_id) for run_id in (run_a, run_b) if run_id]
+    if len(given) < 2:
+        latest = tracking.find_parent_runs(client, experiment_id, max_results=3)
+        if given:  # compare the given run with the latest other one
+            others = [r for r in latest if r.info.run_id != given[0].info.run_id]
+            if not others:
+                raise CompareError(f"no other finished parent run to compare run '{given[0].info.run_id}' with")
+            given.append(others[0])
+        elif len(latest) < 2:
+            raise CompareError(f"need two finished parent runs in the experiment, found {len(latest)}")
+        else:
+            given = latest[:2]
+    older, newer = sorted(given, key=lambda run: run.info.start_time or 0)  # stable: ties keep the given order
+    return RunPair(older.info.run_id, newer.info.run_id, swapped=bool(run_a and run_b and older.info.run_id == run_b))
 
 
 def load_run_summary(client: MlflowClient, run_id: str) -> dict:
@@ -87,6 +114,10 @@ def _num(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _p(value: float | None, threshold: float | None) -> str:
+    return "-" if value is None else format_p(value, threshold)
+
+
 def _shift(old: float | None, new: float | None, fmt: str) -> str:
     return "" if old is None or new is None else format(new - old, "+" + fmt)
 
@@ -117,7 +148,7 @@ def format_comparison(rows: list[dict], summary_a: dict, summary_b: dict) -> str
         v0, v1 = row["peak_value_old"], row["peak_value_new"]
         lines.append(
             f"{series} {_year(y0):>11} {_year(y1):>6} {_year_shift(y0, y1):>5}  "
-            f"{_num(p0, '.2f'):>10} {_num(p1, '.2f'):>5} {_shift(p0, p1, '.2f'):>6}  "
+            f"{_p(p0, row.get('threshold')):>10} {_p(p1, row.get('threshold')):>5} {_shift(p0, p1, '.2f'):>6}  "
             f"{_num(v0, '.3f'):>12} {_num(v1, '.3f'):>9} {_shift(v0, v1, '.3f'):>8} {row.get('unit') or '':<6}  "
             f"{row['change']:<15} {'; '.join(row['causes'])}".rstrip()
         )

@@ -118,7 +118,7 @@ def _draw_peak_years(ax, forecast: SeriesForecast) -> None:
     ax.axvline(peaks.target_year, color="tab:red", ls="--", lw=1, label=f"P(peak <= {peaks.target_year}) = {peaks.p_peak_by_target:.2f}")
     ax.set_xlabel("peak year")
     ax.set_ylabel("share of simulated paths")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="best")  # a series that peaked long ago has its tallest bar at the left
     ax.grid(alpha=0.3)
 
 

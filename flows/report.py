@@ -11,7 +11,9 @@ from typing import Any
 
 import jinja2
 
-from flows import plots
+from flows import plots, scenario_report
+from flows.probability import format_p
+from flows.sigfig import significant, significant_pair
 from flows.summary import DEFAULT_SCENARIO
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
@@ -32,31 +34,36 @@ def _risk(row: Mapping[str, Any]) -> tuple:
 
 
 class RankedRow(Mapping[str, Any]):
-    """A summary row with its ``warned`` flag, read through rather than copied:
-    a copy of every row was ~1 KB a series at the run's peak (the report)."""
+    """A summary row with its ``warned`` flag and the ``threshold`` its warning
+    compared P with (None: not warned, or a summary from before warnings kept
+    it), read through rather than copied: a copy of every row was ~1 KB a
+    series at the run's peak (the report)."""
 
-    __slots__ = ("row", "warned")
+    __slots__ = ("row", "warned", "threshold")
 
-    def __init__(self, row: Mapping[str, Any], warned: bool):
+    def __init__(self, row: Mapping[str, Any], warned: bool, threshold: float | None = None):
         self.row = row
         self.warned = warned
+        self.threshold = threshold
 
     def __getitem__(self, key: str) -> Any:
-        return self.warned if key == "warned" else self.row[key]
+        if key in self.__slots__[1:]:
+            return getattr(self, key)
+        return self.row[key]
 
     def __iter__(self) -> Iterator[str]:
         yield from self.row
-        yield "warned"
+        yield from self.__slots__[1:]
 
     def __len__(self) -> int:
-        return len(self.row) + 1
+        return len(self.row) + 2
 
 
 def rank_by_risk(summary: Mapping[str, Any]) -> list[RankedRow]:
     """The summary's rows of the statistical scenario, riskiest first, each with ``warned``."""
-    warned = {(w["region_id"], w["indicator"]) for w in summary["warnings"]}
+    warned = {(w["region_id"], w["indicator"]): w.get("threshold") for w in summary["warnings"]}
     rows = [
-        RankedRow(row, (row["region_id"], row["indicator"]) in warned)
+        RankedRow(row, (key := (row["region_id"], row["indicator"])) in warned, warned.get(key))
         for row in summary["series"]
         if _scenario(row) == DEFAULT_SCENARIO
     ]
@@ -84,6 +91,27 @@ def _quarantined_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[
 def headline_rows(summary: dict, names: dict[str, tuple[str, str]]) -> list[Mapping[str, Any]]:
     """One row per region x indicator, riskiest first, then one per region quarantined by validation."""
     return rank_by_risk(summary) + _quarantined_rows(summary, names)
+
+
+def scenario_table(summary: Mapping[str, Any]) -> dict | None:
+    """The report's scenario table, as `peakwatch run` prints it: per region and
+    indicator with scenario rows, the statistical forecast, then each scenario;
+    None when the run has no scenarios."""
+    scenarios = summary.get("scenarios") or []
+    if not scenarios:
+        return None
+    statistical = {(r["region_id"], r["indicator"]): r for r in summary["series"] if _scenario(r) == DEFAULT_SCENARIO}
+    rows = []
+    for key in sorted({(r["region_id"], r["indicator"]) for r in scenarios}):
+        group = [statistical[key]] if key in statistical else []
+        group += [r for r in scenarios if (r["region_id"], r["indicator"]) == key]
+        rows += [
+            # the cut column's text is the console table's (scenario_report), close-call mark included
+            {"row": row, "scenario": _scenario(row), "first": i == 0, "span": len(group), "cut": scenario_report._cut(row)}
+            for i, row in enumerate(group)
+        ]
+    probability = next((r["what_it_takes"]["probability"] for r in scenarios if r.get("what_it_takes")), None)
+    return {"rows": rows, "probability": probability}
 
 
 def chart_uri(forecast: SeriesForecast, title: str, scenarios: dict[str, SeriesForecast]) -> str:
@@ -119,7 +147,9 @@ def region_sections(
         if forecast and (forecast.history or forecast.fan is not None):
             label = plots.INDICATOR_LABELS.get(indicator, indicator)
             title = " · ".join(filter(None, (row.get("name_zh"), row.get("name_en"), label, forecast.model)))
-            section["charts"].append({"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, scenarios)})
+            section["charts"].append(
+                {"indicator": indicator, "title": title, "uri": chart_uri(forecast, title, scenarios), "scenarios": sorted(scenarios)}
+            )
     return [s for s in sections.values() if s["rows"]]
 
 
@@ -133,6 +163,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["peak_year"] = lambda y: "–" if y is None else format_peak_year(y)
     env.filters["indicator"] = lambda i: plots.INDICATOR_LABELS.get(i, i)
+    env.filters["p_peak"] = format_p
+    env.filters["significant"] = significant
+    env.globals["significant_pair"] = significant_pair  # {{ p | p_peak(threshold) }}
     return env
 
 
@@ -153,11 +186,15 @@ def render_report(
     order = list(dict.fromkeys(r["region_id"] for r in headline))
     charted = _most_at_risk(ranked, max_charts)
     limited = charted is not None and len(charted) < len(ranked)
+    regions = region_sections(summary, forecasts, order, charted)
     return _environment().get_template(TEMPLATE).generate(
         summary=summary,
         headline=headline,
-        regions=region_sections(summary, forecasts, order, charted),
+        regions=regions,
+        # drawn only when the forecasts given hold scenario forecasts (a run's summary rows are statistical)
+        scenario_paths=any(chart["scenarios"] for region in regions for chart in region["charts"]),
         charts_limit=max_charts if limited else None,
+        scenarios=scenario_table(summary),
         validation=summary["validation"],
         failed_checks=[ch for ch in summary["validation"]["checks"] if not ch["success"]],
     )

@@ -11,6 +11,7 @@ from forecasting.intensity import IntensityCheck
 from forecasting.peaks import PeakStatistics, format_peak_year
 from forecasting.series import SeriesForecast
 from flows.config import Registry
+from flows.probability import format_p
 
 # The scenario of a plain statistical forecast (the scenario engine adds others).
 DEFAULT_SCENARIO = "statistical"
@@ -141,7 +142,7 @@ def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
         flag = "LATE" if (row["region_id"], row["indicator"]) in warned else ""
         lines.append(
             f"{row['region_id']:<26} {name} {row['indicator']:<19} {row['status']:<8} {band:<20} "
-            f"{row['p_peak_by_target']:>11.2f}  {flag}"
+            f"{format_p(row['p_peak_by_target'], row.get('threshold')):>11}  {flag}"
         )
     return "\n".join(lines)
 

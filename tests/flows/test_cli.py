@@ -1,7 +1,11 @@
 """The CLI's user-facing surface: help that matches the README, one-paragraph errors."""
 
+import io
+import logging
 import re
 from pathlib import Path
+
+from prefect import flow, task
 
 from flows import cli
 
@@ -46,3 +50,50 @@ def test_errors_are_one_paragraph_without_a_traceback(tmp_path, capsys):
 def test_a_multiline_message_becomes_one_paragraph():
     text = cli.paragraph("peakwatch: bad config\n  regions.0.id: field required\n\n  sources: empty")
     assert text == "peakwatch: bad config regions.0.id: field required sources: empty"
+
+
+def test_a_bad_run_config_is_a_config_error_before_any_flow_starts(monkeypatch, capsys):
+    import flows.monthly
+
+    def must_not_start(**_):
+        raise AssertionError("the flow (and its Prefect server) started on a config that does not load")
+
+    monkeypatch.setattr(flows.monthly, "monthly_flow", must_not_start)
+    for command in ("run", "sync"):
+        assert cli.main([command, "--config", "/nope/peakwatch.yaml"]) == cli.EXIT_CONFIG
+        err = capsys.readouterr().err
+        assert err == "peakwatch: configuration error: config file not found: /nope/peakwatch.yaml\n"
+
+
+@task
+def _failing_pull():
+    raise ValueError("snapshot deadbeef: not in the manifest /x/raw/manifest.jsonl")
+
+
+@flow
+def _failing_flow(config_path=None, artifacts_dir=None, snapshots=None, wait_seconds=0.0):
+    _failing_pull()
+
+
+def test_a_failing_flow_run_shows_no_engine_traceback_without_verbose(monkeypatch, capsys, tmp_path):
+    """Prefect's engines log the failure with a traceback from the task and from
+    the flow; the console keeps their one-liners and the CLI's paragraph."""
+    import flows.monthly
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    ensure_logging_setup()
+    console = io.StringIO()  # what Prefect's console handler prints (it holds its own stream)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            monkeypatch.setattr(handler.console, "file", console)
+    monkeypatch.setattr(flows.monthly, "monthly_flow", _failing_flow)
+    assert cli.main(["run", "--artifacts-dir", str(tmp_path)]) == cli.EXIT_ERROR
+    logged, err = console.getvalue(), capsys.readouterr().err
+    assert "Task run failed with exception: ValueError('snapshot deadbeef" in logged  # the engine's one-liner
+    assert "Encountered exception during execution" in logged
+    assert "Traceback" not in logged + err and 'File "' not in logged + err
+    assert err == (
+        "peakwatch: ValueError: snapshot deadbeef: not in the manifest /x/raw/manifest.jsonl "
+        "(run with --verbose for the full traceback)\n"
+    )

@@ -41,3 +41,65 @@ def test_goals_say_met_or_missed_against_the_references():
     assert "60.0% -> MISSED" in goals
     table = format_rows(rows)
     assert table.splitlines()[2].startswith(SELECTED) and "60.0%" in table
+
+
+@pytest.fixture(scope="module")
+def panel():
+    from flows.config import DEFAULT_CONFIG, load_config
+    from flows.evaluate import load_config_panel
+
+    return load_config_panel(load_config(DEFAULT_CONFIG))
+
+
+def _cut(panel, keep_years: int, region: str | None = None):
+    """The panel with only its last ``keep_years`` years (of ``region`` alone, when given)."""
+    import polars as pl
+
+    recent = pl.col("year") > pl.col("year").max() - keep_years
+    return panel.filter(recent | (pl.col("region_id") != region) if region else recent)
+
+
+@pytest.mark.parametrize("limit", ["0", "-2", "x"])
+def test_a_limit_below_one_is_refused(limit, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["evaluate", "--limit", limit])
+    assert "--limit" in capsys.readouterr().err
+
+
+def test_the_header_says_how_many_series_qualify_and_which_were_evaluated(panel):
+    """--limit 2 evaluates the first 2 series that qualify, and the header says
+    that 2 is the limit, not the number that qualify."""
+    from flows.evaluate import describe_evaluated, evaluate_panel
+    from forecasting.series import ForecastSettings, split_series
+
+    short = _cut(panel, 8, "hunan.hengyang.leiyang")  # its two series have too few years for the hold-out
+    n_series = len(split_series(short, {}))
+    fast = ForecastSettings(n_paths=50, backtest_paths=20, candidates=("rw_drift_log", "ses_log"))
+    result = evaluate_panel(short, fast, limit=2, with_autoets=False)
+    assert (result.n_evaluated, result.n_eligible, result.n_series) == (2, n_series - 2, n_series)
+    assert {row.n_series for row in result.rows} == {2}
+    assert describe_evaluated(result) == (
+        f"{n_series - 2} of {n_series} series with >= 10 observed years, the first 2 evaluated (--limit)"
+    )
+    whole = evaluate_panel(short, fast, with_autoets=False)
+    assert describe_evaluated(whole) == f"{n_series - 2} of {n_series} series with >= 10 observed years"
+
+
+def test_the_benchmark_takes_the_longest_fully_observed_series(panel):
+    """The shipped panel has 19 years: benchmarked as 19, not refused for lacking 20."""
+    from flows.evaluate import bench_series
+    from forecasting.series import ForecastSettings
+
+    n_years = panel["year"].n_unique()
+    series = bench_series(panel, ForecastSettings())
+    assert len(series.values) == min(n_years, 20) and not any(v != v for v in series.values)
+
+
+def test_a_panel_too_short_to_benchmark_points_to_ceads(panel, monkeypatch, capsys):
+    from flows import cli, evaluate
+
+    monkeypatch.setattr(evaluate, "load_config_panel", lambda config: _cut(panel, 8))
+    assert cli.main(["evaluate", "--bench"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "no series with 10 consecutive observed years to benchmark (the longest has 8)" in err
+    assert "--ceads FILE" in err and "Traceback" not in err

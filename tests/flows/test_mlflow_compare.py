@@ -2,7 +2,9 @@
 
 import json
 
-from flows import alerts, compare
+import pytest
+
+from flows import alerts, compare, tracking
 from flows.summary import read_summary
 
 
@@ -147,3 +149,92 @@ def test_compare_without_a_local_store_says_so_and_creates_nothing(tmp_path, cap
     assert cli.main(["compare", "--artifacts-dir", str(tmp_path)]) == 1
     assert f"no MLflow store at {tmp_path / 'mlflow.db'}" in capsys.readouterr().err
     assert not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory):
+    """A local store with three finished parent runs started a day apart, oldest
+    first; the oldest forecasts a series the later two no longer do."""
+    from flows.catalog import Catalog
+    from flows.config import DEFAULT_CONFIG, load_config
+
+    artifacts = tmp_path_factory.mktemp("compare-store")
+    config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": artifacts})
+    client, experiment_id = tracking.open_experiment(config.tracking_uri, config.run_series, Catalog(artifacts))
+    ids = []
+    for day, series in enumerate([[_row(), _row(region="hunan.yueyang")], [_row()], [_row(p_peak_by_target=0.6)]]):
+        run = client.create_run(
+            experiment_id, start_time=1_790_000_000_000 + day * 86_400_000, tags={tracking.KIND_TAG: tracking.PARENT_KIND}
+        )
+        summary = {"run_id": run.info.run_id, "run_date": f"2026-10-0{day + 1}", "data_sha256": "x" * 64, "series": series}
+        client.log_text(run.info.run_id, json.dumps(summary), tracking.SUMMARY_JSON)
+        client.set_terminated(run.info.run_id)
+        ids.append(run.info.run_id)
+    return artifacts, ids
+
+
+def _compared(capsys, artifacts, *run_ids) -> tuple[str, str, str]:
+    from flows import cli
+
+    assert cli.main(["compare", *run_ids, "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    return lines[0].split()[1], lines[1].split()[1], err
+
+
+def test_one_run_id_of_the_newest_run_compares_it_with_the_run_before(three_runs, capsys):
+    artifacts, (oldest, middle, newest) = three_runs
+    a, b, _ = _compared(capsys, artifacts, newest)
+    assert (a, b) == (middle, newest)
+    a, b, _ = _compared(capsys, artifacts, oldest)
+    assert (a, b) == (oldest, newest)
+
+
+def test_two_run_ids_newest_first_are_swapped_with_a_note(three_runs, capsys):
+    artifacts, (oldest, _, newest) = three_runs
+    a, b, err = _compared(capsys, artifacts, newest, oldest)
+    assert (a, b) == (oldest, newest)
+    assert f"note: run {newest} started after run {oldest}" in err
+    a, b, err = _compared(capsys, artifacts, oldest, newest)
+    assert (a, b, err) == (oldest, newest, "")
+
+
+def test_a_dropped_series_reads_as_no_longer_forecast(three_runs, capsys):
+    """Time runs forward: the oldest run's extra series is dropped, not new."""
+    from flows import cli
+
+    artifacts, (oldest, _, newest) = three_runs
+    assert cli.main(["compare", newest, oldest, "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
+    yueyang = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("hunan.yueyang"))
+    assert "no longer forecast" in yueyang
+
+
+def test_a_change_moved_by_its_peak_value_shows_the_value():
+    """Same peak year and P: what moved is the peak value, and the line says so."""
+    old = _row(indicator="energy_consumption", unit="Mtce", peak_year_median=2041.0, p_peak_by_target=0.29, peak_value=0.6)
+    (change,) = alerts.compare_rows([{**old, "peak_value": 0.612}], [old], 0.5)
+    assert change["change"] == "moved"
+    assert alerts.format_changes([change]) == (
+        "hunan.zhuzhou energy_consumption: moved; median peak 2041 -> 2041, P(<=target) 0.29 -> 0.29, "
+        "peak value 0.600 -> 0.612 Mtce"
+    )
+    (small,) = alerts.compare_rows([{**old, "peak_value": 25.3}], [{**old, "peak_value": 25.265}], 0.5)
+    assert "peak value 25.27 -> 25.30 Mtce" in alerts.format_changes([small])  # not 25.3 -> 25.3
+
+
+def test_a_run_of_another_experiment_is_named_with_what_to_pass(three_runs, capsys):
+    from flows import cli
+    from flows.config import DEFAULT_CONFIG, load_config
+
+    artifacts, (oldest, _, _) = three_runs
+    config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": artifacts})
+    client = tracking.connect(config.tracking_uri)
+    other = client.create_experiment("peakwatch-ceads", artifact_location=(artifacts / "other").as_uri())
+    run = client.create_run(other, tags={tracking.KIND_TAG: tracking.PARENT_KIND})
+    client.set_terminated(run.info.run_id)
+    for command in (["compare", run.info.run_id, oldest], ["report", run.info.run_id]):
+        assert cli.main([*command, "--artifacts-dir", str(artifacts)]) == cli.EXIT_ERROR
+        assert capsys.readouterr().err == (
+            f"peakwatch: run '{run.info.run_id}' belongs to experiment 'peakwatch-ceads' (id {other}), "
+            f"not '{config.run_series}': pass the --config whose run_series is 'peakwatch-ceads'\n"
+        )

@@ -164,9 +164,11 @@ def test_compare_reports_exactly_the_changes_between_the_runs(mlflow_server, two
     digests = {key for key in lines if before[key]["history_sha256"] != after[key]["history_sha256"]}
     assert digests == changed
 
-    # Explicit ids in the other order compare B against A.
+    # Explicit ids newest first: still the earlier run as A, with a note that they were swapped.
     assert cli.main(["compare", second["run_id"], first["run_id"], "--config", str(config_b)]) == 0
-    assert capsys.readouterr().out.splitlines()[0].startswith(f"A: {second['run_id']}")
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].startswith(f"A: {first['run_id']}")
+    assert f"note: run {second['run_id']} started after run {first['run_id']}" in err
 
 
 def test_compare_rejects_a_child_run_by_name(mlflow_server, two_runs, capsys, monkeypatch):

@@ -316,3 +316,20 @@ def test_newest_local_summary_of_an_experiment_passes_over_another_configs_runs(
     write_payload(catalog, forecasts[:1], "theirs", "2026-11-01T06:00:00+00:00", experiment="peakwatch-ceads-cities")
     assert publish.newest_local_summary(catalog)["pending_id"] == "theirs"
     assert publish.newest_local_summary(catalog, experiment="peakwatch-monthly")["pending_id"] == "ours"
+
+
+def test_a_write_whose_rename_fails_leaves_no_temporary_file(tmp_path):
+    """`report --output <folder>` left a 500 KB .<name>.tmp behind: the rename failed outside the cleanup."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_atomic(folder, "<html></html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"] and not any(folder.iterdir())
+
+
+def test_report_output_to_a_folder_writes_report_html_inside(tmp_path):
+    from flows.cli import build_parser, report_path
+
+    args = build_parser().parse_args(["report", "--output", str(tmp_path)])
+    assert report_path(args.output) == tmp_path / "report.html"
+    assert report_path(tmp_path / "march.html") == tmp_path / "march.html"

@@ -78,7 +78,7 @@ def test_the_ranking_reads_the_summary_rows_rather_than_copying_them(run):
     series = run_summary["series"]
     assert sorted(id(r.row) for r in ranked) == sorted(id(row) for row in series)
     first = ranked[0]
-    assert dict(first) == {**first.row, "warned": True} and first.get("no such field") is None
+    assert dict(first) == {**first.row, "warned": True, "threshold": None} and first.get("no such field") is None
 
 
 def test_report_holds_every_section_and_is_self_contained(run, registry):
@@ -134,6 +134,7 @@ def test_a_region_chart_is_drawn_once_with_every_scenario_median(run, registry):
     title, uri = charts[0]
     assert uri == report.chart_uri(statistical, html.unescape(title), {"high-growth": high})
     assert uri != report.chart_uri(statistical, html.unescape(title), {})
+    assert "other scenarios' median paths" in page  # said only where drawn
 
 
 def test_series_without_a_forecast_keep_their_rows_but_get_no_chart(run):
@@ -244,3 +245,64 @@ def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
         files.write(forecasts[:1], {})
     with pytest.raises(ValueError, match="hunan.yueyang/co2_emissions has no files"):
         files.draw_charts(run_summary["series"], charted=None)
+
+
+def test_peak_values_show_three_significant_figures(run):
+    """A county's 0.600 (0.582-0.627) Mtce read '0.6 (0.6–0.6)' at one decimal."""
+    run_summary, _ = run
+    small = dict(run_summary)
+    small["series"] = [
+        {**row, "peak_value": 0.6, "peak_value_p10": 0.5816, "peak_value_p90": 0.62749} if row["region_id"] == "hunan.zhuzhou"
+        else {**row, "peak_value": 25.265, "peak_value_p10": 24.04, "peak_value_p90": 1234.5}
+        for row in run_summary["series"]
+    ]
+    html = "".join(report.render_report(small, {}))
+    assert "0.600 (0.582–0.627) MtCO2" in html
+    assert "25.3 (24.0–1234) MtCO2" in html
+
+
+def test_the_changes_table_shows_the_peak_value_before_and_after(run):
+    run_summary, _ = run
+    moved = {"region_id": "hunan.zhuzhou", "indicator": "energy_consumption", "scenario": "statistical",
+             "change": "moved", "unit": "Mtce", "peak_year_median_old": 2041.0, "peak_year_median_new": 2041.0,
+             "p_peak_by_target_old": 0.29, "p_peak_by_target_new": 0.29, "peak_value_old": 0.6,
+             "peak_value_new": 0.612, "threshold": 0.5, "causes": []}
+    html = "".join(report.render_report({**run_summary, "changes": [moved]}, {}))
+    table = html[html.index('id="changes-table"'):html.index("</table>", html.index('id="changes-table"'))]
+    assert "<th>peak value</th>" in table and "0.600 → 0.612 Mtce" in table
+
+
+def _scenario_rows(run_summary) -> list[dict]:
+    """Scenario rows as the scenario engine writes them into summary['scenarios']."""
+    zhuzhou = next(r for r in run_summary["series"] if r["region_id"] == "hunan.zhuzhou")
+    fields = ("region_id", "name_zh", "name_en", "indicator", "unit", "target_year", "peak_year_median",
+              "peak_year_p10", "peak_year_p90", "p_peak_by_target", "peak_value", "peak_value_p10", "peak_value_p90")
+    base = {k: zhuzhou[k] for k in fields} | {"error": None, "drivers": {}, "events": [], "notes": []}
+    cut = {"lever": "carbon_intensity_of_gdp", "probability": 0.8, "reachable": True, "extra_cut": 0.0254,
+           "scenario_cut": 0.0262, "required_cut": 0.0509, "achieved_probability": 0.806}
+    return [
+        {**base, "scenario": "baseline", "peak_year_median": 2058.0, "p_peak_by_target": 0.0, "peak_value": 15.457, "what_it_takes": cut},
+        {**base, "scenario": "efficiency_push", "peak_year_median": 2031.0, "p_peak_by_target": 0.481, "peak_value": 10.745},
+        {**{k: base[k] for k in ("region_id", "name_zh", "name_en", "indicator", "unit")}, "scenario": "plan",
+         "error": "driver gdp: no history", "drivers": {}, "events": [], "notes": []},
+    ]
+
+
+def test_the_report_lists_every_scenario_beside_the_statistical_forecast(run):
+    run_summary, _ = run
+    html = "".join(report.render_report({**run_summary, "scenarios": _scenario_rows(run_summary)}, {}))
+    table = html[html.index('id="scenario-table"'):html.index("</table>", html.index('id="scenario-table"'))]
+    rows = re.findall(r'<tr data-region="([^"]+)" data-indicator="([^"]+)" data-scenario="([^"]+)">', table)
+    assert rows == [("hunan.zhuzhou", "co2_emissions", s) for s in ("statistical", "baseline", "efficiency_push", "plan")]
+    assert "yearly intensity cut for P ≥ 0.80" in table and "+5.1%/yr (+2.5% extra)" in table
+    assert ">2058<" in table and "15.5 MtCO2" in table and "0.48" in table
+    assert "not simulated: driver gdp: no history" in table
+
+
+def test_without_scenario_forecasts_the_charts_claim_no_scenario_paths(run):
+    run_summary, forecasts = run
+    html = "".join(report.render_report({**run_summary, "scenarios": _scenario_rows(run_summary)}, by_key(forecasts[:1])))
+    assert "median paths" not in html.replace("the median path", "")
+    assert "Scenarios table above" in html
+    plain = "".join(report.render_report(run_summary, {}))
+    assert 'id="scenario-table"' not in plain and "Scenarios table" not in plain
