@@ -141,6 +141,8 @@ def _print_run(result: dict, tracking_uri: str) -> None:
     early = result.get("early_warnings") or {}
     if early.get("delivery") == "deferred":
         print("Early warnings: decided when the run reaches MLflow, which holds what was announced before.")
+    elif early.get("delivery") == "superseded":
+        print(f"Early warnings: not sent; run {early['superseded_by']}, computed later, is already in MLflow.")
     elif early.get("alerts"):
         print(f"New early warnings ({len(early['alerts'])}), delivery: {early['delivery']}")
         for alert in early["alerts"]:

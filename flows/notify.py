@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
 
-from flows import early_warnings, warning_state
+from flows import early_warnings, tracking, warning_state
 from flows.config import Config, NotifyConfig
 from flows.early_warnings import Alert, Decision
 from flows.redact import describe_exception, redacted_traceback
@@ -158,6 +158,8 @@ class Decided:
     decision: Decision | None
     state: dict
     error: str | None = None
+    # A finished parent run newer than this one: this run's warnings would be stale.
+    superseded_by: str | None = None
 
     @cached_property
     def _alerts_by_series(self) -> dict[tuple[str, str, str], Alert]:
@@ -187,7 +189,15 @@ def decide_warnings(
     code_version; ``histories`` maps (region_id, indicator) to the input values
     the forecast was fitted on. Never raises."""
     try:
-        state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"])
+        # A run published after a newer one (a pending run synced late) neither
+        # decides from that newer state nor sends: its news is older than
+        # what was announced since.
+        started = tracking.start_time_ms(run["run_date"])
+        newer = warning_state.newer_finished_parent(client, experiment_id, started)
+        if newer is not None:
+            get_run_logger().warning("run %s is older than run %s: its warnings are not sent", run["run_id"], newer)
+            return Decided(None, {}, superseded_by=newer)
+        state = warning_state.load_state(client, experiment_id, exclude_run_id=run["run_id"], before_ms=started)
         return Decided(early_warnings.decide_alerts(rows, histories, state, config.warnings, run), state)
     except Exception as exc:  # notification must never sink the forecast
         return Decided(None, {}, step_failed(get_run_logger(), "deciding the warnings", exc))
@@ -200,6 +210,8 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
     report as ``error``: what was sent stays on record."""
     logger = get_run_logger()
     empty = {"alerts": [], "still_late": [], "back_on_time": [], "deliveries": []}
+    if decided.superseded_by is not None:
+        return {**empty, "delivery": "superseded", "superseded_by": decided.superseded_by}
     if decided.decision is None:
         return {**empty, "delivery": "error", "error": decided.error}
     decision = decided.decision

@@ -11,7 +11,6 @@ deleted with its children and the payload published again.
 import logging
 import shutil
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from mlflow import MlflowClient
@@ -94,7 +93,7 @@ def write_report(config: Config, payload: pending.Payload, summary: dict | None 
 
 def _log_parent(client: MlflowClient, experiment_id: str, payload: pending.Payload) -> str:
     parent = payload.parent
-    start = int(datetime.fromisoformat(payload.run_date).timestamp() * 1000)
+    start = tracking.start_time_ms(payload.run_date)
     run_id = client.create_run(experiment_id, run_name=parent.name, tags=parent.tags, start_time=start).info.run_id
     client.log_batch(
         run_id,

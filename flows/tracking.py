@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import asdict
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -462,6 +463,12 @@ def series_records(
     if base is None:
         return [series_record(f, names, scenario, common_tags) for f in forecasts]
     return SeriesFiles(base, subdir).write(forecasts, names, scenario, common_tags, charted)
+
+
+def start_time_ms(run_date: str) -> int:
+    """A parent run's MLflow start time: when its payload was computed
+    (``run_date``, ISO with offset), however late it is published."""
+    return int(datetime.fromisoformat(run_date).timestamp() * 1000)
 
 
 def parent_record(

@@ -26,10 +26,14 @@ SEARCH_DEPTH = 24  # parent runs to look through (older runs may predate the sta
 log = logging.getLogger(__name__)
 
 
-def load_state(client: MlflowClient, experiment_id: str, exclude_run_id: str | None = None) -> dict:
-    """The state saved by the latest finished parent run, or {} when there is none."""
+def load_state(
+    client: MlflowClient, experiment_id: str, exclude_run_id: str | None = None, before_ms: int | None = None
+) -> dict:
+    """The state saved by the latest finished parent run (started before
+    ``before_ms``, when given), or {} when there is none."""
+    query = PARENT_FILTER if before_ms is None else f"{PARENT_FILTER} and attributes.start_time < {int(before_ms)}"
     runs = client.search_runs(
-        [experiment_id], filter_string=PARENT_FILTER, order_by=["attributes.start_time DESC"], max_results=SEARCH_DEPTH
+        [experiment_id], filter_string=query, order_by=["attributes.start_time DESC"], max_results=SEARCH_DEPTH
     )
     for run in runs:
         if run.info.run_id == exclude_run_id:
@@ -45,6 +49,15 @@ def load_state(client: MlflowClient, experiment_id: str, exclude_run_id: str | N
             except (OSError, ValueError) as exc:
                 log.warning("ignoring unreadable warning state of run %s: %s", run.info.run_id, exc)
     return {}
+
+
+def newer_finished_parent(client: MlflowClient, experiment_id: str, after_ms: int) -> str | None:
+    """The id of a finished parent run started after ``after_ms``, if any: a run
+    published after it (a pending run synced late) is not the latest word."""
+    runs = client.search_runs(
+        [experiment_id], filter_string=f"{PARENT_FILTER} and attributes.start_time > {int(after_ms)}", max_results=1
+    )
+    return runs[0].info.run_id if runs else None
 
 
 def save_state(client: MlflowClient, run_id: str, state: dict) -> None:

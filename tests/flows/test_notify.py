@@ -7,7 +7,7 @@ import socket
 import httpx
 from mlflow import MlflowClient
 
-from flows import notify, warning_state
+from flows import notify, tracking, warning_state
 from flows.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
 from flows.early_warnings import Decision, decide_alerts
 from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
@@ -144,7 +144,9 @@ def test_store_errors_are_recorded_and_logged_without_the_tracking_uri_password(
 def test_a_failure_after_delivery_keeps_what_was_sent_in_the_report(monkeypatch, tmp_path, caplog):
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
     experiment_id = client.create_experiment("notify-test", artifact_location=(tmp_path / "mlruns").as_uri())
-    parent = client.create_run(experiment_id, tags={"peakwatch.kind": "parent"})
+    parent = client.create_run(
+        experiment_id, tags={"peakwatch.kind": "parent"}, start_time=tracking.start_time_ms(RUN["run_date"])
+    )
     run = {**RUN, "run_id": parent.info.run_id}
     config = load_config(DEFAULT_CONFIG)
     [block] = config.warnings.notify.blocks
@@ -169,5 +171,43 @@ def test_a_failure_after_delivery_keeps_what_was_sent_in_the_report(monkeypatch,
     state = warning_state.load_state(client, experiment_id)
     assert state == {}  # the run is not finished yet: load_state reads finished runs only
     client.set_terminated(run["run_id"])
-    again = notify.decide_warnings(config, client, experiment_id, {**run, "run_id": "next"}, *decision_inputs())
+    next_run = {**run, "run_id": "next", "run_date": "2026-12-31T22:00:00+00:00"}
+    again = notify.decide_warnings(config, client, experiment_id, next_run, *decision_inputs())
     assert again.decision.alerts == ()
+
+
+def test_a_run_published_after_a_newer_one_sends_nothing_and_decides_from_the_state_before_it(tmp_path, monkeypatch):
+    """January announced Zhuzhou late; March (finished) found it on time; February,
+    kept pending, is published last: its news is older than March's."""
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment_id = client.create_experiment("notify-test", artifact_location=(tmp_path / "mlruns").as_uri())
+    monkeypatch.setattr(notify, "get_run_logger", lambda: logging.getLogger("test-notify"))
+    sent = []
+    monkeypatch.setattr(notify, "deliver_to_block", lambda block, subject, body, settings: sent.append(body) or Delivery(block, "sent", 1))
+    config = load_config(DEFAULT_CONFIG)
+    rows, histories = decision_inputs()
+    on_time = [{**rows[0], "p_peak_by_target": 0.9, "peak_year_median": 2025.0}]
+
+    def publish(run_date: str, rows: list[dict]) -> dict:
+        parent = client.create_run(
+            experiment_id, tags={"peakwatch.kind": "parent"}, start_time=tracking.start_time_ms(run_date)
+        )
+        run = {**RUN, "run_id": parent.info.run_id, "run_date": run_date}
+        report = notify.notify_warnings(config, client, run, notify.decide_warnings(config, client, experiment_id, run, rows, histories))
+        client.set_terminated(parent.info.run_id)
+        return {**report, "run_id": parent.info.run_id}
+
+    january = publish("2027-01-01T06:00:00+08:00", rows)
+    march = publish("2027-03-01T06:00:00+08:00", on_time)
+    assert [a["kind"] for a in january["alerts"]] == ["late"] and march["back_on_time"]
+    messages = len(sent)
+    february = publish("2027-02-01T06:00:00+08:00", rows)
+    assert february["delivery"] == "superseded" and february["superseded_by"] == march["run_id"]
+    assert february["alerts"] == [] and len(sent) == messages  # no stale "late" sent after March's news
+    # April decides from March's state, and February's late publication did not get in the way
+    april = warning_state.load_state(client, experiment_id, before_ms=tracking.start_time_ms("2027-04-01T06:00:00+08:00"))
+    assert april == warning_state.load_state(client, experiment_id, exclude_run_id=february["run_id"])
+    assert april["series"]["hunan.zhuzhou|co2_emissions|statistical"]["late"] is False
+    # February, had it been published in its turn, would have read January's state
+    before_february = warning_state.load_state(client, experiment_id, before_ms=tracking.start_time_ms("2027-02-01T06:00:00+08:00"))
+    assert before_february["series"]["hunan.zhuzhou|co2_emissions|statistical"]["late"] is True
