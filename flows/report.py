@@ -100,18 +100,14 @@ def scenario_table(summary: Mapping[str, Any]) -> dict | None:
     scenarios = summary.get("scenarios") or []
     if not scenarios:
         return None
-    statistical = {(r["region_id"], r["indicator"]): r for r in summary["series"] if _scenario(r) == DEFAULT_SCENARIO}
-    rows = []
-    for key in sorted({(r["region_id"], r["indicator"]) for r in scenarios}):
-        group = [statistical[key]] if key in statistical else []
-        group += [r for r in scenarios if (r["region_id"], r["indicator"]) == key]
-        rows += [
-            # the cut column's text is the console table's (scenario_report), close-call mark included
-            {"row": row, "scenario": _scenario(row), "first": i == 0, "span": len(group), "cut": scenario_report._cut(row)}
-            for i, row in enumerate(group)
-        ]
-    probability = next((r["what_it_takes"]["probability"] for r in scenarios if r.get("what_it_takes")), None)
-    return {"rows": rows, "probability": probability}
+    statistical = [r for r in summary["series"] if _scenario(r) == DEFAULT_SCENARIO]
+    rows = [
+        # the cut column's text is the console table's, close-call mark included
+        {"row": row, "scenario": _scenario(row), "first": i == 0, "span": len(group), "cut": scenario_report.format_cut(row)}
+        for _key, group in scenario_report.scenario_groups(statistical, scenarios)
+        for i, row in enumerate(group)
+    ]
+    return {"rows": rows, "probability": scenario_report.solver_probability(scenarios)}
 
 
 def chart_uri(forecast: SeriesForecast, title: str, scenarios: dict[str, SeriesForecast]) -> str:

@@ -41,7 +41,9 @@ def scenario_row(result: ScenarioResult, registry: Registry) -> dict:
     return row
 
 
-def _cut(row: dict) -> str:
+def format_cut(row: dict) -> str:
+    """The scenario row's "what it takes" cell: the yearly cut, the extra part,
+    a close call's range; empty for the statistical forecast."""
     w = row.get("what_it_takes")
     if not w:
         return ""
@@ -55,6 +57,22 @@ def _cut(row: dict) -> str:
     return f"{w['required_cut']:+.1%}/yr ({w['extra_cut']:+.1%} extra){mark}"
 
 
+def solver_probability(scenario_rows: list[dict]) -> float | None:
+    """The P(peak <= target) the "what it takes" solver aimed for (one per run)."""
+    return next((r["what_it_takes"]["probability"] for r in scenario_rows if r.get("what_it_takes")), None)
+
+
+def scenario_groups(series_rows: list[dict], scenario_rows: list[dict]) -> list[tuple[tuple[str, str], list[dict]]]:
+    """Per (region, indicator) that has scenario rows, in order: its statistical
+    forecast row (when ``series_rows`` has one), then each scenario's row."""
+    statistical = {(r["region_id"], r["indicator"]): r for r in series_rows}
+    groups = []
+    for key in sorted({(r["region_id"], r["indicator"]) for r in scenario_rows}):
+        rows = [statistical[key]] if key in statistical else []
+        groups.append((key, rows + [r for r in scenario_rows if (r["region_id"], r["indicator"]) == key]))
+    return groups
+
+
 def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) -> str:
     """Per region and indicator: the statistical forecast, then each scenario.
 
@@ -63,19 +81,15 @@ def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) ->
     probability, and how much of it comes on top of the scenario; "?" marks
     a close call (explained below the table).
     """
-    probability = next((r["what_it_takes"]["probability"] for r in scenario_rows if r.get("what_it_takes")), None)
+    probability = solver_probability(scenario_rows)
     needed = f"yearly intensity cut for P>={probability:.2f}" if probability is not None else "cut needed"
     header = (
         f"{'region':<26} {'indicator':<19} {'scenario':<16} {'peak (p10-p90)':<20} "
         f"{'P(<=target)':>11} {'peak value':>12}  {needed}"
     )
     lines = [header, "-" * len(header)]
-    statistical = {(r["region_id"], r["indicator"]): r for r in series_rows}
-    keys = sorted({(r["region_id"], r["indicator"]) for r in scenario_rows})
-    for region_id, indicator in keys:
-        rows = [statistical.get((region_id, indicator))]
-        rows += [r for r in scenario_rows if (r["region_id"], r["indicator"]) == (region_id, indicator)]
-        for i, row in enumerate(r for r in rows if r is not None):
+    for (region_id, indicator), rows in scenario_groups(series_rows, scenario_rows):
+        for i, row in enumerate(rows):
             name = row.get("scenario", STATISTICAL_SCENARIO)
             lead = f"{region_id:<26} {indicator:<19}" if i == 0 else " " * 46
             if row.get("error"):
@@ -87,7 +101,7 @@ def format_scenario_table(series_rows: list[dict], scenario_rows: list[dict]) ->
             )
             lines.append(
                 f"{lead} {name:<16} {band:<20} {row['p_peak_by_target']:>11.2f} "
-                f"{row['peak_value']:>7.2f} {row['unit']:<4}  {_cut(row)}"
+                f"{row['peak_value']:>7.2f} {row['unit']:<4}  {format_cut(row)}"
             )
     if any((r.get("what_it_takes") or {}).get("close_call") for r in scenario_rows):
         lines.append(
