@@ -30,7 +30,7 @@ from flows.fit_results import FitResults
 from flows.handoff import Handoff
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
-from flows.redact import redacted_traceback
+from flows.redact import describe_exception, redacted_traceback
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -200,7 +200,7 @@ def sync_flow(
         except Exception as exc:
             left = len(pending.list_payloads(catalog.pending_root))
             raise publish.TrackingUnavailable(
-                f"MLflow at {config.tracking_uri_redacted} is not usable ({publish.describe_store_error(exc)}); "
+                f"MLflow at {config.tracking_uri_redacted} is not usable ({describe_exception(exc)}); "
                 f"{left} run(s) stay pending in {catalog.pending_root}. Try again when the store is back.",
                 str(catalog.pending_root),
             ) from exc
@@ -229,7 +229,7 @@ def run_pipeline(config: Config, snapshots: tuple[str, ...] = ()) -> dict:
         try:
             result = publish.publish_payload(store, config, catalog, payload)
         except Exception as exc:
-            store_error = publish.describe_store_error(exc)
+            store_error = describe_exception(exc)
             # not logger.exception: the store's error quotes its URL, password and all
             logger.error("publishing run %s to MLflow failed (%s)\n%s", folder.name, store_error, redacted_traceback(exc))
         else:
@@ -396,7 +396,7 @@ def compare_with_previous(
     except Exception as exc:  # the store went away after the sync: the run goes on, to pending/
         get_run_logger().warning(
             "MLflow did not give the previous run (%s); comparing with the newest local summary",
-            publish.describe_store_error(exc),
+            describe_exception(exc),
         )
         store = None
     if store is None:
@@ -421,7 +421,7 @@ def open_store_and_sync(config: Config, catalog: Catalog) -> tuple[publish.Store
         store = publish.open_store(config, catalog)
         synced = publish.sync_pending(store, config, catalog)
     except Exception as exc:
-        error = publish.describe_store_error(exc)
+        error = describe_exception(exc)
         logger.warning("MLflow at %s is not usable (%s); results will be kept in %s", config.tracking_uri_redacted, error, catalog.pending_root)
         return None, error
     if synced:

@@ -19,7 +19,7 @@ from mlflow.entities import Metric, Param
 from flows import notify, pending, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
 from flows.config import Config
-from flows.redact import describe_exception as describe_store_error
+from flows.redact import describe_exception
 from flows.report import charted_series, render_report
 from flows.summary import read_summary, row_key
 from forecasting.series import SeriesForecast
@@ -145,7 +145,7 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
     except BaseException as exc:
         pending.write_summary(payload.folder, payload.summary)  # not the run id of a run that did not finish
         try:
-            tracking.fail_parent_run(client, run_id, describe_store_error(exc))
+            tracking.fail_parent_run(client, run_id, describe_exception(exc))
         except Exception:  # the store is gone: the parent stays unfinished, sync deletes it
             pass
         raise
@@ -216,7 +216,7 @@ def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
         except Exception as exc:
             if not store_answers(store):
                 raise
-            log.error("pending run %s could not be published (%s); left in place", folder.name, describe_store_error(exc))
+            log.error("pending run %s could not be published (%s); left in place", folder.name, describe_exception(exc))
     return done
 
 
