@@ -296,15 +296,22 @@ def _evaluate(args: argparse.Namespace) -> int:
         except evaluate.BenchError as exc:
             raise CliError(f"{label}: {exc}") from None
         return EXIT_OK
-    result = evaluate.evaluate_panel(panel, settings, limit=args.limit, with_autoets=not args.no_autoets)
-    print(f"Hold-out evaluation on {label}: last 5 observed years forecast from the years before,")
-    print(f"{evaluate.describe_evaluated(result)}; MASE and sMAPE are medians over series,")
-    print("coverage is pooled over held-out points.")
+    result = evaluate.evaluate_panel(
+        panel, settings, cuts=tuple(args.cuts) if args.cuts else None, limit=args.limit, with_autoets=not args.no_autoets
+    )
+    print(f"Evaluation of the forecast engine on {label} ({result.n_series} series"
+          + (f", the first {args.limit} by name" if args.limit else "") + ").")
+    print(f"Hold-out: the last {evaluate.HOLDOUT_YEARS} observed years of {result.n_holdout} series with >= "
+          f"{evaluate.MIN_OBSERVED_YEARS} observed years, forecast from the years before.")
+    print(evaluate.format_holdout(result.holdout))
     print()
-    print(evaluate.format_rows(result.rows))
+    print(evaluate.format_events(result.events))
     print()
-    print(evaluate.format_goals(result.rows))
-    print(evaluate.describe_peaked(result.n_peaked, result.n_series, panel))
+    print(evaluate.format_goals(result))
+    print(evaluate.describe_peaked(result))
+    if args.output:
+        written = evaluate.write_outputs(result, args.output)
+        print("written: " + ", ".join(str(p) for p in written))
     return EXIT_OK
 
 
@@ -400,12 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate",
         parents=[verbose],
-        help="score the forecast engine on held-out years against reference forecasts",
+        help="score the forecast engine on held-out history: peak events and hold-out years",
         description=(
-            "Hold out the last 5 observed years of every series with >= 10 observed years, choose a model "
-            "per series by rolling-origin backtests on the years before, and print MASE, sMAPE and 80/95 % "
-            "interval coverage for the selection, every candidate, the random walk with drift and "
-            "statsforecast's AutoETS (pip install peakwatch[bench]); also the number of peaked series."
+            "Peak events: cut the panel at several years (default: 11, 9 and 7 years before its last year) and "
+            "score P(no new high within k years, k up to the data's end) from the engine's own paths with Brier, "
+            "log score and a reliability table, against the base rate of the five cuts before and a random walk "
+            "with drift. Hold-out: forecast the last 5 observed years of every series with >= 10 from the years "
+            "before; median MASE against the naive last value (and statsforecast's AutoETS with "
+            "pip install peakwatch[bench]) and 80/95 %% coverage per horizon. Prints the engine issue's goals."
         ),
     )
     source = evaluate.add_mutually_exclusive_group()
@@ -413,12 +422,16 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--ceads", type=Path, default=None, help="CEADs city inventory workbook (.xlsx, sheet 'emission matrix')")
     evaluate.add_argument(
         "--bench", action="store_true",
-        help="instead: time fit + backtest + simulate on one core of the series with the longest fully observed "
-        "recent stretch, cut to 20 years (at least 10 needed)",
+        help="instead: time the engine on one core on the series with the longest fully observed recent stretch "
+        "(cut to 20 years, at least 10 needed) against one damped log-ETS fit with the same paths",
     )
+    evaluate.add_argument("--cuts", type=int, nargs="+", default=None, metavar="YEAR",
+                          help="cut years of the peak-event protocol (default: 11, 9 and 7 years before the last year)")
+    evaluate.add_argument("--output", type=Path, default=None, metavar="DIR",
+                          help="also write the tables as CSV and the reliability diagram as PNG into DIR")
     evaluate.add_argument(
         "--limit", type=_positive_int, default=None, metavar="N",
-        help="evaluate only the first N series with >= 10 observed years (quick look)",
+        help="evaluate only the first N series by name (quick look)",
     )
     evaluate.add_argument("--no-autoets", action="store_true", help="skip the statsforecast AutoETS reference")
     evaluate.set_defaults(handler=_evaluate)

@@ -17,7 +17,6 @@ from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows.redact import redact_text, redact_url
-from forecasting.models import CANDIDATES
 from forecasting.peaks import HORIZON_YEAR
 from forecasting.scenarios import DRIVERS, STATISTICAL_SCENARIO, DriverSpec, PlanTargets, PlantEvent, ScenarioSettings, ScenarioSpec
 from forecasting.series import ForecastSettings
@@ -84,6 +83,10 @@ class Registry(Frozen):
     def names(self) -> dict[str, tuple[str, str]]:
         """region id -> (Chinese name, English name), for MLflow tags and the report."""
         return {r.id: (r.name_zh, r.name_en) for r in self.regions}
+
+    def levels(self) -> dict[str, str]:
+        """region id -> level (province, city, county): the forecast's pooling groups."""
+        return {r.id: r.level for r in self.regions}
 
     def parents(self) -> dict[str, str]:
         """child region id -> parent region id, for the gate's hierarchy check."""
@@ -205,12 +208,12 @@ class ForecastConfig(Frozen):
     horizon_year: int = HORIZON_YEAR
     seed: int = 20300101
     min_observed_years: int = Field(8, ge=3)
-    # Model choice by rolling-origin backtests (forecasting/backtest.py).
-    backtest_origins: int = Field(3, ge=0, le=10)
+    # Pooling across the panel (forecasting/pooling.py): how the level and
+    # damped-trend components share the paths, which horizons the panel's
+    # backtests calibrate, and how many series estimate the shared parameters.
+    combine: Literal["equal", "backtest"] = "equal"
     backtest_horizon: int = Field(5, ge=1, le=10)
-    backtest_paths: int = Field(200, ge=50)
-    min_train_years: int = Field(8, ge=5)
-    candidates: tuple[str, ...] | None = None
+    pooling_sample: int = Field(150, ge=10)
 
     @field_validator("horizon_year")
     @classmethod
@@ -224,15 +227,6 @@ class ForecastConfig(Frozen):
                 f">{HORIZON_YEAR} in every summary, comparison and chart"
             )
         return year
-
-    @field_validator("candidates")
-    @classmethod
-    def known_candidates(cls, names: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        known = [cand.name for cand in CANDIDATES]
-        unknown = [n for n in names or () if n not in known]
-        if unknown:
-            raise ValueError(f"unknown model(s) {unknown}; choose from {known}")
-        return names
 
     def settings(self) -> ForecastSettings:
         return ForecastSettings(**self.model_dump())

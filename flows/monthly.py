@@ -38,7 +38,15 @@ from flows.sources import TransientFetchError
 from flows.sources.fetch import Fetched, fetch_into
 from flows.sources.pull import PullResult, SourceReport, pull_all, resolve_pins
 from forecasting.scenarios import ScenarioResult, split_regions
-from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
+from forecasting.series import (
+    ForecastSettings,
+    SeriesForecast,
+    SeriesInput,
+    forecast_partition,
+    partition,
+    split_series,
+    with_pooling,
+)
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
 
 
@@ -285,11 +293,15 @@ def pull_validate_fit(
     usable = passing_rows(panel, report)
     seconds = {"pull_validate": time.perf_counter() - clock}
 
-    series = split_series(usable, config.regions.target_years())
+    series = split_series(usable, config.regions.target_years(), pool_groups=config.regions.levels())
     scenarios = plan_scenarios(config, usable)
     # The fit needs the series inputs only: not the panel (~45 MB at 10 000
     # series) through the whole fit stage, whose end was the run's peak.
     del panel, usable
+    # Pooled once, here, so that no partition's share of the panel changes them.
+    clock = time.perf_counter()
+    settings = with_pooling(config.forecast.settings(), series)
+    seconds["pool"] = time.perf_counter() - clock
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
     clock = time.perf_counter()
@@ -297,7 +309,7 @@ def pull_validate_fit(
     results = FitResults(building, config.regions, Counter(s.region_id for s in series), common_tags)
     del series  # held by `parts` only: fit_stage lets go of each partition once it is submitted
     scenario_results = fit_stage(
-        task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), results.add, scenarios
+        task_runner(config.dask, prefect_api_url()), parts, settings, results.add, scenarios
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
     return Fitted(sources, pull, report, results, scenario_results, seconds)

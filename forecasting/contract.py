@@ -42,6 +42,8 @@ UNITS: dict[str, str] = {
 
 # The series whose peak the product projects.
 FORECAST_INDICATORS = (ENERGY, CO2)
+# Attached to each forecast series as its drivers (Kaya scenarios).
+DRIVER_INDICATORS = (POPULATION, GDP)
 
 
 def empty_frame() -> pl.DataFrame:
