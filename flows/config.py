@@ -211,7 +211,7 @@ class ForecastConfig(Frozen):
     # Pooling across the panel (forecasting/pooling.py): how the level and
     # damped-trend components share the paths, which horizons the panel's
     # backtests calibrate, and how many series estimate the shared parameters.
-    combine: Literal["equal", "backtest"] = "equal"
+    combine: Literal["equal", "inverse_mse", "backtest"] = "equal"
     backtest_horizon: int = Field(5, ge=1, le=10)
     pooling_sample: int = Field(150, ge=10)
 

@@ -20,7 +20,6 @@ from forecasting.evaluation import (
     BASE_RATE,
     ENGINE,
     NAIVE,
-    RANDOM_WALK,
     EventScores,
     HorizonRow,
     count_peaked,

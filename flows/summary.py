@@ -110,9 +110,6 @@ def series_row(forecast: SeriesForecast, registry: Registry, intensity: Intensit
         "history_sha256": history_digest(forecast),
         "error": forecast.error,
         "model_detail": forecast.model_detail,
-        # the chosen model's scores; every candidate's are in the series' backtest.csv
-        # (in the child run): in every row they were ~40 % of a full-menu row
-        "backtest": forecast.backtest.as_dict() if forecast.backtest else None,
     }
     if intensity is not None:
         row.update(intensity.as_row())

@@ -1,10 +1,8 @@
-"""Tables logged as MLflow artifacts: a series' forecast, peak years and backtest, a run's warnings.
+"""Tables logged as MLflow artifacts: a series' forecast and peak years, a run's warnings.
 
 Each is a Polars frame; the caller decides where it is written. Text cells that
 a spreadsheet would run as a formula are escaped here (``escape_formulas``).
 """
-
-from dataclasses import asdict, is_dataclass
 
 import numpy as np
 import polars as pl
@@ -132,41 +130,6 @@ def forecast_from_table(
         error=row.get("error"),
         history=history,
     )
-
-
-def _as_mapping(item) -> dict:
-    if is_dataclass(item):
-        return asdict(item)
-    if isinstance(item, dict):
-        return dict(item)
-    raise TypeError(f"cannot tabulate a backtest of type {type(item).__name__}")
-
-
-def _scalar(value):
-    return value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
-
-
-def backtest_table(forecast: SeriesForecast) -> pl.DataFrame | None:
-    """The forecast's backtest table (fields ``backtests``, else ``backtest``) as a frame, or None.
-
-    Accepts a Polars frame, a sequence of rows (dataclasses or dicts), or one
-    dataclass / dict whose fields are equal-length columns or scalars.
-    """
-    # Every candidate's scores (``backtests``) when the engine provides them, else ``backtest``.
-    backtest = getattr(forecast, "backtests", None) or getattr(forecast, "backtest", None)
-    if backtest is None:
-        return None
-    if isinstance(backtest, pl.DataFrame):
-        return escape_formulas(backtest)
-    if isinstance(backtest, (list, tuple)):
-        if not backtest:
-            return None
-        return escape_formulas(pl.DataFrame([{k: _scalar(v) for k, v in _as_mapping(row).items()} for row in backtest]))
-    fields = _as_mapping(backtest)
-    lengths = {len(v) for v in fields.values() if isinstance(v, (list, tuple, np.ndarray))}
-    if len(lengths) == 1 and all(isinstance(v, (list, tuple, np.ndarray)) for v in fields.values()):
-        return escape_formulas(pl.DataFrame({k: list(v) for k, v in fields.items()}))
-    return escape_formulas(pl.DataFrame([{k: _scalar(v) for k, v in fields.items()}]))
 
 
 WARNING_COLUMNS = {

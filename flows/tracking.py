@@ -33,7 +33,6 @@ from flows.catalog import Catalog
 from flows.pending import PENDING_ID_TAG, RunRecord
 from flows.redact import redact_text
 from flows.summary import DEFAULT_SCENARIO, read_summary, row_key
-from forecasting.backtest import BacktestScore
 from forecasting.models import ModelSpec
 from forecasting.models.rebuild import forecast_log, rebuild_results
 from forecasting.series import SeriesForecast
@@ -52,10 +51,6 @@ SERIES_METRICS = (
     "peak_value_p10",
     "peak_value_p90",
     "p_censored",
-    "backtest_mase",
-    "backtest_smape",
-    "backtest_coverage_80",
-    "backtest_coverage_95",
 )
 # Artifact names, the same in every run.
 SUMMARY_JSON = "summary.json"
@@ -63,7 +58,6 @@ VALIDATION_JSON = "validation.json"
 WARNINGS_CSV = "warnings.csv"
 FORECAST_CSV = "forecast.csv"
 FAN_CHART_PNG = "fan_chart.png"
-BACKTEST_CSV = "backtest.csv"
 PEAK_YEARS_CSV = "peak_years.csv"
 MODEL_ARTIFACT = "model"  # the chosen statsmodels model (mlflow.statsmodels)
 SPEC_FILE = "peakwatch_spec.json"
@@ -144,7 +138,6 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
     metrics = {
         "n_observed_years": float(forecast.n_observed),
         "last_observed_year": float(forecast.last_observed_year),
-        **backtest_metrics(forecast),
     }
     peaks = forecast.peaks
     if peaks is None:
@@ -159,22 +152,6 @@ def series_metrics(forecast: SeriesForecast) -> dict[str, float]:
         "peak_value_p90": peaks.peak_value_p90,
         "p_censored": peaks.p_censored,
         **metrics,
-    }
-
-
-def backtest_metrics(forecast: SeriesForecast) -> dict[str, float]:
-    """The chosen model's rolling-origin backtest (absent when none could run)."""
-    score = forecast.backtest
-    if not isinstance(score, BacktestScore) or not score.ok:
-        return {}
-    return {
-        "backtest_mase": score.mase,
-        "backtest_smape": score.smape,
-        "backtest_coverage_80": score.coverage_80,
-        "backtest_coverage_95": score.coverage_95,
-        "backtest_points": float(score.n_points),
-        "backtest_origins": float(score.n_origins),
-        "interval_scale": score.interval_scale,
     }
 
 
@@ -251,7 +228,6 @@ def series_params(forecast: SeriesForecast) -> dict[str, str]:
         "model": forecast.model or "none",
         "model_reason": forecast.model_reason[:6000],
         "model_detail": forecast.model_detail[:6000],
-        "candidates": ",".join(s.model for s in forecast.backtests)[:6000] or "none",
     }
     if forecast.peaks is not None:
         params["target_year"] = str(forecast.peaks.target_year)
@@ -295,15 +271,13 @@ def record_key(record: RunRecord) -> tuple[str, str, str]:
 
 def write_series_artifacts(forecast: SeriesForecast, folder: Path, chart: bool = True) -> Path:
     """forecast.csv, peak_years.csv (with peak statistics), (with ``chart``)
-    fan_chart.png, (when the forecast has one) backtest.csv, and the chosen
-    statsmodels model under model/, in ``folder``: one upload per series."""
+    fan_chart.png, and the damped-trend component as a statsmodels model under model/, in ``folder``: one upload per series."""
     folder.mkdir(parents=True, exist_ok=True)
     if forecast.model_spec is not None:
         save_chosen_model(forecast.model_spec, folder / MODEL_ARTIFACT)
     tables.forecast_table(forecast).write_csv(folder / FORECAST_CSV)
-    for table, name in ((tables.peak_years_table(forecast), PEAK_YEARS_CSV), (tables.backtest_table(forecast), BACKTEST_CSV)):
-        if table is not None:
-            table.write_csv(folder / name)
+    if (table := tables.peak_years_table(forecast)) is not None:
+        table.write_csv(folder / PEAK_YEARS_CSV)
     if chart:
         plots.plot_fan_chart(forecast, folder / FAN_CHART_PNG)
     return folder
@@ -420,7 +394,7 @@ class SeriesFiles:
         common_tags: dict[str, str] | None = None,
         charted: set[tuple[str, str]] | None = frozenset(),
     ) -> list[RunRecord]:
-        """The model, forecast and backtest files of each forecast, and its child
+        """The model and forecast files of each forecast, and its child
         run record; fan charts for the ``charted`` (region_id, indicator) only
         (None: every series)."""
         records = []

@@ -20,6 +20,10 @@ from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothin
 LEVEL = "level"
 TREND = "trend"
 COMPONENTS = (LEVEL, TREND)
+# One-step errors of these last years measure a component's noise: volatility
+# is local, and a level model's errors over a past growth spurt are not noise
+# it will meet again.
+RECENT_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,9 @@ def filter_component(log_values: np.ndarray, name: str, alpha: float, beta: floa
     names = list(results.model.state_names)
     level = float(state[names.index("level")])
     growth = float(state[names.index("trend")]) if "trend" in names else 0.0
-    sigma = float(np.sqrt(results.scale))
+    errors = np.asarray(results.resid)[-RECENT_YEARS:]
+    errors = errors[np.isfinite(errors)]
+    sigma = float(np.sqrt(np.mean(errors**2))) if len(errors) >= 3 else float(np.sqrt(results.scale))
     if not np.isfinite([level, growth, sigma]).all():
         raise ComponentError(f"{name} model gave a non-finite state")
     return ComponentState(name, level, growth, alpha, beta, phi, sigma)

@@ -37,7 +37,6 @@ from forecasting.components import (
     ComponentError,
     ComponentState,
     component_model,
-    component_params,
     damped_sums,
     filter_component,
     simulate_component,
@@ -45,7 +44,7 @@ from forecasting.components import (
 
 log = logging.getLogger(__name__)
 
-Combine = Literal["equal", "backtest"]
+Combine = Literal["equal", "backtest", "inverse_mse"]
 
 Z_80 = 1.2816  # standard normal 90 % quantile: the half-width of an 80 % band in sds
 ALPHA_BOUNDS = (0.05, 1.0)
@@ -249,6 +248,18 @@ def draw_mixture(
     return np.concatenate(parts)
 
 
+def series_weights(states: dict[str, ComponentState], pooling: PanelPooling, combine: Combine) -> dict[str, float]:
+    """The components' shares of one series' paths: the panel's, or with
+    ``inverse_mse`` each component's inverse recent one-step mean squared error
+    (Bates & Granger 1969): a model that has been missing every year weighs
+    little."""
+    if combine != "inverse_mse":
+        return pooling.weights
+    precision = {name: 1 / max(state.sigma, 1e-6) ** 2 for name, state in states.items()}
+    total = sum(precision.values())
+    return {name: precision[name] / total for name in COMPONENTS}
+
+
 def calibrate(log_paths: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Widen (or narrow) each horizon's spread around its median by ``scale``."""
     median = np.median(log_paths, axis=0)
@@ -260,6 +271,7 @@ class BacktestPoint:
     horizon: int
     log_actual: float
     component_paths: dict[str, np.ndarray]  # component -> log draws at this point
+    weights: dict[str, float] | None = None  # the series' own (inverse_mse), else the panel's
 
 
 def backtest_points(
@@ -283,13 +295,14 @@ def backtest_points(
             growth, growth_sd = pooled_growth(states[TREND], n_years, pooling)
             states = {**states, TREND: states[TREND].with_growth(growth)}
             ahead = min(settings.backtest_horizon, len(y) - origin - 1)
+            own = series_weights(states, pooling, settings.combine) if settings.combine == "inverse_mse" else None
             draws = {
                 name: simulate_component(states[name], ahead, settings.backtest_paths, rng, growth_sd)
                 for name in COMPONENTS
             }
             for h in range(1, ahead + 1):
                 if np.isfinite(y[origin + h]):
-                    points.append(BacktestPoint(h, float(y[origin + h]), {k: v[:, h - 1] for k, v in draws.items()}))
+                    points.append(BacktestPoint(h, float(y[origin + h]), {k: v[:, h - 1] for k, v in draws.items()}, own))
     return points
 
 
@@ -302,6 +315,7 @@ def crps(draws: np.ndarray, actual: float) -> float:
 
 
 def mixture_draws(point: BacktestPoint, weights: dict[str, float]) -> np.ndarray:
+    weights = point.weights or weights
     n = len(point.component_paths[LEVEL])
     k = int(round(weights[LEVEL] * n))
     return np.concatenate([point.component_paths[LEVEL][:k], point.component_paths[TREND][: n - k]])

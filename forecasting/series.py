@@ -31,6 +31,7 @@ from forecasting.pooling import (
     estimate_pooling,
     fit_states,
     pooled_growth,
+    series_weights,
 )
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,10 @@ class ForecastSettings:
     horizon_year: int = HORIZON_YEAR
     seed: int = 20300101
     min_observed_years: int = 8
-    # Pooling (forecasting.pooling): how the components are weighted, which
-    # horizons the panel's backtests calibrate, how many series estimate it.
+    # Pooling (forecasting.pooling): how the components share each series'
+    # paths (``equal``; ``inverse_mse``: by their recent one-step errors;
+    # ``backtest``: the panel's CRPS-best share), which horizons the panel's
+    # backtests calibrate, how many series estimate the shared parameters.
     combine: Combine = "equal"
     backtest_horizon: int = 5
     pooling_sample: int = 150
@@ -102,9 +105,6 @@ class SeriesForecast:
     error: str | None = None
     history: tuple[float, ...] = field(default=())
     model_detail: str = ""
-    # Per-series backtests of earlier engines; the pooled engine's backtests are the panel's.
-    backtest: object | None = None
-    backtests: tuple = ()
     # Median of the simulated paths for the fan's years.
     point_forecast: tuple[float, ...] = ()
     # The damped-trend component as a rebuildable statsmodels model.
@@ -182,6 +182,7 @@ class SeriesFit:
     states: dict[str, ComponentState]
     own_growth: float
     growth_sd: float
+    weights: dict[str, float]
     future_years: np.ndarray
 
 
@@ -197,6 +198,7 @@ def fit_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFit:
         states={**states, TREND: states[TREND].with_growth(growth)},
         own_growth=states[TREND].growth,
         growth_sd=growth_sd,
+        weights=series_weights(states, pooling, settings.combine),
         future_years=np.arange(series.years[-1] + 1, settings.horizon_year + 1),
     )
 
@@ -204,7 +206,7 @@ def fit_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFit:
 def draw_paths(fit: SeriesFit, n_paths: int, seed: int) -> np.ndarray:
     """The calibrated paths, in the series' units, shape (n_paths, future years)."""
     horizon = len(fit.future_years)
-    log_paths = draw_mixture(fit.states, fit.growth_sd, fit.pooling.weights, horizon, n_paths, np.random.default_rng(seed))
+    log_paths = draw_mixture(fit.states, fit.growth_sd, fit.weights, horizon, n_paths, np.random.default_rng(seed))
     return np.exp(calibrate(log_paths, fit.pooling.scale_at(horizon)))
 
 
