@@ -172,7 +172,7 @@ def format_goals(result: PanelEvaluation) -> str:
             continue
         brier, logs, gap = scores.brier(ENGINE), scores.log_score(ENGINE), worst_bin_gap(scores.reliability())
         ok = brier <= GOAL_BRIER and logs <= GOAL_LOG_SCORE and gap <= GOAL_BIN_GAP
-        lines.append(f"goal cut {scores.cut}: Brier <= {GOAL_BRIER} ({brier:.3f}), log <= {GOAL_LOG_SCORE} ({logs:.3f}), "
+        lines.append(f"goal cut {scores.cut}: Brier <= {GOAL_BRIER} ({brier:.4f}), log <= {GOAL_LOG_SCORE} ({logs:.4f}), "
                      f"bins of >= 20 within {GOAL_BIN_GAP} ({gap:.3f}) -> {_verdict(ok)}")
     return "\n".join(lines)
 

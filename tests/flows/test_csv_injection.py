@@ -1,4 +1,4 @@
-"""CSVs written for analysts (warnings.csv, backtest.csv) never hold a text cell a
+"""CSVs written for analysts (warnings.csv) never hold a text cell a
 spreadsheet would run as a formula: such cells get a leading apostrophe."""
 
 import csv
@@ -33,13 +33,3 @@ def test_warnings_csv_written_for_analysts_is_escaped(tmp_path):
     assert written["region_id"] == "'=1+2"
     assert written["message"].startswith("'=HYPERLINK(")
     assert written["indicator"] == "co2_emissions" and written["p_peak_by_target"] == "0.2"
-
-
-def test_backtest_table_is_escaped():
-    frame = pl.DataFrame({"model": ["=cmd|' /C calc'!A0", "ets"], "mase": [0.5, 0.7]})
-
-    class Forecast:
-        backtests = None
-        backtest = frame
-
-    assert tables.backtest_table(Forecast())["model"].to_list() == ["'=cmd|' /C calc'!A0", "ets"]

@@ -4,7 +4,6 @@ and histories out, the same whatever the partitioning and arrival order."""
 from collections import Counter
 
 import numpy as np
-import polars as pl
 import pytest
 
 from flows import pending, summary, tracking
@@ -68,15 +67,12 @@ def test_a_region_still_missing_a_series_is_an_error_not_a_row_short(forecasts, 
         results.rows()
 
 
-def test_a_row_keeps_the_chosen_models_scores_and_the_series_files_every_candidates(forecasts, registry, tmp_path):
-    """Every candidate's scores go to the series' backtest.csv only: in each row
-    they were ~40 % of a full-menu row's memory and half of summary.json."""
+def test_a_row_says_how_the_panel_was_pooled_and_what_the_series_filters_gave(forecasts, registry, tmp_path):
+    """The engine's reason (the panel's pooled parameters) and detail (the
+    series' own states) go to its row; the per-series backtest table is gone
+    with the per-series model choice."""
     results = FitResults(tmp_path, registry, counts(forecasts[:2]), {})
     results.add(forecasts[:2])
     for forecast, row in zip(forecasts[:2], results.rows()):
-        assert len(forecast.backtests) > 1
-        assert row["backtest"] == forecast.backtest.as_dict() and "backtests" not in row
-    for record in pending._read_records(tmp_path / pending.CHILDREN_JSONL):
-        table = pl.read_csv(tmp_path / record.artifacts / tracking.BACKTEST_CSV)
-        forecast = next(f for f in forecasts if (f.region_id, f.indicator, "statistical") == tracking.record_key(record))
-        assert table["model"].to_list() == [score.model for score in forecast.backtests]
+        assert row["model_reason"] == forecast.model_reason and row["model_reason"].startswith("pooled over")
+        assert "damped trend growth" in row["model_detail"] and "backtest" not in row

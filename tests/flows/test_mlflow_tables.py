@@ -1,6 +1,5 @@
 """Artifact tables and the fan chart of one series (pure flow-layer helpers)."""
 
-import dataclasses
 import gc
 import io
 
@@ -40,37 +39,6 @@ def test_forecast_table_marks_observed_filled_and_forecast_years(forecast):
     assert (future["p2.5"] <= future["p10"]).all() and (future["p10"] <= future["median"]).all()
     assert (future["median"] <= future["p90"]).all() and (future["p90"] <= future["p97.5"]).all()
     assert future["median"].to_list() == list(forecast.fan.quantiles[0.5])
-
-
-def test_backtest_table_lists_every_candidate_of_the_engine(forecast):
-    table = tables.backtest_table(forecast)
-    assert table["model"].to_list() == [score.model for score in forecast.backtests]
-    assert {"mase", "smape", "coverage_80", "coverage_95"} <= set(table.columns)
-
-
-def test_backtest_table_is_none_without_a_backtest(forecast):
-    assert tables.backtest_table(dataclasses.replace(forecast, backtest=None, backtests=())) is None
-
-
-@dataclasses.dataclass(frozen=True)
-class _Score:
-    model: str
-    mape: float
-
-
-@pytest.mark.parametrize(
-    "backtest",
-    [
-        (_Score("ets", 0.05), _Score("drift", 0.08)),
-        [{"model": "ets", "mape": 0.05}, {"model": "drift", "mape": 0.08}],
-        {"model": ("ets", "drift"), "mape": (0.05, 0.08)},
-        pl.DataFrame({"model": ["ets", "drift"], "mape": [0.05, 0.08]}),
-    ],
-)
-def test_backtest_table_accepts_rows_columns_or_a_frame(forecast, backtest):
-    with_backtest = dataclasses.replace(forecast, backtest=backtest, backtests=())
-    table = tables.backtest_table(with_backtest)
-    assert table.to_dicts() == [{"model": "ets", "mape": 0.05}, {"model": "drift", "mape": 0.08}]
 
 
 def test_warnings_table_has_a_header_even_when_empty():

@@ -41,14 +41,12 @@ def test_child_runs_carry_stable_tags_metrics_and_artifacts(store, tmp_path):
     ok = _forecast("hunan.a")
     failed = SeriesForecast("hunan.b", "co2_emissions", "MtCO2", 3, 2021, 2023, (), history=(1.0, 1.0, 1.0),
                             error="only 3 observed years, need 8")
-    backtested = dataclasses.replace(ok, region_id="hunan.c", backtest=[{"origin": 2018, "mape": 0.04}], backtests=())
     parent = tracking.start_parent_run(client, experiment_id, "p", {"run_date": "2026-11-23"})
     ids = tracking.log_series_runs(
-        client, experiment_id, parent, [ok, failed, backtested], {"hunan.a": ("甲", "A")},
+        client, experiment_id, parent, [ok, failed], {"hunan.a": ("甲", "A")},
         common_tags={"run_date": "2026-11-23"},
     )
-    assert set(ids) == {("hunan.a", "co2_emissions", "statistical"), ("hunan.b", "co2_emissions", "statistical"),
-                        ("hunan.c", "co2_emissions", "statistical")}
+    assert set(ids) == {("hunan.a", "co2_emissions", "statistical"), ("hunan.b", "co2_emissions", "statistical")}
     runs = {r.data.tags["region_id"]: r for r in _children(client, experiment_id, parent)}
     a = runs["hunan.a"]
     assert a.info.status == "FINISHED" and runs["hunan.b"].info.status == "FAILED"
@@ -62,13 +60,9 @@ def test_child_runs_carry_stable_tags_metrics_and_artifacts(store, tmp_path):
     assert runs["hunan.b"].data.tags["error"].startswith("only 3 observed years")
 
     listed = {rid: {f.path for f in client.list_artifacts(run.info.run_id)} for rid, run in runs.items()}
-    # The engine's candidates table, and the chosen model when it is a statsmodels model.
-    model = {"model"} if ok.model_spec is not None else set()
-    assert listed["hunan.a"] == {"forecast.csv", "peak_years.csv", "fan_chart.png", "backtest.csv"} | model
-    assert listed["hunan.b"] == {"forecast.csv", "fan_chart.png"}  # not forecast: no peak years, no backtest
-    assert listed["hunan.c"] == {"forecast.csv", "peak_years.csv", "fan_chart.png", "backtest.csv"} | model
-    local = client.download_artifacts(runs["hunan.c"].info.run_id, "backtest.csv", str(tmp_path / "dl"))
-    assert pl.read_csv(local).to_dicts() == [{"origin": 2018, "mape": 0.04}]
+    # The damped-trend component as a statsmodels model beside the tables.
+    assert listed["hunan.a"] == {"forecast.csv", "peak_years.csv", "fan_chart.png", "model"}
+    assert listed["hunan.b"] == {"forecast.csv", "fan_chart.png"}  # not forecast: no peak years, no model
     table = pl.read_csv(client.download_artifacts(a.info.run_id, "forecast.csv", str(tmp_path / "dl2")))
     assert table.filter(pl.col("kind") == "forecast")["median"].to_list() == pytest.approx(ok.fan.quantiles[0.5])
 
