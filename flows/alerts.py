@@ -60,11 +60,14 @@ def find_warnings(rows: list[dict], threshold: float, overrides: dict[str, float
 # The row fields compare_rows reads (a previous run's summary is read for these only).
 COMPARED_FIELDS = frozenset(
     {
-        "region_id", "indicator", "scenario", "unit", "error", "model",
+        "region_id", "indicator", "scenario", "unit", "error", "model", "model_reason",
         "peak_year_median", "p_peak_by_target", "peak_value",
         "first_year", "last_observed_year", "n_observed_years", "filled_years", "history_sha256",
     }
 )
+
+
+POOLING_MARK = "; pooling "  # in model_reason: the pooled parameters' fingerprint
 
 
 def change_causes(old: dict, new: dict, data_changed: bool = False) -> list[str]:
@@ -85,6 +88,9 @@ def change_causes(old: dict, new: dict, data_changed: bool = False) -> list[str]
             causes.append("input data changed (data sha256 differs)")
     if new.get("model") != old.get("model"):
         causes.append(f"model {old.get('model')} -> {new.get('model')}")
+    elif new.get("model_reason") != old.get("model_reason") and POOLING_MARK in (new.get("model_reason") or ""):
+        # The engine pools parameters across the panel: other series' data move this one too.
+        causes.append("the panel's pooled parameters changed (other series' data)")
     return causes
 
 

@@ -212,6 +212,7 @@ class ForecastConfig(Frozen):
     # damped-trend components share the paths, which horizons the panel's
     # backtests calibrate, and how many series estimate the shared parameters.
     combine: Literal["equal", "inverse_mse", "backtest"] = "equal"
+    calibrate_intervals: bool = False
     backtest_horizon: int = Field(5, ge=1, le=10)
     pooling_sample: int = Field(150, ge=10)
 

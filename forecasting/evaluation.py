@@ -155,6 +155,19 @@ class EventScores:
     def forecasters(self) -> tuple[str, ...]:
         return tuple(self.cases[0].p) if self.cases else ()
 
+    def as_summary(self) -> dict:
+        """JSON-ready: the cut, the scores of every forecaster and the engine's reliability table."""
+        return {
+            "cut": self.cut,
+            "window": self.window,
+            "series": self.n,
+            "event_rate": self.event_rate if self.cases else None,
+            "base_rate": self.base_rate if np.isfinite(self.base_rate) else None,
+            "brier": {name: self.brier(name) for name in self.forecasters},
+            "log_score": {name: self.log_score(name) for name in self.forecasters},
+            "reliability": [b.__dict__ for b in self.reliability()] if self.cases else [],
+        }
+
 
 def cut_series(series: SeriesInput, cut: int) -> SeriesInput | None:
     """The series as it stood at ``cut`` (None when it has no year up to it)."""
@@ -251,6 +264,25 @@ def score_peak_events(
     if np.isfinite(rate):
         cases = [replace(c, p={**c.p, BASE_RATE: rate}) for c in cases]
     return EventScores(cut, window, tuple(cases), rate)
+
+
+# Every run scores itself on its own panel: cut this many years before its
+# last year, at most this many series per cut (by name), so that the check
+# costs seconds, not another fit stage, on a big panel.
+CHECK_WINDOWS = (5, 7)
+CHECK_MAX_SERIES = 300
+
+
+def calibration_check(
+    series_list: list[SeriesInput], settings: ForecastSettings, windows: tuple[int, ...] = CHECK_WINDOWS,
+    max_series: int = CHECK_MAX_SERIES,
+) -> list[EventScores]:
+    """The peak-event protocol on the run's own panel, cut ``windows`` years
+    before its last year: how far to trust today's P on this very data."""
+    if not series_list:
+        return []
+    last_year = max(int(s.years[-1]) for s in series_list)
+    return [score_peak_events(series_list, last_year - k, settings, k, max_series) for k in windows]
 
 
 # --- hold-out ---------------------------------------------------------------

@@ -64,7 +64,11 @@ class PoolingSettings:
     """How the panel is pooled (the ``forecast`` config's pooling keys)."""
 
     combine: Combine = "equal"
-    backtest_horizon: int = 5  # horizons whose interval width is calibrated
+    # Widen or narrow each horizon's band by the panel's backtests. Off by
+    # default: on CEADs it widened bands the hold-out found wide enough and
+    # cost the peak events (docs/engine.md, "Every variant").
+    calibrate_intervals: bool = False
+    backtest_horizon: int = 5  # horizons whose errors choose the damping (and calibrate, when on)
     sample_size: int = 150  # series used to estimate the shared parameters
     backtest_paths: int = 200
     seed: int = 20300101
@@ -92,6 +96,10 @@ class PanelPooling:
         known = np.asarray(self.horizon_scale)
         return np.concatenate([known, np.full(max(0, horizon - len(known)), known[-1])])[:horizon]
 
+    def digest(self) -> str:
+        """A short fingerprint of the exact parameters: two runs pooled alike share it."""
+        return hashlib.sha256(repr(sorted(self.__dict__.items())).encode()).hexdigest()[:10]
+
     def describe(self) -> str:
         weights = ", ".join(f"{k} {v:.0%}" for k, v in self.weights.items())
         scales = "/".join(f"{s:.2f}" for s in self.horizon_scale) or "none"
@@ -99,7 +107,7 @@ class PanelPooling:
             f"pooled over {self.n_series} series: level alpha {self.level_alpha:.2f}; damped trend alpha "
             f"{self.trend_alpha:.2f}, beta {self.trend_beta:.2f}, phi {self.trend_phi:.3f}; growth pulled toward "
             f"{self.growth_center:+.2%}/yr (panel sd {self.growth_spread:.2%}); weights {weights}; "
-            f"interval factors by horizon {scales} ({self.backtest_points} backtest points)"
+            f"interval factors by horizon {scales} ({self.backtest_points} backtest points); pooling {self.digest()}"
         )
 
 
@@ -369,9 +377,11 @@ def estimate_pooling(log_series: Sequence[np.ndarray], keys: Sequence[str], sett
             continue
     center, spread = growth_distribution(states, n_years)
     base = PanelPooling(**{**base.__dict__, "growth_center": center, "growth_spread": spread})
+    if settings.combine != "backtest" and not settings.calibrate_intervals:
+        return base
     points = backtest_points(sample, base, settings, min_train)
     if not points:
         return base
     weights = backtest_weights(points) if settings.combine == "backtest" else base.weights
-    scales = horizon_scales(points, weights, settings.backtest_horizon)
+    scales = horizon_scales(points, weights, settings.backtest_horizon) if settings.calibrate_intervals else ()
     return PanelPooling(**{**base.__dict__, "weights": weights, "horizon_scale": scales, "backtest_points": len(points)})

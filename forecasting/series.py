@@ -51,9 +51,11 @@ class ForecastSettings:
     min_observed_years: int = 8
     # Pooling (forecasting.pooling): how the components share each series'
     # paths (``equal``; ``inverse_mse``: by their recent one-step errors;
-    # ``backtest``: the panel's CRPS-best share), which horizons the panel's
-    # backtests calibrate, how many series estimate the shared parameters.
+    # ``backtest``: the panel's CRPS-best share), whether the panel's backtests
+    # set each horizon's band width, which horizons they score, how many series
+    # estimate the shared parameters.
     combine: Combine = "equal"
+    calibrate_intervals: bool = False
     backtest_horizon: int = 5
     pooling_sample: int = 150
     # Estimated once per run (``pool_panel``), keyed by ``pooling_key``; a
@@ -61,7 +63,9 @@ class ForecastSettings:
     pooling: dict[str, PanelPooling] = field(default_factory=dict)
 
     def pooling_settings(self) -> PoolingSettings:
-        return PoolingSettings(self.combine, self.backtest_horizon, self.pooling_sample, seed=self.seed)
+        return PoolingSettings(
+            self.combine, self.calibrate_intervals, self.backtest_horizon, self.pooling_sample, seed=self.seed
+        )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,17 @@ def test_unchanged_series_are_listed_only_on_request():
     assert same["peak_value_old"] == same["peak_value_new"] == 40.0
 
 
+def test_a_series_moved_only_by_the_pool_says_so():
+    """The engine pools parameters across the panel: another series' revision moves
+    this one too, and the cause names the pool, not this series' data."""
+    old = _row(model_reason="pooled over 5 series: ...; pooling 0123456789")
+    new = _row(model_reason="pooled over 5 series: ...; pooling abcdef0123", peak_year_median=2036.0)
+    (change,) = alerts.compare_rows([new], [old], 0.5)
+    assert change["change"] == "moved"
+    assert change["causes"] == ["the panel's pooled parameters changed (other series' data)"]
+    assert alerts.compare_rows([old], [old], 0.5) == []
+
+
 def test_new_data_years_are_the_cause():
     old = _row(last_observed_year=2022, n_observed_years=18, history_sha256="old")
     new = _row(peak_year_median=2037.0, history_sha256="new")

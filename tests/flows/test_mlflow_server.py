@@ -106,7 +106,7 @@ def test_both_runs_and_all_child_runs_are_on_the_server(mlflow_server, two_runs,
             assert child.data.tags["run_date"] == parent.data.tags["run_date"]
             logged = {f.path for f in client.list_artifacts(child.info.run_id)}
             # the chosen model goes in "model/" when it is a statsmodels family (test_model_registry)
-            tables = {"forecast.csv", "peak_years.csv", "fan_chart.png", "backtest.csv"}
+            tables = {"forecast.csv", "peak_years.csv", "fan_chart.png"}
             assert tables <= logged <= tables | {"model"}
         row = next(r for r in summary["series"] if (r["region_id"], r["indicator"]) == (ZHUZHOU, "co2_emissions"))
         child = next(c for c in children if (c.data.tags["region_id"], c.data.tags["indicator"]) == (ZHUZHOU, "co2_emissions"))
@@ -129,7 +129,8 @@ def test_both_runs_and_all_child_runs_are_on_the_server(mlflow_server, two_runs,
 
 
 def test_compare_reports_exactly_the_changes_between_the_runs(mlflow_server, two_runs, capsys, monkeypatch):
-    """The three series whose input changed are reported, with their cause; the other seven are unchanged."""
+    """The three series whose input changed are reported, with their cause; the
+    others are unchanged or moved with the panel's pooled parameters, and say so."""
     url, _ = mlflow_server
     first, second, config_b = two_runs
     monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
@@ -141,16 +142,18 @@ def test_compare_reports_exactly_the_changes_between_the_runs(mlflow_server, two
     assert len(lines) == 10
 
     changed = {key for key, line in lines.items() if " unchanged" not in line}
-    assert changed == {(LEIYANG, "co2_emissions"), (LEIYANG, "energy_consumption"), (ZHUZHOU, "co2_emissions")}
+    own = {(LEIYANG, "co2_emissions"), (LEIYANG, "energy_consumption"), (ZHUZHOU, "co2_emissions")}
+    assert own <= changed
     before = {(r["region_id"], r["indicator"]): r for r in first["series"]}
     after = {(r["region_id"], r["indicator"]): r for r in second["series"]}
     for indicator in ("co2_emissions", "energy_consumption"):
         assert "data now ends 2023 (was 2022)" in lines[(LEIYANG, indicator)]
     assert "revised data (same years, different values)" in lines[(ZHUZHOU, "co2_emissions")]
-    # New or revised data may make the backtests pick another model: then, and only then, it is a cause too.
-    for key in changed:
-        switched = before[key]["model"] != after[key]["model"]
-        assert (f"model {before[key]['model']} -> {after[key]['model']}" in lines[key]) == switched
+    # The engine pools parameters across the panel: a series whose own data did not
+    # change moves only with the pool, and says so.
+    for key in changed - own:
+        assert "the panel's pooled parameters changed (other series' data)" in lines[key]
+        assert before[key]["model_reason"] != after[key]["model_reason"]
 
     # Unchanged series show equal numbers in both runs; changed ones show the real before/after values.
     for key, line in lines.items():
@@ -162,7 +165,7 @@ def test_compare_reports_exactly_the_changes_between_the_runs(mlflow_server, two
             assert before[key]["peak_year_median"] == after[key]["peak_year_median"]
     # Zhuzhou's CO2 peaked in 2012, so the revision changes its input but not necessarily its peak numbers.
     digests = {key for key in lines if before[key]["history_sha256"] != after[key]["history_sha256"]}
-    assert digests == changed
+    assert digests == own
 
     # Explicit ids newest first: still the earlier run as A, with a note that they were swapped.
     assert cli.main(["compare", second["run_id"], first["run_id"], "--config", str(config_b)]) == 0
