@@ -5,12 +5,14 @@ import json
 import logging
 import os
 import sys
-import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flows.config import DEFAULT_CONFIG, ConfigError
-from flows.redact import redact_text
-from flows.runlock import RunLockedError
+from flows import redact
+from flows.redact import redact_text, redacted_traceback
+from flows.runlock import RunLockedError, run_lock
 
 # 4: the run's results are kept in artifacts/pending/ (MLflow did not take them); `peakwatch sync` later.
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED, EXIT_PENDING = 0, 1, 2, 3, 4
@@ -79,12 +81,13 @@ def _run(args: argparse.Namespace) -> int:
         quiet_engine_tracebacks()
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
     try:
-        result = monthly_flow(
-            config_path=str(args.config),
-            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-            snapshots=snapshots or None,
-            wait_seconds=args.wait,
-        )
+        with _servers_allowed(config, args.wait):
+            result = monthly_flow(
+                config_path=str(args.config),
+                artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+                snapshots=snapshots or None,
+                wait_seconds=args.wait,
+            )
     except TrackingUnavailable as exc:
         folder = Path(exc.pending_dir)
         result = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -96,6 +99,18 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_PENDING
     _print_run(result, config.tracking_uri)
     return EXIT_OK
+
+
+@contextmanager
+def _servers_allowed(config, wait_seconds: float) -> Iterator[None]:
+    """The artifacts folder's run lock, taken before any server starts (a second
+    run learns at once that the folder is busy), and a watchdog that stops the
+    servers and clusters this process starts if it is killed (flows/reaper.py)."""
+    from flows.reaper import guard_children
+
+    with run_lock(config.artifacts_dir, wait_seconds):
+        guard_children()
+        yield
 
 
 def _print_run(result: dict, tracking_uri: str) -> None:
@@ -118,11 +133,11 @@ def _print_run(result: dict, tracking_uri: str) -> None:
     if validation["quarantined"]:
         print("Quarantined by validation (not forecast):")
         for region, checks in validation["quarantined"].items():
-            print(f"  {region}: {', '.join(checks)}")
+            print(f"  {region}: {', '.join(_cells_at_fault(validation, region, check) for check in checks)}")
     if validation["warned"]:
         print("Validation warnings (forecast anyway):")
         for region, checks in validation["warned"].items():
-            print(f"  {region}: {', '.join(checks)}")
+            print(f"  {region}: {', '.join(_cells_at_fault(validation, region, check) for check in checks)}")
     print(f"Validation report (GX Data Docs): {validation['docs_dir']}/index.html")
     print(f"{len(result['warnings'])} warning(s): P(peak <= target year) below threshold")
     for warning in result["warnings"]:
@@ -168,6 +183,20 @@ def _print_run(result: dict, tracking_uri: str) -> None:
     print("\n".join(_where(result, tracking_uri)))
 
 
+def _cells_at_fault(validation: dict, region: str, label: str) -> str:
+    """A failed check's label with the indicators and years of the region's
+    offending rows, e.g. ``rows.positive (...) [co2_emissions 2012]``."""
+    years: dict[str, list] = {}
+    for check in validation.get("checks", ()):
+        if f"{check['check']} ({check['expectation']})" != label:
+            continue
+        for row in check["offending_rows"]:
+            if row.get("region_id") == region and row.get("indicator") is not None and row.get("year") is not None:
+                years.setdefault(row["indicator"], []).append(row["year"])
+    where = "; ".join(f"{indicator} {', '.join(map(str, sorted(set(ys))))}" for indicator, ys in years.items())
+    return f"{label} [{where}]" if where else label
+
+
 def _sync(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
     from flows import pending
@@ -180,11 +209,12 @@ def _sync(args: argparse.Namespace) -> int:
         quiet_engine_tracebacks()
 
     try:
-        synced = sync_flow(
-            config_path=str(args.config),
-            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-            wait_seconds=args.wait,
-        )
+        with _servers_allowed(config, args.wait):
+            synced = sync_flow(
+                config_path=str(args.config),
+                artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+                wait_seconds=args.wait,
+            )
     except TrackingUnavailable as exc:
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
@@ -276,6 +306,9 @@ def _serve(args: argparse.Namespace) -> int:
         + (", schedule paused" if config.schedule.paused else "")
         + ". Stop with Ctrl-C."
     )
+    from flows.reaper import guard_children
+
+    guard_children()  # each flow run's server and cluster stop with this process
     serve_deployment(deployment)
     return EXIT_OK
 
@@ -538,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    redact.install()  # before anything logs: MLflow's, httpx's and Prefect's texts can quote a password
     logging.getLogger("distributed").setLevel(logging.WARNING)
     # A loaded 2-core machine can need more than Prefect's default 20 s to
     # start the ephemeral API server.
@@ -558,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:
         if args.verbose:
-            traceback.print_exc()
+            print(redacted_traceback(exc), file=sys.stderr)
         hint = "" if args.verbose else " (run with --verbose for the full traceback)"
         print(paragraph(f"peakwatch: {type(exc).__name__}: {exc}{hint}"), file=sys.stderr)
         return EXIT_ERROR
