@@ -73,6 +73,11 @@ def _where(result: dict, tracking_uri: str) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
+        return _run_flow(args, config)
+
+
+def _run_flow(args: argparse.Namespace, config) -> int:
     from flows.console_log import quiet_engine_tracebacks
     from flows.monthly import monthly_flow
     from flows.publish import TrackingUnavailable
@@ -81,13 +86,12 @@ def _run(args: argparse.Namespace) -> int:
         quiet_engine_tracebacks()
     snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
     try:
-        with _servers_allowed(config, args.wait):
-            result = monthly_flow(
-                config_path=str(args.config),
-                artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-                snapshots=snapshots or None,
-                wait_seconds=args.wait,
-            )
+        result = monthly_flow(
+            config_path=str(args.config),
+            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+            snapshots=snapshots or None,
+            wait_seconds=args.wait,
+        )
     except TrackingUnavailable as exc:
         folder = Path(exc.pending_dir)
         result = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -199,6 +203,11 @@ def _cells_at_fault(validation: dict, region: str, label: str) -> str:
 
 def _sync(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
+        return _sync_flow(args, config)
+
+
+def _sync_flow(args: argparse.Namespace, config) -> int:
     from flows import pending
     from flows.catalog import Catalog
     from flows.console_log import quiet_engine_tracebacks
@@ -207,14 +216,12 @@ def _sync(args: argparse.Namespace) -> int:
 
     if not args.verbose:
         quiet_engine_tracebacks()
-
     try:
-        with _servers_allowed(config, args.wait):
-            synced = sync_flow(
-                config_path=str(args.config),
-                artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-                wait_seconds=args.wait,
-            )
+        synced = sync_flow(
+            config_path=str(args.config),
+            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+            wait_seconds=args.wait,
+        )
     except TrackingUnavailable as exc:
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
