@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.config import DEFAULT_CONFIG, ConfigError
 from flows import redact
+from flows.config import DEFAULT_CONFIG, ConfigError
 from flows.redact import redact_text, redacted_traceback
 from flows.runlock import RunLockedError, run_lock
 

@@ -24,14 +24,13 @@ from prefect.states import State
 from prefect_dask import DaskTaskRunner
 from prefect_dask.task_runners import PrefectDaskFuture
 
-from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
+from flows import alerts, pending, publish, redact, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
 from flows.handoff import Handoff
 from flows.killpoints import stage_done
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
-from flows import redact
 from flows.redact import describe_exception, redacted_errors, redacted_traceback
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config

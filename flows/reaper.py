@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 MARK = "PEAKWATCH_RUN_TOKEN"
+SETTLE_SECONDS = 2.0  # what still runs this long after the command ended was left behind
 GRACE_SECONDS = 5.0  # between SIGTERM and SIGKILL
 _watchdog: tuple[subprocess.Popen, int] | None = None  # and the pipe's write end, held for this process's life
 
@@ -98,6 +99,10 @@ def _alive(pid: int) -> bool:
 def main(token: str) -> None:
     sys.stdin.buffer.read()  # returns when the command has ended, however it ended
     left = marked(token)
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while left and time.monotonic() < deadline:  # helpers that end with the command (multiprocessing's tracker)
+        time.sleep(0.1)
+        left = [pid for pid in left if _alive(pid)]
     if not left:
         return
     owner = token.split("-")[0]

@@ -47,17 +47,20 @@ def small_config(folder):
 
 
 def run(config, artifacts, env, *extra) -> tuple[int, str, int]:
-    """Exit code, stderr and pid (= session id: its own session) of `peakwatch run`."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--config", str(config), "--artifacts-dir", str(artifacts), *extra],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )
-    try:
-        _, err = proc.communicate(timeout=900)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    return proc.returncode, err, proc.pid
+    """Exit code, stderr and pid (= session id: its own session) of `peakwatch run`.
+    Its stderr goes to a file: a pipe would be held open by anything it left running."""
+    log = artifacts.parent / f"run-{time.monotonic_ns()}.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "run", "--config", str(config), "--artifacts-dir", str(artifacts), *extra],
+            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=900)
+        finally:
+            if proc.returncode is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+    return proc.returncode, log.read_text(errors="replace"), proc.pid
 
 
 def parents(artifacts) -> list:
@@ -113,7 +116,10 @@ def test_a_run_killed_at_each_stage_boundary_recovers_without_duplicates(tmp_pat
         code, err, pid = run(config, artifacts, {**env, ENV: stage})
         seconds[stage] = round(time.monotonic() - started)
         assert code == -signal.SIGKILL, f"{stage}: ended with {code}\n{err[-3000:]}"
-        assert gone_within(pid, 15) == {}, f"{stage}: left running"
+        left_running = gone_within(pid, 15)
+        if left_running:  # not left to the next run
+            os.killpg(pid, signal.SIGKILL)
+        assert left_running == {}, stage
         nothing_half_written(artifacts)
         left = (
             len(pending.list_payloads(artifacts / "pending")),
