@@ -5,12 +5,14 @@ import json
 import logging
 import os
 import sys
-import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from flows import redact
 from flows.config import DEFAULT_CONFIG, ConfigError
-from flows.redact import redact_text
-from flows.runlock import RunLockedError
+from flows.redact import redact_text, redacted_traceback
+from flows.runlock import RunLockedError, run_lock
 
 # 4: the run's results are kept in artifacts/pending/ (MLflow did not take them); `peakwatch sync` later.
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_LOCKED, EXIT_PENDING = 0, 1, 2, 3, 4
@@ -71,6 +73,11 @@ def _where(result: dict, tracking_uri: str) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
+        return _run_flow(args, config)
+
+
+def _run_flow(args: argparse.Namespace, config) -> int:
     from flows.console_log import quiet_engine_tracebacks
     from flows.monthly import monthly_flow
     from flows.publish import TrackingUnavailable
@@ -98,6 +105,18 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _servers_allowed(config, wait_seconds: float) -> Iterator[None]:
+    """The artifacts folder's run lock, taken before any server starts (a second
+    run learns at once that the folder is busy), and a watchdog that stops the
+    servers and clusters this process starts if it is killed (flows/reaper.py)."""
+    from flows.reaper import guard_children
+
+    with run_lock(config.artifacts_dir, wait_seconds):
+        guard_children()
+        yield
+
+
 def _print_run(result: dict, tracking_uri: str) -> None:
     """``tracking_uri``: the real one (with any credentials), to link the run; printed redacted."""
     from flows import alerts, scenario_report, summary
@@ -118,11 +137,11 @@ def _print_run(result: dict, tracking_uri: str) -> None:
     if validation["quarantined"]:
         print("Quarantined by validation (not forecast):")
         for region, checks in validation["quarantined"].items():
-            print(f"  {region}: {', '.join(checks)}")
+            print(f"  {region}: {', '.join(_cells_at_fault(validation, region, check) for check in checks)}")
     if validation["warned"]:
         print("Validation warnings (forecast anyway):")
         for region, checks in validation["warned"].items():
-            print(f"  {region}: {', '.join(checks)}")
+            print(f"  {region}: {', '.join(_cells_at_fault(validation, region, check) for check in checks)}")
     print(f"Validation report (GX Data Docs): {validation['docs_dir']}/index.html")
     print(f"{len(result['warnings'])} warning(s): P(peak <= target year) below threshold")
     for warning in result["warnings"]:
@@ -168,8 +187,27 @@ def _print_run(result: dict, tracking_uri: str) -> None:
     print("\n".join(_where(result, tracking_uri)))
 
 
+def _cells_at_fault(validation: dict, region: str, label: str) -> str:
+    """A failed check's label with the indicators and years of the region's
+    offending rows, e.g. ``rows.positive (...) [co2_emissions 2012]``."""
+    years: dict[str, list] = {}
+    for check in validation.get("checks", ()):
+        if f"{check['check']} ({check['expectation']})" != label:
+            continue
+        for row in check["offending_rows"]:
+            if row.get("region_id") == region and row.get("indicator") is not None and row.get("year") is not None:
+                years.setdefault(row["indicator"], []).append(row["year"])
+    where = "; ".join(f"{indicator} {', '.join(map(str, sorted(set(ys))))}" for indicator, ys in years.items())
+    return f"{label} [{where}]" if where else label
+
+
 def _sync(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
+        return _sync_flow(args, config)
+
+
+def _sync_flow(args: argparse.Namespace, config) -> int:
     from flows import pending
     from flows.catalog import Catalog
     from flows.console_log import quiet_engine_tracebacks
@@ -178,7 +216,6 @@ def _sync(args: argparse.Namespace) -> int:
 
     if not args.verbose:
         quiet_engine_tracebacks()
-
     try:
         synced = sync_flow(
             config_path=str(args.config),
@@ -276,6 +313,9 @@ def _serve(args: argparse.Namespace) -> int:
         + (", schedule paused" if config.schedule.paused else "")
         + ". Stop with Ctrl-C."
     )
+    from flows.reaper import guard_children
+
+    guard_children()  # each flow run's server and cluster stop with this process
     serve_deployment(deployment)
     return EXIT_OK
 
@@ -551,6 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    redact.install()  # before anything logs: MLflow's, httpx's and Prefect's texts can quote a password
     logging.getLogger("distributed").setLevel(logging.WARNING)
     # A loaded 2-core machine can need more than Prefect's default 20 s to
     # start the ephemeral API server.
@@ -571,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:
         if args.verbose:
-            traceback.print_exc()
+            print(redacted_traceback(exc), file=sys.stderr)
         hint = "" if args.verbose else " (run with --verbose for the full traceback)"
         print(paragraph(f"peakwatch: {type(exc).__name__}: {exc}{hint}"), file=sys.stderr)
         return EXIT_ERROR

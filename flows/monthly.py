@@ -24,13 +24,14 @@ from prefect.states import State
 from prefect_dask import DaskTaskRunner
 from prefect_dask.task_runners import PrefectDaskFuture
 
-from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
+from flows import alerts, pending, publish, redact, scenario_report, summary, tracking, tracking_scenarios
 from flows.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
 from flows.handoff import Handoff
+from flows.killpoints import stage_done
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
-from flows.redact import describe_exception, redacted_traceback
+from flows.redact import describe_exception, redacted_errors, redacted_traceback
 from flows.runlock import run_lock
 from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
@@ -63,7 +64,8 @@ def _retry_transient(task, task_run, state) -> bool:
 
 @task(retry_condition_fn=_retry_transient)
 def fetch_source(source, catalog: Catalog, path: Path) -> Fetched:
-    return fetch_into(source, catalog, path)
+    with redacted_errors():  # a source URL's token must not reach the task's state message
+        return fetch_into(source, catalog, path)
 
 
 def _fetch_with_retries(source, catalog: Catalog, path: Path) -> Fetched:
@@ -79,7 +81,8 @@ def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = 
         get_run_logger().info("removing %s, left by a run that was stopped", stale)
         shutil.rmtree(stale, ignore_errors=True)
     pins = resolve_pins(catalog, config.sources, list(snapshots)) if snapshots else None
-    return Handoff(pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins))
+    with redacted_errors():
+        return Handoff(pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins))
 
 
 # No cache: Prefect hashes a cached task's inputs, and the panel's hash
@@ -190,9 +193,11 @@ def monthly_flow(
     ``wait_seconds``: how long to queue behind another run on the same artifacts
     folder before giving up (one run at a time per folder, see flows/runlock.py).
     """
-    config = load_run_config(config_path, artifacts_dir)
-    with run_lock(config.artifacts_dir, wait_seconds):
-        return summary.RunSummary(run_pipeline(config, tuple(snapshots or ())))
+    redact.install()  # also when a deployment runs the flow, not the CLI
+    with redacted_errors():
+        config = load_run_config(config_path, artifacts_dir)
+        with run_lock(config.artifacts_dir, wait_seconds):
+            return summary.RunSummary(run_pipeline(config, tuple(snapshots or ())))
 
 
 @flow(name="peakwatch-sync")
@@ -200,7 +205,12 @@ def sync_flow(
     config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, wait_seconds: float = 0.0
 ) -> list[summary.RunSummary]:
     """Publish the runs kept in ``pending/`` while the tracking store was down, oldest first."""
-    config = load_run_config(config_path, artifacts_dir)
+    redact.install()
+    with redacted_errors():
+        return _sync(load_run_config(config_path, artifacts_dir), wait_seconds)
+
+
+def _sync(config: Config, wait_seconds: float) -> list[summary.RunSummary]:
     catalog = Catalog(config.artifacts_dir)
     with run_lock(config.artifacts_dir, wait_seconds):
         try:
@@ -275,6 +285,7 @@ def pull_validate_fit(
     logger = get_run_logger()
     clock = time.perf_counter()
     pulled = pull_sources(config, catalog, snapshots).take()
+    stage_done("pull")
     for source in pulled.sources:
         if source.unmatched:
             logger.warning("source %s: %d unmatched region(s) left out", source.source, len(source.unmatched))
@@ -285,6 +296,7 @@ def pull_validate_fit(
     given = Handoff(panel)
     report = validate(given, config.validation.settings(), config.regions.parents(), building / pending.VALIDATION_DIR)
     given.take()
+    stage_done("gate")
     logger.info("validation: %s", report.metrics())
     if report.quarantined:
         logger.warning("quarantined regions: %s", report.quarantined)
@@ -312,6 +324,7 @@ def pull_validate_fit(
         task_runner(config.dask, prefect_api_url()), parts, settings, results.add, scenarios
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
+    stage_done("fit")
     return Fitted(sources, pull, report, results, scenario_results, seconds)
 
 
@@ -321,6 +334,9 @@ def compute_payload(
     """Pull, validate, fit and summarize into a payload folder under ``pending/``;
     returns the payload (as written there) with the tracking store (earlier
     pending runs synced first), or None and why the store cannot be used."""
+    for stale in catalog.stale_building_dirs():  # a killed run's half-built payload (the run lock is ours)
+        get_run_logger().info("removing %s, left by a run that was stopped", stale)
+        shutil.rmtree(stale, ignore_errors=True)
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
@@ -384,6 +400,7 @@ def compute_payload(
     histories = fitted.results.histories()
     pending.write_payload(building, pending_id, run_summary["run_date"], parent, scenario_records, histories, run_summary)
     folder = move_dir(building, catalog.pending_dir(pending_id))
+    stage_done("payload")
     n_children = pending.count_records(folder)
     payload = pending.Payload(folder, pending_id, run_summary["run_date"], parent, n_children, histories, run_summary)
     return payload, store, store_error

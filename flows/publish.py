@@ -18,6 +18,7 @@ from mlflow.entities import Metric, Param
 
 from flows import notify, pending, tracking
 from flows.catalog import Catalog, move_dir, write_atomic
+from flows.killpoints import stage_done
 from flows.config import Config
 from flows.redact import describe_exception
 from flows.report import charted_series, render_report
@@ -136,12 +137,14 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
         decided = notify.decide_warnings(config, client, experiment_id, this_run, summary["series"], payload.histories)
         _log_children(client, experiment_id, run_id, payload, config.tracking.log_threads, decided)
         announced = notify.notify_warnings(config, client, this_run, decided)
+        stage_done("publish")
         validation = {**summary["validation"], "docs_dir": str(catalog.validation_dir(run_id))}
         summary = {**summary, "run_id": run_id, "validation": validation, "early_warnings": announced}
         summary_path = pending.write_summary(payload.folder, summary)
         report_path = write_report(config, payload, summary)
         tracking.log_run_reports(client, run_id, summary)
         tracking.finish_parent_run(client, run_id, {}, {"summary": summary_path, "report": report_path})
+        stage_done("report")
     except BaseException as exc:
         pending.write_summary(payload.folder, payload.summary)  # not the run id of a run that did not finish
         try:
