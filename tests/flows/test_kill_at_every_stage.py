@@ -38,7 +38,7 @@ def small_config(folder):
     raw.update(
         regions=str(PROJECT_ROOT / "configs" / "regions.yaml"),
         sources=[{**s, "path": str(PROJECT_ROOT / "configs" / s["path"])} for s in raw["sources"]],
-        forecast={**raw["forecast"], "n_paths": 200, "backtest_origins": 1},
+        forecast={**raw["forecast"], "n_paths": 200},
         dask={**raw["dask"], "n_workers": 1},
     )
     path = folder / "small.yaml"

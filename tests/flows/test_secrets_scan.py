@@ -44,7 +44,7 @@ def write_config(folder: Path, name: str, urls: list[str]) -> Path:
         regions=str(PROJECT_ROOT / "configs" / "regions.yaml"),
         sources=[{"name": f"web{i}", "kind": "tidy", "url": url, "precedence": i, "retries": 0, "timeout_seconds": 10}
                  for i, url in enumerate(urls)],
-        forecast={**raw["forecast"], "n_paths": 200, "backtest_origins": 1},
+        forecast={**raw["forecast"], "n_paths": 200},
         dask={**raw["dask"], "n_workers": 1},
     )
     path = folder / name

@@ -14,7 +14,7 @@ from distributed import Client
 
 from flows.config import PROJECT_ROOT
 from flows.sources.regions import derive_region_id
-from forecasting.series import ForecastSettings, forecast_partition, split_series
+from forecasting.series import ForecastSettings, forecast_partition, split_series, with_pooling
 from forecasting.synthetic import random_calibrations, simulate_panel
 from tests.flows.dask_processes import dask_processes
 
@@ -75,7 +75,8 @@ def test_run_survives_a_worker_killed_mid_fit(tmp_path):
     rows = json.loads(summary_path.read_text())["series"]
     # Seeds follow the region id, so the reference uses the ids the run derived.
     derived = panel.with_columns(pl.col("region_id").map_elements(lambda r: derive_region_id(r, PREFIX), return_dtype=pl.String))
-    expected = forecast_partition(split_series(derived, {}), ForecastSettings())
+    series = split_series(derived, {})
+    expected = forecast_partition(series, with_pooling(ForecastSettings(), series))  # pooled once, as the flow does
     assert len(rows) == len(expected) == 100
     for row, forecast in zip(rows, expected):
         assert (row["region_id"], row["indicator"]) == (forecast.region_id, forecast.indicator)
