@@ -37,8 +37,8 @@ from prefect_dask import DaskTaskRunner
 from threadpoolctl import threadpool_limits
 
 from flows.cluster import local_cluster_kwargs, n_partitions, scheduler_side_config
-from flows.config import PROJECT_ROOT, DaskConfig, load_config
-from flows.evaluate import load_config_panel
+from peakwatch.config import PROJECT_ROOT, DaskConfig, load_config
+from peakwatch.evaluate import load_config_panel
 from flows.monthly import fit_stage, monthly_flow, prefect_api_url
 from forecasting.series import ForecastSettings, SeriesInput, forecast_partition, partition, split_series
 from forecasting.synthetic import random_calibrations, simulate_panel

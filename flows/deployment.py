@@ -13,7 +13,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
-from flows.config import ScheduleConfig
+from peakwatch.config import ScheduleConfig
 from flows.monthly import monthly_flow
 
 # A scheduled run that finds the artifacts folder busy (a manual run or sync

@@ -13,8 +13,10 @@ from array import array
 from collections import Counter
 from pathlib import Path
 
-from flows import pending, summary, tracking
-from flows.config import Registry
+from peakwatch.store import pending
+from peakwatch.results import summary
+from peakwatch.tracking import layout as tracking
+from peakwatch.config import Registry
 from forecasting.intensity import check_regions
 from forecasting.series import SeriesForecast
 

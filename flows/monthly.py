@@ -24,19 +24,23 @@ from prefect.states import State
 from prefect_dask import DaskTaskRunner
 from prefect_dask.task_runners import PrefectDaskFuture
 
-from flows import alerts, pending, publish, scenario_report, summary, tracking, tracking_scenarios
-from flows.catalog import Catalog, move_dir
+from peakwatch.results import alerts, summary
+from peakwatch.store import pending
+from flows import publish
+from peakwatch.reporting import scenario_report
+from peakwatch.tracking import layout as tracking, scenarios as tracking_scenarios
+from peakwatch.store.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
 from flows.handoff import Handoff
-from flows.report import charted_series
+from peakwatch.reporting.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
-from flows.redact import describe_exception, redacted_traceback
-from flows.runlock import run_lock
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
+from peakwatch.redact import describe_exception, redacted_traceback
+from peakwatch.store.runlock import run_lock
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from flows.scenario_stage import ScenarioWork, collect_scenarios, submit_scenarios
-from flows.sources import TransientFetchError
-from flows.sources.fetch import Fetched, fetch_into
-from flows.sources.pull import PullResult, SourceReport, pull_all, resolve_pins
+from peakwatch.sources import TransientFetchError
+from peakwatch.sources.fetch import Fetched, fetch_into
+from peakwatch.sources.pull import PullResult, SourceReport, pull_all, resolve_pins
 from forecasting.scenarios import ScenarioResult, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition, split_series
 from validation.gate import GateSettings, ValidationReport, passing_rows, validate_panel
@@ -180,7 +184,7 @@ def monthly_flow(
 
     ``snapshots``: sha256s of stored raw inputs (one per source) to rerun on instead of fetching.
     ``wait_seconds``: how long to queue behind another run on the same artifacts
-    folder before giving up (one run at a time per folder, see flows/runlock.py).
+    folder before giving up (one run at a time per folder, see peakwatch/store/runlock.py).
     """
     config = load_run_config(config_path, artifacts_dir)
     with run_lock(config.artifacts_dir, wait_seconds):

@@ -25,10 +25,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
 
-from flows import early_warnings, tracking, warning_state
-from flows.config import Config, NotifyConfig
-from flows.early_warnings import Alert, Decision
-from flows.redact import describe_exception, redacted_traceback
+from peakwatch.results import early_warnings
+from peakwatch.tracking import layout as tracking, warning_state
+from peakwatch.config import Config, NotifyConfig
+from peakwatch.results.early_warnings import Alert, Decision
+from peakwatch.redact import describe_exception, redacted_traceback
 
 ARTIFACT_KEY = "peakwatch-warnings"
 

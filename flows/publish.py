@@ -16,12 +16,14 @@ from pathlib import Path
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 
-from flows import notify, pending, tracking
-from flows.catalog import Catalog, move_dir, write_atomic
-from flows.config import Config
-from flows.redact import describe_exception
-from flows.report import charted_series, render_report
-from flows.summary import read_summary, row_key
+from flows import notify
+from peakwatch.store import pending
+from peakwatch.tracking import layout as tracking
+from peakwatch.store.catalog import Catalog, move_dir, write_atomic
+from peakwatch.config import Config
+from peakwatch.redact import describe_exception
+from peakwatch.reporting.report import charted_series, render_report
+from peakwatch.results.summary import read_summary, row_key
 from forecasting.series import SeriesForecast
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.backtest import (
     BacktestScore,
     backtest_candidate,

@@ -24,8 +24,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows import tracking  # noqa: E402
-from flows.catalog import Catalog  # noqa: E402
+from peakwatch.tracking import layout as tracking  # noqa: E402
+from peakwatch.store.catalog import Catalog  # noqa: E402
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series  # noqa: E402
 
 

@@ -64,9 +64,11 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=10000, help="synthetic series to run on (default 10000)")
     args = parser.parse_args()
     # publishing's progress (child runs logged), as `peakwatch run` shows it (flows/cli.py)
-    logging.getLogger("flows").setLevel(logging.INFO)
+    for package in ("flows", "peakwatch"):
+        logging.getLogger(package).setLevel(logging.INFO)
 
-    from flows import monthly, pending, publish
+    from flows import monthly, publish
+    from peakwatch.store import pending
     from flows.bench import write_config
 
     stages = Stages()

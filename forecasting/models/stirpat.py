@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.tsa.statespace.sarimax import SARIMAX, SARIMAXResults
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.models.base import ModelFitError, ModelSpec, check_positive, draw_ar1
 from forecasting.models.drift import LogDrift, fit_log_drift
 

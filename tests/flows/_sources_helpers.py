@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 from pydantic import TypeAdapter
 
-from flows.config import SourceConfig, load_config
-from flows.runlock import LOCK_NAME
+from peakwatch.config import SourceConfig, load_config
+from peakwatch.store.runlock import LOCK_NAME
 
 REGISTRY = load_config().regions
 CSV_HEADER = "region_id,year,indicator,value,unit,source\n"

@@ -1,6 +1,6 @@
 import pytest
 
-from flows import cli
+from peakwatch import cli
 
 
 @pytest.fixture(scope="session")

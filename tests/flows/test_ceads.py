@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
-from flows.ceads import CeadsError, read_ceads_emissions
-from forecasting import contract as c
+from peakwatch.sources.ceads import CeadsError, read_ceads_emissions
+from peakwatch import contract as c
 from forecasting.evaluation import count_peaked
 from forecasting.series import split_series
 

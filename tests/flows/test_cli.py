@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from flows import cli
+from peakwatch import cli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

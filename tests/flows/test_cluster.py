@@ -8,7 +8,7 @@ from fractions import Fraction
 from distributed import Client, LocalCluster
 
 from flows.cluster import local_cluster_kwargs, n_partitions, scheduler_side_config
-from flows.config import DaskConfig
+from peakwatch.config import DaskConfig
 from forecasting.series import partition
 
 

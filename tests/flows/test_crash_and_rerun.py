@@ -12,10 +12,10 @@ import sys
 import pytest
 from mlflow import MlflowClient
 
-from flows import pending
-from flows.cli import EXIT_OK
-from flows.config import PROJECT_ROOT
-from flows.tracking import KIND_TAG, PARENT_KIND
+from peakwatch.store import pending
+from peakwatch.cli import EXIT_OK
+from peakwatch.config import PROJECT_ROOT
+from peakwatch.tracking.layout import KIND_TAG, PARENT_KIND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -25,7 +25,7 @@ PROJECTIONS = ("peak_year_median", "peak_year_p10", "peak_year_p90", "p_peak_by_
 def run_until(artifacts, marker: str) -> str:
     """Start `peakwatch run`, SIGKILL its process group when ``marker`` appears in its output."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--artifacts-dir", str(artifacts)],
+        [sys.executable, "-m", "peakwatch.cli", "run", "--artifacts-dir", str(artifacts)],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         env={**os.environ, "PREFECT_LOGGING_LEVEL": "INFO"},  # the progress lines mark the stages
     )
@@ -84,7 +84,7 @@ def test_killed_runs_leave_nothing_half_written_and_the_rerun_reproduces(tmp_pat
     #    then the rerun, whose projections equal the killed run's to the last digit.
     sha = killed.summary["data_sha256"]
     rerun = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "run", "--artifacts-dir", str(artifacts), "--snapshot", sha],
+        [sys.executable, "-m", "peakwatch.cli", "run", "--artifacts-dir", str(artifacts), "--snapshot", sha],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
     )
     assert rerun.returncode == EXIT_OK, rerun.stderr[-3000:]

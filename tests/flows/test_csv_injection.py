@@ -6,7 +6,7 @@ import csv
 import polars as pl
 import pytest
 
-from flows import tables
+from peakwatch.results import tables
 
 HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil/","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 

@@ -7,8 +7,8 @@ import pytest
 import yaml
 from cronsim import CronSim
 
-from flows.cli import build_parser
-from flows.config import DEFAULT_CONFIG, ConfigError, load_config
+from peakwatch.cli import build_parser
+from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
 from flows.deployment import build_deployment, describe_deployment
 from flows.monthly import run_labels
 

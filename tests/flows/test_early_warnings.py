@@ -2,8 +2,8 @@
 
 import math
 
-from flows.config import RuleOverride, WarningConfig
-from flows.early_warnings import decide_alerts, next_state, revised_years
+from peakwatch.config import RuleOverride, WarningConfig
+from peakwatch.results.early_warnings import decide_alerts, next_state, revised_years
 
 RULES = WarningConfig(p_peak_threshold=0.5, drift_years=1, p_drop=0.1)
 HISTORY = (10.0, 11.0, 12.0, 12.5)

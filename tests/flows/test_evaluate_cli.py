@@ -2,9 +2,9 @@
 
 import pytest
 
-from flows.cli import build_parser
-from flows.config import ConfigError, ForecastConfig
-from flows.evaluate import format_goals, format_rows
+from peakwatch.cli import build_parser
+from peakwatch.config import ConfigError, ForecastConfig
+from peakwatch.evaluate import format_goals, format_rows
 from forecasting.evaluation import AUTOETS, SELECTED, EvaluationRow
 
 
@@ -45,8 +45,8 @@ def test_goals_say_met_or_missed_against_the_references():
 
 @pytest.fixture(scope="module")
 def panel():
-    from flows.config import DEFAULT_CONFIG, load_config
-    from flows.evaluate import load_config_panel
+    from peakwatch.config import DEFAULT_CONFIG, load_config
+    from peakwatch.evaluate import load_config_panel
 
     return load_config_panel(load_config(DEFAULT_CONFIG))
 
@@ -69,7 +69,7 @@ def test_a_limit_below_one_is_refused(limit, capsys):
 def test_the_header_says_how_many_series_qualify_and_which_were_evaluated(panel):
     """--limit 2 evaluates the first 2 series that qualify, and the header says
     that 2 is the limit, not the number that qualify."""
-    from flows.evaluate import describe_evaluated, evaluate_panel
+    from peakwatch.evaluate import describe_evaluated, evaluate_panel
     from forecasting.series import ForecastSettings, split_series
 
     short = _cut(panel, 8, "hunan.hengyang.leiyang")  # its two series have too few years for the hold-out
@@ -87,7 +87,7 @@ def test_the_header_says_how_many_series_qualify_and_which_were_evaluated(panel)
 
 def test_the_benchmark_takes_the_longest_fully_observed_series(panel):
     """The shipped panel has 19 years: benchmarked as 19, not refused for lacking 20."""
-    from flows.evaluate import bench_series
+    from peakwatch.evaluate import bench_series
     from forecasting.series import ForecastSettings
 
     n_years = panel["year"].n_unique()
@@ -96,7 +96,7 @@ def test_the_benchmark_takes_the_longest_fully_observed_series(panel):
 
 
 def test_a_panel_too_short_to_benchmark_points_to_ceads(panel, monkeypatch, capsys):
-    from flows import cli, evaluate
+    from peakwatch import cli, evaluate
 
     monkeypatch.setattr(evaluate, "load_config_panel", lambda config: _cut(panel, 8))
     assert cli.main(["evaluate", "--bench"]) == cli.EXIT_ERROR

@@ -7,10 +7,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from flows import pending, summary, tracking
-from flows.config import DEFAULT_CONFIG, load_config
+from peakwatch.store import pending
+from peakwatch.results import summary
+from peakwatch.tracking import layout as tracking
+from peakwatch.config import DEFAULT_CONFIG, load_config
 from flows.fit_results import FitResults
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.intensity import check_regions
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
 

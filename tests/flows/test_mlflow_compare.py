@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from flows import alerts, compare, tracking
-from flows.summary import read_summary
+from peakwatch.results import alerts
+from peakwatch.tracking import compare, layout as tracking
+from peakwatch.results.summary import read_summary
 
 
 def _row(region="hunan.zhuzhou", indicator="co2_emissions", **over) -> dict:
@@ -143,7 +144,7 @@ def test_comparison_reads_a_region_by_its_own_threshold():
 
 
 def test_compare_without_a_local_store_says_so_and_creates_nothing(tmp_path, capsys, monkeypatch):
-    from flows import cli
+    from peakwatch import cli
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     assert cli.main(["compare", "--artifacts-dir", str(tmp_path)]) == 1
@@ -155,8 +156,8 @@ def test_compare_without_a_local_store_says_so_and_creates_nothing(tmp_path, cap
 def three_runs(tmp_path_factory):
     """A local store with three finished parent runs started a day apart, oldest
     first; the oldest forecasts a series the later two no longer do."""
-    from flows.catalog import Catalog
-    from flows.config import DEFAULT_CONFIG, load_config
+    from peakwatch.store.catalog import Catalog
+    from peakwatch.config import DEFAULT_CONFIG, load_config
 
     artifacts = tmp_path_factory.mktemp("compare-store")
     config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": artifacts})
@@ -174,7 +175,7 @@ def three_runs(tmp_path_factory):
 
 
 def _compared(capsys, artifacts, *run_ids) -> tuple[str, str, str]:
-    from flows import cli
+    from peakwatch import cli
 
     assert cli.main(["compare", *run_ids, "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
     out, err = capsys.readouterr()
@@ -201,7 +202,7 @@ def test_two_run_ids_newest_first_are_swapped_with_a_note(three_runs, capsys):
 
 def test_a_dropped_series_reads_as_no_longer_forecast(three_runs, capsys):
     """Time runs forward: the oldest run's extra series is dropped, not new."""
-    from flows import cli
+    from peakwatch import cli
 
     artifacts, (oldest, _, newest) = three_runs
     assert cli.main(["compare", newest, oldest, "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
@@ -223,8 +224,8 @@ def test_a_change_moved_by_its_peak_value_shows_the_value():
 
 
 def test_a_run_of_another_experiment_is_named_with_what_to_pass(three_runs, capsys):
-    from flows import cli
-    from flows.config import DEFAULT_CONFIG, load_config
+    from peakwatch import cli
+    from peakwatch.config import DEFAULT_CONFIG, load_config
 
     artifacts, (oldest, _, _) = three_runs
     config = load_config(DEFAULT_CONFIG).model_copy(update={"artifacts_dir": artifacts})

@@ -13,8 +13,9 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from flows import cli, tracking
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
+from peakwatch import cli
+from peakwatch.tracking import layout as tracking
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
 from tests.flows.mlflow_server import free_port
 from tests.flows.mlflow_server import mlflow_server as running_server
 

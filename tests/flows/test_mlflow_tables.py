@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
-from flows import plots, tables
+from peakwatch.reporting import plots
+from peakwatch.results import tables
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from flows import tracking
-from flows.catalog import Catalog
-from flows.pending import RunRecord
+from peakwatch.tracking import layout as tracking
+from peakwatch.store.catalog import Catalog
+from peakwatch.store.pending import RunRecord
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 
 

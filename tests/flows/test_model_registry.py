@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from mlflow import MlflowClient
 
-from flows.tracking import MODEL_ARTIFACT, log_chosen_model, reload_point_forecast
+from peakwatch.tracking.layout import MODEL_ARTIFACT, log_chosen_model, reload_point_forecast
 from forecasting.series import ForecastSettings, forecast_series, split_series
 from forecasting.synthetic import simulate_panel
 
@@ -43,7 +43,7 @@ def test_reloaded_model_reproduces_the_runs_point_forecast(tmp_path, zhuzhou_co2
 
 
 def test_child_runs_record_chosen_model_backtest_scores_and_table(tmp_path):
-    from flows.tracking import BACKTEST_CSV, log_series_runs
+    from peakwatch.tracking.layout import BACKTEST_CSV, log_series_runs
     from forecasting.series import forecast_partition
 
     series = [s for s in split_series(simulate_panel(), {}) if s.region_id == "hunan.yueyang"]

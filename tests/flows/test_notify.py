@@ -7,9 +7,10 @@ import socket
 import httpx
 from mlflow import MlflowClient
 
-from flows import notify, tracking, warning_state
-from flows.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
-from flows.early_warnings import Decision, decide_alerts
+from flows import notify
+from peakwatch.tracking import layout as tracking, warning_state
+from peakwatch.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
+from peakwatch.results.early_warnings import Decision, decide_alerts
 from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
 
 # fired at 06:00 on 1 December in Shanghai, which is still 30 November in UTC

@@ -4,8 +4,9 @@ import re
 
 import numpy as np
 
-from flows import alerts, report, summary
-from flows.probability import format_p, format_threshold
+from peakwatch.results import alerts, summary
+from peakwatch.reporting import report
+from peakwatch.results.probability import format_p, format_threshold
 
 
 def test_printed_p_falls_on_the_same_side_of_the_threshold_as_p():

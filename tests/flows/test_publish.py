@@ -6,10 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from flows import early_warnings, notify, pending, publish, tables, tracking
-from flows.catalog import Catalog, copy_atomic, write_atomic
-from flows.config import DEFAULT_CONFIG, load_config
-from flows.summary import series_row
+from peakwatch.results import early_warnings, tables
+from flows import notify, publish
+from peakwatch.store import pending
+from peakwatch.tracking import layout as tracking
+from peakwatch.store.catalog import Catalog, copy_atomic, write_atomic
+from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.results.summary import series_row
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
 
 REGIONS = ("hunan.a", "hunan.b", "hunan.c")
@@ -223,7 +226,7 @@ def test_pending_runs_publish_oldest_first_and_a_broken_payload_is_left_in_place
 def test_a_payload_failing_on_its_own_is_left_and_does_not_stop_the_others(setup, forecasts, capsys):
     """A payload whose content the publish rejects, while the store answers, is
     not 'the store is down': the others are published and sync exits 1 naming it."""
-    from flows import cli
+    from peakwatch import cli
 
     config, catalog, _ = setup
     poisoned = write_payload(catalog, forecasts[:1], "older", "2026-10-01T06:00:00+00:00")
@@ -328,7 +331,7 @@ def test_a_write_whose_rename_fails_leaves_no_temporary_file(tmp_path):
 
 
 def test_report_output_to_a_folder_writes_report_html_inside(tmp_path):
-    from flows.cli import build_parser, report_path
+    from peakwatch.cli import build_parser, report_path
 
     args = build_parser().parse_args(["report", "--output", str(tmp_path)])
     assert report_path(args.output) == tmp_path / "report.html"

@@ -10,8 +10,9 @@ import warnings
 import numpy as np
 import pytest
 
-from flows import plots, report, summary, tables
-from flows.config import DEFAULT_CONFIG, load_config
+from peakwatch.reporting import plots, report
+from peakwatch.results import summary, tables
+from peakwatch.config import DEFAULT_CONFIG, load_config
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
 
 
@@ -201,7 +202,7 @@ def test_fan_charts_are_limited_to_the_series_most_at_risk(run, registry):
 
 
 def test_child_run_files_have_fan_charts_for_the_charted_series_only(run, tmp_path):
-    from flows import tracking
+    from peakwatch.tracking import layout as tracking
 
     _, forecasts = run
     records = tracking.series_records(forecasts, {}, tmp_path, charted={("hunan.yueyang", "co2_emissions")})
@@ -214,7 +215,7 @@ def test_series_files_written_as_partitions_arrive_match_the_records(run, tmp_pa
     in arrival order, and draws the charts at the end from the summary rows and
     the files: each record points at its series' own files, and the chart is the
     one the fit's own forecast draws."""
-    from flows import tracking
+    from peakwatch.tracking import layout as tracking
 
     run_summary, forecasts = run
     files = tracking.SeriesFiles(tmp_path, "series")
@@ -236,7 +237,7 @@ def test_series_files_written_as_partitions_arrive_match_the_records(run, tmp_pa
 
 
 def test_series_files_refuse_a_series_twice_or_unwritten(run, tmp_path):
-    from flows import tracking
+    from peakwatch.tracking import layout as tracking
 
     run_summary, forecasts = run
     files = tracking.SeriesFiles(tmp_path)

@@ -6,8 +6,8 @@ import json
 import pytest
 from mlflow import MlflowClient
 
-from flows import cli
-from flows.tracking import KIND_TAG, PARENT_KIND
+from peakwatch import cli
+from peakwatch.tracking.layout import KIND_TAG, PARENT_KIND
 from tests.flows.chromium import visit_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

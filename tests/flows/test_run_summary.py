@@ -5,7 +5,7 @@ import pickle
 
 from prefect.utilities.collections import visit_collection
 
-from flows.summary import RunSummary, read_summary
+from peakwatch.results.summary import RunSummary, read_summary
 
 
 def test_prefect_does_not_walk_into_a_run_summary():

@@ -4,12 +4,12 @@ import select
 
 import pytest
 
-from flows.runlock import LOCK_NAME, RunLockedError, run_lock
+from peakwatch.store.runlock import LOCK_NAME, RunLockedError, run_lock
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from flows.runlock import run_lock
+from peakwatch.store.runlock import run_lock
 with run_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.config import PROJECT_ROOT, ConfigError, load_config
+from peakwatch.config import PROJECT_ROOT, ConfigError, load_config
 
 REGIONS = PROJECT_ROOT / "configs" / "regions.yaml"
 DATA = PROJECT_ROOT / "data" / "default_panel.csv"

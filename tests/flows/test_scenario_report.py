@@ -1,6 +1,6 @@
 """The scenario comparison table and its summary.json form."""
 
-from flows.scenario_report import compare_scenarios, format_scenario_table
+from peakwatch.reporting.scenario_report import compare_scenarios, format_scenario_table
 
 
 def row(scenario=None, p=0.5, cut=None, reachable=True, error=None):

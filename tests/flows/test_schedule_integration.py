@@ -28,8 +28,8 @@ from prefect.deployments import run_deployment
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.config import PROJECT_ROOT, NotifyConfig, WarningConfig
-from flows.early_warnings import decide_alerts, next_state
+from peakwatch.config import PROJECT_ROOT, NotifyConfig, WarningConfig
+from peakwatch.results.early_warnings import decide_alerts, next_state
 from flows.monthly import monthly_flow
 from flows.notify import deliver_to_block
 from tests.flows.schedule_support import (
@@ -106,7 +106,7 @@ def test_served_deployment_is_scheduled_and_runs(prefect_api, tmp_path):
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         serve = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", "--config", str(config)],
+            [sys.executable, "-m", "peakwatch.cli", "serve", "--config", str(config)],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:

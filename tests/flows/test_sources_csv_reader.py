@@ -6,9 +6,9 @@ import io
 import polars as pl
 import pytest
 
-from flows.sources import SourceError
-from flows.sources import tables
-from flows.sources.tables import ROW, read_table
+from peakwatch.sources import SourceError
+from peakwatch.sources import tables
+from peakwatch.sources.tables import ROW, read_table
 
 ROWS = [("岳阳", str(2000 + i), f"{i}.5") for i in range(10)]
 

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from flows.sources import SourceError, decode
-from flows.sources.decode import text_codec
+from peakwatch.sources import SourceError, decode
+from peakwatch.sources.decode import text_codec
 
 TEXT = "region_id,year,indicator,value,unit\n岳阳市,2019,co2_emissions,12.5,万吨\n"
 

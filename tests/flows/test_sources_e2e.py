@@ -9,8 +9,8 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from flows import cli
-from flows.config import PROJECT_ROOT
+from peakwatch import cli
+from peakwatch.config import PROJECT_ROOT
 from tests.flows._sources_helpers import Route, fingerprint, serve, tidy_csv, write_xlsx, yearly_rows
 
 pytestmark = pytest.mark.integration

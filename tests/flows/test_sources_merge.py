@@ -5,10 +5,10 @@ import itertools
 import polars as pl
 import pytest
 
-from flows.catalog import Catalog
-from flows.config import PROJECT_ROOT, ConfigError, load_config
-from flows.sources.pull import pull_all
-from forecasting import contract as c
+from peakwatch.store.catalog import Catalog
+from peakwatch.config import PROJECT_ROOT, ConfigError, load_config
+from peakwatch.sources.pull import pull_all
+from peakwatch import contract as c
 from tests.flows._sources_helpers import REGISTRY, make_source, tidy_csv
 
 
@@ -70,7 +70,7 @@ def test_source_kinds_are_a_discriminated_union(tmp_path):
 def test_one_source_comes_out_sorted_as_a_merge_with_nothing_would():
     """One source skips the merge's work (five copies of the panel: ~60 MB at the
     pull's peak for 10 000 series) and gives the same panel."""
-    from flows.sources.merge import merge_sources
+    from peakwatch.sources.merge import merge_sources
 
     frame = c.conform(
         pl.DataFrame(
@@ -88,7 +88,7 @@ def test_one_source_is_returned_by_region_indicator_and_year_whatever_its_row_or
     """Whatever its rows' order, one source comes back sorted: in order already
     (returned without a sort's copy), or out of order only in its indicators
     or only in its years."""
-    from flows.sources.merge import merge_sources
+    from peakwatch.sources.merge import merge_sources
 
     rows = [("a", c.CO2, 2018), ("a", c.CO2, 2019), ("a", c.ENERGY, 2018), ("b", c.CO2, 2018)]
     for order in itertools.permutations(rows):

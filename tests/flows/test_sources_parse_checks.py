@@ -8,9 +8,9 @@ from collections import Counter
 import polars as pl
 import pytest
 
-from flows.sources import SourceError
-from flows.sources.parse import _check_duplicates, _convert_units
-from flows.sources.tables import ROW
+from peakwatch.sources import SourceError
+from peakwatch.sources.parse import _check_duplicates, _convert_units
+from peakwatch.sources.tables import ROW
 
 
 def _rows(rng: random.Random, n: int) -> list[tuple[str, str, int]]:

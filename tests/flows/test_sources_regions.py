@@ -1,7 +1,7 @@
 import pytest
 
-from flows.config import Registry
-from flows.sources.regions import RegionMatcher, derive_region_id
+from peakwatch.config import Registry
+from peakwatch.sources.regions import RegionMatcher, derive_region_id
 from tests.flows._sources_helpers import REGISTRY
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from flows.sources import SourceError
-from flows.sources.units import conversion
+from peakwatch.sources import SourceError
+from peakwatch.sources.units import conversion
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ import pytest
 from mlflow import MlflowClient
 from prefect import flow
 
-from flows import monthly, publish, tracking, warning_state
-from flows.catalog import Catalog
-from flows.config import DEFAULT_CONFIG, load_config
+from flows import monthly, publish
+from peakwatch.tracking import layout as tracking, warning_state
+from peakwatch.store.catalog import Catalog
+from peakwatch.config import DEFAULT_CONFIG, load_config
 
 
 def finished_parent(client: MlflowClient, experiment_id: str, tmp_path, name: str, start: int, files: dict) -> str:

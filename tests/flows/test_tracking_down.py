@@ -8,9 +8,10 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from flows import cli, tracking
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
-from flows.pending import PENDING_ID_TAG
+from peakwatch import cli
+from peakwatch.tracking import layout as tracking
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from peakwatch.store.pending import PENDING_ID_TAG
 from tests.flows.mlflow_server import free_port, mlflow_server
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ import random
 import polars as pl
 import pytest
 
-from forecasting import contract as c
+from peakwatch import contract as c
 
 
 def _frame(rng: random.Random, n: int, sort: bool, nulls: bool) -> pl.DataFrame:

@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.evaluation import holdout_split
 from forecasting.intensity import DOWN, UP, check_intensity, check_regions
 from forecasting.peaks import CENSORED_YEAR, PEAKED, RISING

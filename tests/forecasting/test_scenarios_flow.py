@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from mlflow import MlflowClient
 
-from flows import cli
-from flows.config import load_config
-from flows.tracking import KIND_TAG
-from flows.tracking_scenarios import SCENARIO_KIND
+from peakwatch import cli
+from peakwatch.config import load_config
+from peakwatch.tracking.layout import KIND_TAG
+from peakwatch.tracking.scenarios import SCENARIO_KIND
 from forecasting.scenarios import simulate_partition, split_regions
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

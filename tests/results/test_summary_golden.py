@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.pending import write_summary
-from flows.summary import read_summary
+from peakwatch.store.pending import write_summary
+from peakwatch.results.summary import read_summary
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.summary.json"))
 

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.series import ForecastSettings, forecast_series, split_series
 from validation.gate import passing_rows, validate_panel
 from validation.render import format_report

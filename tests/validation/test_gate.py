@@ -4,7 +4,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.synthetic import simulate_panel
 from validation.gate import GateSettings, UnusableDataError, passing_rows, validate_panel
 from validation.report import MAX_OFFENDING_ROWS

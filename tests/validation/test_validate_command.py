@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 import yaml
 
-from flows import cli
-from flows.config import DEFAULT_CONFIG, ConfigError, load_config
-from forecasting import contract as c
+from peakwatch import cli
+from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
+from peakwatch import contract as c
 
 PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
 
