@@ -18,7 +18,7 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from peakwatch import contract as c
-from validation.gc_scope import cycles_freed_on_exit
+from peakwatch.gc_scope import cycles_freed_on_exit
 from validation.report import MAX_OFFENDING_ROWS, CheckResult
 from validation.settings import Severity
 from validation.suites import Check, Suite

@@ -40,7 +40,7 @@ class WarningConfig(Frozen):
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
     drift_years: float = Field(1.0, gt=0)
     p_drop: float = Field(0.1, gt=0, le=1)
-    scenario: str = "statistical"  # the series warned about (summary.DEFAULT_SCENARIO)
+    scenario: str = "statistical"  # the series warned about (results.series.DEFAULT_SCENARIO)
     regions: dict[str, RuleOverride] = {}
     notify: NotifyConfig = NotifyConfig()
 

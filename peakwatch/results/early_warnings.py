@@ -17,80 +17,60 @@ announced again. A warning whose delivery failed is not written to the state,
 so the next run announces it again.
 """
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
-from peakwatch.config import WarningConfig
 from forecasting.peaks import format_peak_year
+from peakwatch.results.notices import Alert, BackOnTime, LateSeries
+from peakwatch.results.series import DEFAULT_SCENARIO, SeriesRow
 
 STATE_VERSION = 1
 # Drift headlines, by the rule that fired.
 DRIFT_RULES = {"peak_later": "projected peak drifted later", "p_fell": "P(peak <= {target}) fell"}
 
 
-@dataclass(frozen=True)
-class Alert:
-    kind: str  # late | crossed | drift
-    region_id: str
-    name_en: str
-    indicator: str
-    scenario: str
-    target_year: int
-    threshold: float
-    peak_year_median_old: float | None
-    peak_year_median_new: float
-    p_peak_by_target_old: float | None
-    p_peak_by_target_new: float
-    causes: tuple[str, ...]
-    drifted: tuple[str, ...] = ()  # drift only: the rules that fired, DRIFT_RULES' keys
+class Rule(Protocol):
+    """When one series warns (config.WarningRule): ``late`` below the threshold, ``drift`` on a move."""
 
-    @property
-    def key(self) -> str:
-        return state_key(self.region_id, self.indicator, self.scenario)
+    p_peak_threshold: float
+    drift_years: float
+    p_drop: float
 
-    def describe(self) -> str:
-        """One line, the same in the webhook message, the artifact and the summary."""
-        who = f"{self.name_en} ({self.region_id}) {self.indicator} [{self.scenario}]"
-        if self.peak_year_median_old is None:
-            values = (
-                f"median peak {format_peak_year(self.peak_year_median_new)}, "
-                f"P(peak <= {self.target_year}) {self.p_peak_by_target_new:.2f}"
-            )
-        else:
-            values = (
-                f"median peak {format_peak_year(self.peak_year_median_old)} -> "
-                f"{format_peak_year(self.peak_year_median_new)}, P(peak <= {self.target_year}) "
-                f"{self.p_peak_by_target_old:.2f} -> {self.p_peak_by_target_new:.2f}"
-            )
-        if self.kind == "drift":
-            headline = " and ".join(DRIFT_RULES[rule].format(target=self.target_year) for rule in self.drifted)
-        else:
-            headline = {
-                "late": f"late for its {self.target_year} target",
-                "crossed": f"crossed from on time to late for {self.target_year}",
-            }[self.kind]
-        return (
-            f"{self.kind.upper():<7} {who}: {headline}; {values} (threshold {self.threshold:.2f}); "
-            f"likely cause: {'; '.join(self.causes)}"
+
+def describe_alert(alert: Alert) -> str:
+    """One line, the same in the webhook message, the artifact and the summary."""
+    who = f"{alert.name_en} ({alert.region_id}) {alert.indicator} [{alert.scenario}]"
+    if alert.peak_year_median_old is None:
+        values = (
+            f"median peak {format_peak_year(alert.peak_year_median_new)}, "
+            f"P(peak <= {alert.target_year}) {alert.p_peak_by_target_new:.2f}"
         )
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "causes": list(self.causes), "message": self.describe()}
+    else:
+        values = (
+            f"median peak {format_peak_year(alert.peak_year_median_old)} -> "
+            f"{format_peak_year(alert.peak_year_median_new)}, P(peak <= {alert.target_year}) "
+            f"{alert.p_peak_by_target_old:.2f} -> {alert.p_peak_by_target_new:.2f}"
+        )
+    if alert.kind == "drift":
+        headline = " and ".join(DRIFT_RULES[rule].format(target=alert.target_year) for rule in alert.drifted)
+    else:
+        headline = {
+            "late": f"late for its {alert.target_year} target",
+            "crossed": f"crossed from on time to late for {alert.target_year}",
+        }[alert.kind]
+    return (
+        f"{alert.kind.upper():<7} {who}: {headline}; {values} (threshold {alert.threshold:.2f}); "
+        f"likely cause: {'; '.join(alert.causes)}"
+    )
 
 
 @dataclass(frozen=True)
 class Decision:
     alerts: tuple[Alert, ...]
-    still_late: tuple[dict, ...]  # region_id, indicator, scenario, since (run date of the last warning)
-    back_on_time: tuple[dict, ...]
+    still_late: tuple[LateSeries, ...]
+    back_on_time: tuple[BackOnTime, ...]
     entries: dict[str, dict] = field(default_factory=dict)  # this run's state per series
-
-    def as_dict(self) -> dict:
-        return {
-            "alerts": [a.as_dict() for a in self.alerts],
-            "still_late": list(self.still_late),
-            "back_on_time": list(self.back_on_time),
-        }
 
 
 def state_key(region_id: str, indicator: str, scenario: str) -> str:
@@ -140,86 +120,89 @@ def revised_years(old: dict, new: dict) -> tuple[list[int], float] | None:
     return (changed, largest) if changed else None
 
 
-def series_entry(row: dict, history: Sequence[float | None], late: bool) -> dict:
+def series_entry(row: SeriesRow, history: Sequence[float | None], late: bool) -> dict:
     """What the state remembers about one series after a run."""
     return {
         "late": late,
-        "target_year": row["target_year"],
-        "peak_year_median": row["peak_year_median"],
-        "p_peak_by_target": row["p_peak_by_target"],
-        "model": row.get("model"),
-        "first_year": row["first_year"],
-        "last_observed_year": row["last_observed_year"],
+        "target_year": row.target_year,
+        "peak_year_median": row.peak_year_median,
+        "p_peak_by_target": row.p_peak_by_target,
+        "model": row.model,
+        "first_year": row.first_year,
+        "last_observed_year": row.last_observed_year,
         "history": [None if v != v else v for v in history],  # NaN is not JSON
     }
 
 
 def decide_alerts(
-    rows: list[dict],
-    histories: dict[tuple[str, str], Sequence[float]],
+    rows: Sequence[SeriesRow],
+    histories: Mapping[tuple[str, str], Sequence[float]],
     state: dict,
-    rules: WarningConfig,
+    rule_for: Callable[[str], Rule],
     run: dict,
 ) -> Decision:
     """Compare each forecast row with the saved state and decide what to announce.
 
-    ``run`` carries run_id, run_date, config_hash and code_version of this run;
-    ``state`` is what ``next_state`` returned last time (or {}).
+    ``rule_for``: a region's warning rule; ``run`` carries run_id, run_date,
+    config_hash and code_version of this run; ``state`` is what ``next_state``
+    returned last time (or {}).
     """
     saved = state.get("series", {})
     alerts, still_late, back_on_time, entries = [], [], [], {}
     for row in rows:
-        if row.get("error"):
+        if row.error:
             continue
-        scenario = row.get("scenario") or rules.scenario
-        key = state_key(row["region_id"], row["indicator"], scenario)
-        rule = rules.rule_for(row["region_id"])
-        late = row["p_peak_by_target"] < rule.p_peak_threshold
+        scenario = row.scenario or DEFAULT_SCENARIO
+        key = state_key(row.region_id, row.indicator, scenario)
+        rule = rule_for(row.region_id)
+        late = row.p_peak_by_target < rule.p_peak_threshold
         old = saved.get(key)
-        entry = series_entry(row, histories.get((row["region_id"], row["indicator"]), ()), late)
+        entry = series_entry(row, histories.get((row.region_id, row.indicator), ()), late)
         entry["last_warning"] = (old or {}).get("last_warning")
         entries[key] = entry
-
-        kind, drifted, shown = None, (), old or {}  # shown: the old values in the warning
-        if old is None:
-            kind = "late" if late else None
-        elif late and not old["late"]:
-            kind = "crossed"
-        elif late:
-            reference = announced(old)
-            drifted = tuple(
-                name for name, fired in (
-                    ("peak_later", row["peak_year_median"] - reference["peak_year_median"] >= rule.drift_years),
-                    ("p_fell", reference["p_peak_by_target"] - row["p_peak_by_target"] > rule.p_drop),
-                ) if fired
-            )
-            kind, shown = ("drift", reference) if drifted else (None, shown)
-        ref = {"region_id": row["region_id"], "indicator": row["indicator"], "scenario": scenario}
+        kind, drifted, shown = _assess(row, old, late, rule)
         if kind is None:
             if late:
                 since = (entry["last_warning"] or {}).get("run_date")
-                still_late.append({**ref, "since": since, "p_peak_by_target": row["p_peak_by_target"]})
+                still_late.append(LateSeries(row.region_id, row.indicator, scenario, since, row.p_peak_by_target))
             elif old is not None and old["late"]:
-                back_on_time.append({**ref, "p_peak_by_target": row["p_peak_by_target"]})
+                back_on_time.append(BackOnTime(row.region_id, row.indicator, scenario, row.p_peak_by_target))
             continue
-        alerts.append(
-            Alert(
-                kind=kind,
-                region_id=row["region_id"],
-                name_en=row.get("name_en") or row["region_id"],
-                indicator=row["indicator"],
-                scenario=scenario,
-                target_year=row["target_year"],
-                threshold=rule.p_peak_threshold,
-                peak_year_median_old=shown.get("peak_year_median"),
-                peak_year_median_new=row["peak_year_median"],
-                p_peak_by_target_old=shown.get("p_peak_by_target"),
-                p_peak_by_target_new=row["p_peak_by_target"],
-                causes=explain_change(old, entry, run, state.get("run", {})),
-                drifted=drifted,
-            )
+        alert = Alert(
+            kind=kind,
+            region_id=row.region_id,
+            name_en=row.name_en or row.region_id,
+            indicator=row.indicator,
+            scenario=scenario,
+            target_year=row.target_year,
+            threshold=rule.p_peak_threshold,
+            peak_year_median_old=shown.get("peak_year_median"),
+            peak_year_median_new=row.peak_year_median,
+            p_peak_by_target_old=shown.get("p_peak_by_target"),
+            p_peak_by_target_new=row.p_peak_by_target,
+            causes=explain_change(old, entry, run, state.get("run", {})),
+            drifted=drifted,
         )
+        alerts.append(replace(alert, message=describe_alert(alert)))
     return Decision(tuple(alerts), tuple(still_late), tuple(back_on_time), entries)
+
+
+def _assess(row: SeriesRow, old: dict | None, late: bool, rule: Rule) -> tuple[str | None, tuple[str, ...], dict]:
+    """(the alert's kind or None, the drift rules that fired, the old values the alert shows)."""
+    if old is None:
+        return ("late" if late else None), (), {}
+    if late and not old["late"]:
+        return "crossed", (), old
+    if not late:
+        return None, (), old
+    reference = announced(old)
+    drifted = tuple(
+        name for name, fired in (
+            ("peak_later", row.peak_year_median - reference["peak_year_median"] >= rule.drift_years),
+            ("p_fell", reference["p_peak_by_target"] - row.p_peak_by_target > rule.p_drop),
+        ) if fired
+    )
+    return ("drift", drifted, reference) if drifted else (None, (), old)
 
 
 def announced(old: dict) -> dict:
@@ -238,7 +221,7 @@ def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> d
     sees the same change and announces it again.
     """
     series = dict(state.get("series", {}))
-    alerted = {a.key: a for a in decision.alerts}
+    alerted = {state_key(*a.key): a for a in decision.alerts}
     for key, entry in decision.entries.items():
         if key in alerted and not delivered:
             continue

@@ -1,51 +1,216 @@
-"""The run summary: one row per region x indicator, built from forecasts and
-the registry, written as summary.json and printed as a table."""
+"""The run summary, typed: one ``RunSummary`` per run, built once, written as
+summary.json and read back from it (``read_run_summary``).
 
-import hashlib
+Every model is a frozen, slotted dataclass read by attribute. ``to_json``
+gives the JSON object field by field in the order summary.json has always had
+(a group of fields a row did not have, e.g. the peak statistics of a series
+that could not be forecast, is left out rather than written as nulls), and
+``from_json`` reads one back, older summaries included: a field they lack is
+None (or empty), and a row read for a comparison may carry only some fields
+(``row_fields``). Values are kept as JSON gives them (no casts), so a summary
+read and written again is unchanged (tests/results/test_summary_golden.py).
+
+Checks of the validation gate and the per-source details of a pull (unmatched
+names, conflicts) stay the plain records their producers write.
+"""
+
 import json
-import unicodedata
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
-from forecasting.intensity import IntensityCheck
-from forecasting.peaks import PeakStatistics, format_peak_year
-from forecasting.series import SeriesForecast
-from peakwatch.config import Registry
-from peakwatch.results.probability import format_p
-
-# The scenario of a plain statistical forecast (the scenario engine adds others).
-DEFAULT_SCENARIO = "statistical"
+from peakwatch.results.fields import pick, take
+from peakwatch.results.notices import DEFERRED_WARNINGS, Change, EarlyWarnings, SeriesWarning
+from peakwatch.results.series import ScenarioRow, SeriesRow
 
 
-def row_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(region_id, indicator, scenario) of a summary row: one per series in a run."""
-    return row["region_id"], row["indicator"], row.get("scenario") or DEFAULT_SCENARIO
+@dataclass(frozen=True, slots=True)
+class DataSource:
+    """One source's raw input as the run read it."""
+
+    source: str
+    location: str | None = None
+    sha256: str | None = None
+    rows: int | None = None
+    fetched: str | None = None  # file | downloaded | not-modified | snapshot
+
+    from_json = classmethod(take)
+
+    def to_json(self) -> dict:
+        return pick(self, (f.name for f in fields(self)))
 
 
-class RunSummary(Mapping[str, Any]):
-    """A run summary as the flows return it: read-only, and opaque to Prefect.
+@dataclass(frozen=True, slots=True)
+class SourcePull:
+    """What one source gave: rows, and the names it could not place (records as the pull wrote them)."""
 
-    Prefect walks a flow's return value object by object, looking for futures,
-    and keeps a dict of every object it has seen while it does: for the plain
-    dict of a 10 000-series summary (full model menu) that took ~11 s and
-    +86 MB at the end of the run. Prefect does not walk into a Mapping that is
-    not a dict.
-    """
+    source: str
+    location: str | None = None
+    sha256: str | None = None
+    rows: int | None = None
+    fetched: str | None = None
+    unmatched: list[dict] = field(default_factory=list)  # name, reason, rows, n_rows
+    derived: list[dict] = field(default_factory=list)
+    no_data: list[str] = field(default_factory=list)
+    n_unmatched: int = 0
+    n_derived: int = 0
 
-    def __init__(self, data: dict):
-        self._data = data
+    from_json = classmethod(take)
 
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+    def to_json(self) -> dict:
+        return pick(self, (f.name for f in fields(self)))
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
+
+@dataclass(frozen=True, slots=True)
+class PullSummary:
+    sources: tuple[SourcePull, ...] = ()
+    n_conflicts: int = 0
+    conflicts: list[dict] = field(default_factory=list)  # the first few: region_id, indicator, year, kept, dropped
+
+    def to_json(self) -> dict:
+        return {"sources": [s.to_json() for s in self.sources], "n_conflicts": self.n_conflicts, "conflicts": self.conflicts}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> "PullSummary":
+        return take(cls, raw, sources=tuple(SourcePull.from_json(s) for s in raw.get("sources", ())))
+
+
+VALIDATION_METRICS = (
+    "validation_regions_checked",
+    "validation_regions_passed",
+    "validation_regions_warned",
+    "validation_regions_quarantined",
+    "validation_checks_failed",
+    "validation_missing_years",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationSummary:
+    """The validation gate's report (validation.ValidationReport.as_dict) and where its Data Docs are."""
+
+    n_rows: int = 0
+    validation_regions_checked: int = 0
+    validation_regions_passed: int = 0
+    validation_regions_warned: int = 0
+    validation_regions_quarantined: int = 0
+    validation_checks_failed: int = 0
+    validation_missing_years: int = 0
+    quarantined: dict[str, list[str]] = field(default_factory=dict)  # region -> failed check labels
+    warned: dict[str, list[str]] = field(default_factory=dict)
+    gaps: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    passed: bool = True
+    docs_dir: str | None = None
+    checks: list[dict] = field(default_factory=list)  # validation.CheckResult.as_dict()
+
+    from_json = classmethod(take)
+
+    def to_json(self) -> dict:
+        return pick(self, (f.name for f in fields(self)))
+
+    @property
+    def failed_checks(self) -> list[dict]:
+        return [check for check in self.checks if not check["success"]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """One run: its identity, inputs, validation, rows, warnings and changes."""
+
+    run_id: str | None = None  # MLflow's parent run, None until published
+    pending_id: str | None = None
+    run_date: str | None = None  # ISO 8601, UTC
+    data_sha256: str | None = None
+    config_hash: str | None = None
+    code_version: str | None = None
+    prefect_flow_run_id: str | None = None
+    tracking_uri: str | None = None  # without credentials
+    experiment: str | None = None
+    data: tuple[DataSource, ...] = ()
+    pull: PullSummary = PullSummary()
+    validation: ValidationSummary = ValidationSummary()
+    series: tuple[SeriesRow, ...] = ()
+    scenarios: tuple[ScenarioRow, ...] = ()
+    scenario_comparison: dict = field(default_factory=dict)  # region -> indicator -> scenario -> numbers
+    warnings: tuple[SeriesWarning, ...] = ()
+    previous_run_id: str | None = None
+    changes: tuple[Change, ...] = ()
+    early_warnings: EarlyWarnings = DEFERRED_WARNINGS
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str | None:
+        """The MLflow run id, else the pending payload's id."""
+        return self.run_id or self.pending_id
+
+    def with_(self, **changes) -> "RunSummary":
+        return replace(self, **changes)
+
+    def to_json(self) -> dict:
+        return {
+            **pick(self, ("run_id", "pending_id", "run_date", "data_sha256", "config_hash", "code_version")),
+            **pick(self, ("prefect_flow_run_id", "tracking_uri", "experiment")),
+            "data": [d.to_json() for d in self.data],
+            "pull": self.pull.to_json(),
+            "validation": self.validation.to_json(),
+            "series": [r.to_json() for r in self.series],
+            "scenarios": [r.to_json() for r in self.scenarios],
+            "scenario_comparison": self.scenario_comparison,
+            "warnings": [w.to_json() for w in self.warnings],
+            "previous_run_id": self.previous_run_id,
+            "changes": [c.to_json() for c in self.changes],
+            "early_warnings": self.early_warnings.to_json(),
+            "seconds": self.seconds,
+        }
+
+    def iter_json(self) -> Iterator[str]:
+        """summary.json's text in pieces, one row at a time: a 10 000-series
+        summary is never whole in memory as JSON objects or text."""
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+        return encoder.iterencode(_LazyJson(self))
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> "RunSummary":
+        return take(
+            cls,
+            raw,
+            data=tuple(DataSource.from_json(d) for d in raw.get("data", ())),
+            pull=PullSummary.from_json(raw.get("pull") or {}),
+            validation=ValidationSummary.from_json(raw.get("validation") or {}),
+            series=tuple(SeriesRow.from_json(r) for r in raw.get("series", ())),
+            scenarios=tuple(ScenarioRow.from_json(r) for r in raw.get("scenarios", ())),
+            warnings=tuple(SeriesWarning.from_json(w) for w in raw.get("warnings", ())),
+            changes=tuple(Change.from_json(c) for c in raw.get("changes", ())),
+            early_warnings=EarlyWarnings.from_json(raw.get("early_warnings") or {}),
+        )
+
+
+class _LazyRows(list):
+    """A list to ``json`` that makes each row's object as it is encoded."""
+
+    def __init__(self, rows):
+        super().__init__([None])  # non-empty: the encoder then iterates
+        self._rows = rows
+
+    def __iter__(self):
+        return (row.to_json() for row in self._rows)
 
     def __len__(self) -> int:
-        return len(self._data)
+        return len(self._rows)
 
-    def __repr__(self) -> str:
-        return f"RunSummary(run_id={self._data.get('run_id')!r}, {len(self._data.get('series', ()))} series)"
+    def __bool__(self) -> bool:
+        return bool(self._rows)
+
+
+class _LazyJson(dict):
+    """RunSummary.to_json, the long lists (series, scenarios) encoded row by row."""
+
+    def __init__(self, summary: RunSummary):
+        whole = summary.with_(series=(), scenarios=()).to_json()
+        whole["series"] = _LazyRows(summary.series)
+        whole["scenarios"] = _LazyRows(summary.scenarios)
+        super().__init__(whole)
 
 
 def read_summary(text: str, row_fields: frozenset[str] | None = None) -> dict:
@@ -68,114 +233,19 @@ def read_summary(text: str, row_fields: frozenset[str] | None = None) -> dict:
     return json.loads(text, object_pairs_hook=build)
 
 
-def history_digest(forecast: SeriesForecast) -> str:
-    """sha256 of the series' input years and values: tells revised data from new years."""
-    payload = json.dumps([forecast.first_year, [None if v != v else v for v in forecast.history]])
-    return hashlib.sha256(payload.encode()).hexdigest()
+# What a summary read with ``row_fields`` keeps besides its identity: its series rows.
+_TRIMMED_AWAY = ("scenarios", "warnings", "changes", "early_warnings")
 
 
-def peak_fields(p: PeakStatistics) -> dict:
-    """The peak statistics as summary-row fields (statistical and scenario rows
-    alike). Not the peak-year distribution: a series' is in its peak_years.csv
-    (in the child run); in every row it was ~40 % of a full-menu row."""
-    return {
-        "target_year": p.target_year,
-        "peak_year_median": p.peak_year_median,
-        "peak_year_p10": p.peak_year_p10,
-        "peak_year_p90": p.peak_year_p90,
-        "p_peak_by_target": p.p_peak_by_target,
-        "p_censored": p.p_censored,
-        "peak_value": p.peak_value_median,
-        "peak_value_p10": p.peak_value_p10,
-        "peak_value_p90": p.peak_value_p90,
-    }
+def read_run_summary(text: str, row_fields: frozenset[str] | None = None) -> RunSummary:
+    """A summary.json as a RunSummary. With ``row_fields`` (see read_summary), a
+    summary read for a comparison: its identity and its series rows with those
+    fields only; its scenario, warning and change rows are not kept."""
+    raw = read_summary(text, row_fields)
+    if row_fields is not None:
+        raw = {k: v for k, v in raw.items() if k not in _TRIMMED_AWAY}
+    return RunSummary.from_json(raw)
 
 
-def series_row(forecast: SeriesForecast, registry: Registry, intensity: IntensityCheck | None = None) -> dict:
-    region = registry.get(forecast.region_id)
-    row = {
-        "region_id": forecast.region_id,
-        "name_zh": region.name_zh if region else None,
-        "name_en": region.name_en if region else None,
-        "indicator": forecast.indicator,
-        "scenario": getattr(forecast, "scenario", None) or DEFAULT_SCENARIO,
-        "unit": forecast.unit,
-        "model": forecast.model,
-        "model_reason": forecast.model_reason,
-        "status": forecast.status,
-        "n_observed_years": forecast.n_observed,
-        "first_year": forecast.first_year,
-        "last_observed_year": forecast.last_observed_year,
-        "filled_years": list(forecast.filled_years),
-        "history_sha256": history_digest(forecast),
-        "error": forecast.error,
-        "model_detail": forecast.model_detail,
-        # the chosen model's scores; every candidate's are in the series' backtest.csv
-        # (in the child run): in every row they were ~40 % of a full-menu row
-        "backtest": forecast.backtest.as_dict() if forecast.backtest else None,
-    }
-    if intensity is not None:
-        row.update(intensity.as_row())
-    if forecast.peaks is not None:
-        row.update(peak_fields(forecast.peaks))
-    return row
-
-
-def pad(text: str, width: int) -> str:
-    """Left-align in ``width`` terminal columns: a Chinese character takes two."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 0)
-
-
-def format_table(rows: list[dict], warned: set[tuple[str, str]]) -> str:
-    header = f"{'region':<26} {'name':<8} {'indicator':<19} {'status':<8} {'peak (p10-p90)':<20} {'P(<=target)':>11}  warn"
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        name = pad(row.get("name_zh") or "", 8)
-        if row.get("error"):
-            lines.append(f"{row['region_id']:<26} {name} {row['indicator']:<19} not forecast: {row['error']}")
-            continue
-        band = (
-            f"{format_peak_year(row['peak_year_median'])} "
-            f"[{format_peak_year(row['peak_year_p10'])}, {format_peak_year(row['peak_year_p90'])}]"
-        )
-        flag = "LATE" if (row["region_id"], row["indicator"]) in warned else ""
-        lines.append(
-            f"{row['region_id']:<26} {name} {row['indicator']:<19} {row['status']:<8} {band:<20} "
-            f"{format_p(row['p_peak_by_target'], row.get('threshold')):>11}  {flag}"
-        )
-    return "\n".join(lines)
-
-
-def format_pull(pull: dict) -> str:
-    """What each source gave, and what it could not place (never silently dropped)."""
-    lines = []
-    for src in pull["sources"]:
-        lines.append(f"source {src['source']}: {src['rows']} rows, {src['fetched']}, sha256 {src['sha256'][:12]}")
-        if src["derived"]:
-            lines.append(f"  {len(src['derived'])} region(s) not in the registry, forecast under derived ids")
-        for item in src["unmatched"]:
-            lines.append(f"  unmatched region {item['name']!r} ({item['n_rows']} row(s)) left out: {item['reason']}")
-        if src["no_data"]:
-            lines.append(f"  {len(src['no_data'])} region(s) with no values at all: {', '.join(src['no_data'])}")
-    if pull["n_conflicts"]:
-        lines.append(f"{pull['n_conflicts']} conflicting value(s) between sources; higher precedence kept:")
-        for item in pull["conflicts"][:10]:
-            dropped = ", ".join(f"{d['source']}={d['value']:g}" for d in item["dropped"])
-            lines.append(
-                f"  {item['region_id']} {item['indicator']} {item['year']}: "
-                f"kept {item['kept']['source']}={item['kept']['value']:g}, dropped {dropped}"
-            )
-    return "\n".join(lines)
-
-
-def format_filled(rows: list[dict]) -> str:
-    """Which years of each forecast series were filled, not observed."""
-    filled = [r for r in rows if r.get("filled_years")]
-    if not filled:
-        return "Every forecast series is fully observed: no years filled."
-    lines = ["Filled years (missing in the data, interpolated log-linearly before fitting; not observed):"]
-    for row in filled:
-        years = ", ".join(map(str, row["filled_years"]))
-        lines.append(f"  {row['region_id']} {row['indicator']}: {years} ({row['n_observed_years']} observed)")
-    return "\n".join(lines)
+def load_run_summary(path: Path, row_fields: frozenset[str] | None = None) -> RunSummary:
+    return read_run_summary(path.read_text(encoding="utf-8"), row_fields)

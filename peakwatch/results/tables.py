@@ -11,6 +11,8 @@ import polars as pl
 
 from forecasting.peaks import PeakStatistics, format_peak_year
 from forecasting.series import FAN_QUANTILES, ForecastFan, SeriesForecast, fill_gaps
+from peakwatch.results.notices import SeriesWarning
+from peakwatch.results.series import SeriesRow
 
 OBSERVED, FILLED, FORECAST = "observed", "filled", "forecast"
 # Excel / LibreOffice treat a cell starting with one of these as a formula
@@ -73,23 +75,23 @@ def peak_years_table(forecast: SeriesForecast) -> pl.DataFrame | None:
     )
 
 
-def _peaks_from_row(row: dict, peak_years: pl.DataFrame | None) -> PeakStatistics | None:
-    if row.get("peak_year_median") is None:
+def _peaks_from_row(row: SeriesRow, peak_years: pl.DataFrame | None) -> PeakStatistics | None:
+    if row.peak_year_median is None:
         return None
     if peak_years is not None:
         distribution = dict(zip(peak_years["peak_year"].to_list(), peak_years["share"].to_list()))
     else:  # runs before peak_years.csv kept the distribution in the row
-        distribution = {int(k): v for k, v in row.get("peak_year_distribution", {}).items()}
+        distribution = {int(k): v for k, v in (row.peak_year_distribution or {}).items()}
     return PeakStatistics(
-        peak_year_median=row["peak_year_median"],
-        peak_year_p10=row["peak_year_p10"],
-        peak_year_p90=row["peak_year_p90"],
-        p_peak_by_target=row["p_peak_by_target"],
-        p_censored=row["p_censored"],
-        peak_value_median=row["peak_value"],
-        peak_value_p10=row["peak_value_p10"],
-        peak_value_p90=row["peak_value_p90"],
-        target_year=row["target_year"],
+        peak_year_median=row.peak_year_median,
+        peak_year_p10=row.peak_year_p10,
+        peak_year_p90=row.peak_year_p90,
+        p_peak_by_target=row.p_peak_by_target,
+        p_censored=row.p_censored,
+        peak_value_median=row.peak_value,
+        peak_value_p10=row.peak_value_p10,
+        peak_value_p90=row.peak_value_p90,
+        target_year=row.target_year,
         peak_year_distribution=distribution,
     )
 
@@ -102,7 +104,7 @@ def fan_from_table(table: pl.DataFrame) -> ForecastFan | None:
 
 
 def forecast_from_table(
-    row: dict, table: pl.DataFrame | None, peak_years: pl.DataFrame | None = None
+    row: SeriesRow, table: pl.DataFrame | None, peak_years: pl.DataFrame | None = None
 ) -> SeriesForecast:
     """The inverse of ``forecast_table`` and ``peak_years_table`` joined with the
     series' summary row: what a past run's report needs, rebuilt from its MLflow
@@ -117,19 +119,19 @@ def forecast_from_table(
         )
         fan = fan_from_table(table)
     return SeriesForecast(
-        region_id=row["region_id"],
-        indicator=row["indicator"],
-        unit=row["unit"],
-        n_observed=row["n_observed_years"],
-        first_year=row["first_year"],
-        last_observed_year=row["last_observed_year"],
-        filled_years=tuple(row.get("filled_years") or ()),
-        model=row.get("model"),
-        model_reason=row.get("model_reason") or "",
-        status=row.get("status"),
+        region_id=row.region_id,
+        indicator=row.indicator,
+        unit=row.unit,
+        n_observed=row.n_observed_years,
+        first_year=row.first_year,
+        last_observed_year=row.last_observed_year,
+        filled_years=tuple(row.filled_years or ()),
+        model=row.model,
+        model_reason=row.model_reason or "",
+        status=row.status,
         peaks=_peaks_from_row(row, peak_years),
         fan=fan,
-        error=row.get("error"),
+        error=row.error,
         history=history,
     )
 
@@ -180,6 +182,8 @@ WARNING_COLUMNS = {
 }
 
 
-def warnings_table(warnings: list[dict]) -> pl.DataFrame:
-    """The run's warnings (``Warning.as_dict()`` rows); a header-only frame when none."""
-    return escape_formulas(pl.DataFrame([{k: w.get(k) for k in WARNING_COLUMNS} for w in warnings], schema=WARNING_COLUMNS))
+def warnings_table(warnings: list[SeriesWarning]) -> pl.DataFrame:
+    """The run's warnings; a header-only frame when none."""
+    return escape_formulas(
+        pl.DataFrame([{k: getattr(w, k) for k in WARNING_COLUMNS} for w in warnings], schema=WARNING_COLUMNS)
+    )

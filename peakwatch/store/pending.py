@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from peakwatch.results.summary import load_run_summary, RunSummary
 from peakwatch.store.catalog import write_atomic
-from peakwatch.results.summary import read_summary
 
 PAYLOAD_JSON = "payload.json"
 CHILDREN_JSONL = "children.jsonl"
@@ -79,7 +79,7 @@ class Payload:
     parent: RunRecord
     n_children: int
     histories: dict[tuple[str, str], array]  # as_history
-    summary: dict
+    summary: RunSummary
 
     @property
     def validation_dir(self) -> Path:
@@ -120,7 +120,7 @@ def write_payload(
     parent: RunRecord,
     children: Iterable[RunRecord],
     histories: dict[tuple[str, str], array],
-    summary: dict,
+    summary: RunSummary,
 ) -> None:
     """Write the payload's head, the rest of its records (as they come) and its
     summary into ``folder`` (its artifact files, and the records appended
@@ -139,9 +139,9 @@ def append_records(folder: Path, records: Iterable[RunRecord]) -> None:
         out.writelines(record.to_json() + "\n" for record in records)
 
 
-def write_summary(folder: Path, summary: dict) -> Path:
+def write_summary(folder: Path, summary: RunSummary) -> Path:
     path = folder / SUMMARY_JSON
-    write_atomic(path, json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(summary))
+    write_atomic(path, summary.iter_json())
     return path
 
 
@@ -153,7 +153,7 @@ def read_payload(folder: Path) -> Payload:
         # (at 10 000 series ~13 MB of lists, held while reading it was the run's peak)
         histories = {(h["region_id"], h["indicator"]): as_history(h["history"]) for h in head.pop("histories")}
         n_children = sum(1 for _ in _read_records(folder / CHILDREN_JSONL))  # every line checked, none kept
-        summary = read_summary((folder / SUMMARY_JSON).read_text(encoding="utf-8"))
+        summary = load_run_summary(folder / SUMMARY_JSON)
         return Payload(
             folder, head["pending_id"], head["run_date"], RunRecord.from_dict(head["parent"]), n_children, histories, summary
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 from mlflow import MlflowClient
 
 from peakwatch.store.catalog import write_atomic
-from peakwatch.tracking.layout import has_artifact
+from peakwatch.tracking.reads import has_artifact
 
 STATE_ARTIFACT_DIR = "alerts"
 STATE_FILE = "state.json"

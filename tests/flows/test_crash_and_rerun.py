@@ -82,7 +82,7 @@ def test_killed_runs_leave_nothing_half_written_and_the_rerun_reproduces(tmp_pat
 
     # 3. Rerun on the same input bytes: the kept run is published first (once),
     #    then the rerun, whose projections equal the killed run's to the last digit.
-    sha = killed.summary["data_sha256"]
+    sha = killed.summary.data_sha256
     rerun = subprocess.run(
         [sys.executable, "-m", "peakwatch.cli", "run", "--artifacts-dir", str(artifacts), "--snapshot", sha],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900,
