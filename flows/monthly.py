@@ -29,10 +29,10 @@ from forecasting.series import partition, split_series
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from peakwatch.redact import describe_exception, redacted_traceback
 from peakwatch.results.changes import COMPARED_FIELDS, compare_rows
+from peakwatch.results.notices import DEFERRED_WARNINGS, Change
 from peakwatch.results.ranking import charted_series
 from peakwatch.results.rows import scenario_row
 from peakwatch.results.scenarios import compare_scenarios
-from peakwatch.results.notices import DEFERRED_WARNINGS, Change
 from peakwatch.results.series import SeriesRow
 from peakwatch.results.summary import DataSource, PullSummary, RunSummary, ValidationSummary
 from peakwatch.results.warnings import find_warnings

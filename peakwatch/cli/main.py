@@ -6,8 +6,8 @@ import os
 import sys
 import traceback
 
-from peakwatch.cli.errors import EXIT_CONFIG, EXIT_ERROR, EXIT_LOCKED, CliError
 from peakwatch.cli.commands import paragraph
+from peakwatch.cli.errors import EXIT_CONFIG, EXIT_ERROR, EXIT_LOCKED, CliError
 from peakwatch.cli.parser import build_parser
 from peakwatch.config import ConfigError
 from peakwatch.store.runlock import RunLockedError

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
-from peakwatch.store.catalog import Catalog
 from peakwatch.config import Config, TidySource
 from peakwatch.sources import SourceError
 from peakwatch.sources.pull import read_panel
+from peakwatch.store.catalog import Catalog
 from validation.gate import ValidationReport, validate_panel
 
 

@@ -9,7 +9,7 @@ class EnvOverrides(BaseSettings):
     """``MLFLOW_TRACKING_URI`` -> ``tracking.uri``, ``PEAKWATCH_DASK_ADDRESS`` ->
     ``dask.address``; unset or empty: the file's value stands."""
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=True)
 
     tracking_uri: str | None = Field(None, validation_alias="MLFLOW_TRACKING_URI")
     dask_address: str | None = Field(None, validation_alias="PEAKWATCH_DASK_ADDRESS")

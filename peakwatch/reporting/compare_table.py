@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 
 from forecasting.peaks import CENSORED_YEAR, format_peak_year
-from peakwatch.results.numbers import format_p
 from peakwatch.results.notices import ERROR_CHANGES, Change
+from peakwatch.results.numbers import format_p
 from peakwatch.results.series import DEFAULT_SCENARIO
 from peakwatch.results.summary import RunSummary
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from forecasting.peaks import format_peak_year
 from peakwatch.redact import redact_text
 from peakwatch.reporting.scenario_table import format_scenario_table
+from peakwatch.results.notices import Change, EarlyWarnings
 from peakwatch.results.numbers import format_p, significant_pair
 from peakwatch.results.ranking import RankedRow, rank_by_risk
-from peakwatch.results.notices import Change, EarlyWarnings
 from peakwatch.results.series import SeriesRow
 from peakwatch.results.summary import PullSummary, RunSummary, ValidationSummary
 

@@ -178,12 +178,27 @@ class RunSummary:
             data=tuple(DataSource.from_json(d) for d in raw.get("data", ())),
             pull=PullSummary.from_json(raw.get("pull") or {}),
             validation=ValidationSummary.from_json(raw.get("validation") or {}),
-            series=tuple(SeriesRow.from_json(r) for r in raw.get("series", ())),
-            scenarios=tuple(ScenarioRow.from_json(r) for r in raw.get("scenarios", ())),
+            series=tuple(_typed(SeriesRow, raw.get("series", ()))),
+            scenarios=tuple(_typed(ScenarioRow, raw.get("scenarios", ()))),
             warnings=tuple(SeriesWarning.from_json(w) for w in raw.get("warnings", ())),
             changes=tuple(Change.from_json(c) for c in raw.get("changes", ())),
             early_warnings=EarlyWarnings.from_json(raw.get("early_warnings") or {}),
         )
+
+
+def _typed(cls, rows):
+    return (row if isinstance(row, cls) else cls.from_json(row) for row in rows)
+
+
+def _consumed(rows: list, cls) -> list:
+    """The parsed ``rows`` as ``cls``, each parsed object let go of as it is
+    converted: the dicts and the rows are never all held at once (a 10 000-series
+    summary read back was the run's peak)."""
+    out = []
+    for i, row in enumerate(rows):
+        rows[i] = None
+        out.append(cls.from_json(row))
+    return out
 
 
 class _LazyRows(list):
@@ -244,6 +259,9 @@ def read_run_summary(text: str, row_fields: frozenset[str] | None = None) -> Run
     raw = read_summary(text, row_fields)
     if row_fields is not None:
         raw = {k: v for k, v in raw.items() if k not in _TRIMMED_AWAY}
+    for key, cls in (("series", SeriesRow), ("scenarios", ScenarioRow)):
+        if isinstance(raw.get(key), list):
+            raw[key] = _consumed(raw[key], cls)
     return RunSummary.from_json(raw)
 
 

@@ -3,8 +3,8 @@
 from collections.abc import Iterable, Mapping
 
 from forecasting.peaks import format_peak_year
-from peakwatch.results.numbers import format_p, format_threshold
 from peakwatch.results.notices import SeriesWarning
+from peakwatch.results.numbers import format_p, format_threshold
 from peakwatch.results.series import SeriesRow
 
 

@@ -20,9 +20,9 @@ from typing import BinaryIO
 
 import httpx
 
-from peakwatch.store.catalog import Catalog
 from peakwatch.redact import redact_text
 from peakwatch.sources.errors import SourceError, TransientFetchError
+from peakwatch.store.catalog import Catalog
 
 
 @dataclass(frozen=True)

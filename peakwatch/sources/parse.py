@@ -11,12 +11,12 @@ from typing import BinaryIO
 
 import polars as pl
 
+from peakwatch import contract as c
 from peakwatch.sources.errors import SourceError
 from peakwatch.sources.regions import RegionMatcher, derive_region_id
 from peakwatch.sources.shapes import COLUMN, ORIGIN, to_long
 from peakwatch.sources.tables import ROW, read_table
 from peakwatch.sources.units import conversion, normalize_unit
-from peakwatch import contract as c
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import polars as pl
 
-from peakwatch.store.catalog import Catalog, write_atomic
 from peakwatch.config import Registry
 from peakwatch.redact import redact_url
 from peakwatch.sources.errors import SourceError
@@ -19,6 +18,7 @@ from peakwatch.sources.merge import merge_sources
 from peakwatch.sources.parse import parse_source
 from peakwatch.sources.regions import RegionMatcher
 from peakwatch.sources.snapshot import find_snapshot, sha256_of, store_snapshot
+from peakwatch.store.catalog import Catalog, write_atomic
 
 MAX_CONFLICTS_LISTED = 200
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from peakwatch.store.catalog import Catalog, copy_atomic
 from peakwatch.sources.errors import SourceError
+from peakwatch.store.catalog import Catalog, copy_atomic
 
 
 @dataclass(frozen=True)

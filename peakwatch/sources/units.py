@@ -6,8 +6,8 @@ error: a silent pass would put 万吨 into a column that means million tonnes.
 
 import re
 
-from peakwatch.sources.errors import SourceError
 from peakwatch import contract as c
+from peakwatch.sources.errors import SourceError
 
 # normalised spelling -> (contract unit, factor to multiply by)
 _UNITS: dict[str, tuple[str, float]] = {

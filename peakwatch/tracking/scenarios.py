@@ -2,9 +2,9 @@
 scenario, under the flow's parent run, tagged ``scenario`` (the statistical
 forecasts' child runs carry scenario "statistical")."""
 
+from forecasting.scenarios import ScenarioResult
 from peakwatch.store.pending import RunRecord
 from peakwatch.tracking.layout import KIND_TAG
-from forecasting.scenarios import ScenarioResult
 
 SCENARIO_KIND = "scenario"
 SCENARIO_TAG = "scenario"

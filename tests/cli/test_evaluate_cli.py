@@ -2,10 +2,10 @@
 
 import pytest
 
+from forecasting.evaluation import AUTOETS, SELECTED, EvaluationRow
 from peakwatch.cli import build_parser
 from peakwatch.config import ConfigError, ForecastConfig
 from peakwatch.evaluate import format_goals, format_rows
-from forecasting.evaluation import AUTOETS, SELECTED, EvaluationRow
 
 
 def test_evaluate_options_parse():

@@ -7,11 +7,11 @@ import pytest
 import yaml
 
 from peakwatch import cli
-from peakwatch.store.catalog import Catalog
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, load_config
 from peakwatch.redact import describe_exception, redact_text, redact_url, redacted_traceback
 from peakwatch.sources import SourceError
 from peakwatch.sources.pull import pull_all
+from peakwatch.store.catalog import Catalog
 from tests.sources._sources_helpers import REGISTRY, Route, make_source, serve, tidy_csv, yearly_rows
 
 SECRET = "s3cret"

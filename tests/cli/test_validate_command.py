@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from peakwatch import cli
-from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
 from peakwatch import contract as c
+from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
 
 PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
 

@@ -12,9 +12,9 @@ import sys
 import pytest
 from mlflow import MlflowClient
 
-from peakwatch.store import pending
 from peakwatch.cli import EXIT_OK
 from peakwatch.config import PROJECT_ROOT
+from peakwatch.store import pending
 from peakwatch.tracking.layout import KIND_TAG, PARENT_KIND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from flows.monthly import monthly_flow
-from tests.outcome import as_json
 from tests.flows.dask_processes import dask_processes
+from tests.outcome import as_json
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -7,11 +7,11 @@ import pytest
 import yaml
 from cronsim import CronSim
 
+from flows.deployment import build_deployment, describe_deployment
+from flows.monthly import run_labels
 from peakwatch.cli import build_parser
 from peakwatch.cli import commands
 from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
-from flows.deployment import build_deployment, describe_deployment
-from flows.monthly import run_labels
 
 SNAPSHOT = {
     "name": "monthly",

@@ -3,11 +3,10 @@
 import json
 import logging
 import socket
+from dataclasses import replace
 
 import httpx
 from mlflow import MlflowClient
-
-from dataclasses import replace
 
 from flows import notify
 from flows.notify import Decided, describe_error, send_with_retries

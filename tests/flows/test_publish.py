@@ -2,19 +2,18 @@
 once, whatever happens in between (an interrupted publish, a crash after it)."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
-
-from dataclasses import replace
 
 from flows import notify, publish
 from flows.fit import series_records
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
 from peakwatch.config import DEFAULT_CONFIG, load_config
 from peakwatch.results import early_warnings, tables
-from peakwatch.results.rows import series_row
 from peakwatch.results.notices import Alert, EarlyWarnings
+from peakwatch.results.rows import series_row
 from peakwatch.results.summary import RunSummary
 from peakwatch.store import pending
 from peakwatch.store.catalog import Catalog, copy_atomic, write_atomic

@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from mlflow import MlflowClient
 
+from forecasting.scenarios import simulate_partition, split_regions
 from peakwatch import cli
 from peakwatch.config import load_config
 from peakwatch.tracking.layout import KIND_TAG
 from peakwatch.tracking.scenarios import SCENARIO_KIND
-from forecasting.scenarios import simulate_partition, split_regions
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -9,9 +9,9 @@ import yaml
 from mlflow import MlflowClient
 
 from peakwatch import cli
-from peakwatch.tracking import layout as tracking, reads
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
 from peakwatch.store.pending import PENDING_ID_TAG
+from peakwatch.tracking import layout as tracking, reads
 from tests.flows.mlflow_server import free_port, mlflow_server
 
 pytestmark = pytest.mark.integration

@@ -14,9 +14,9 @@ import yaml
 from mlflow import MlflowClient
 
 from peakwatch import cli
+from peakwatch import contract as c
 from peakwatch.config import DEFAULT_CONFIG
 from peakwatch.tracking.layout import CHILD_KIND, KIND_TAG, PARENT_KIND
-from peakwatch import contract as c
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

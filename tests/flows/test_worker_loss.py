@@ -12,10 +12,10 @@ import pytest
 import yaml
 from distributed import Client
 
-from peakwatch.config import PROJECT_ROOT
-from peakwatch.sources.regions import derive_region_id
 from forecasting.series import ForecastSettings, forecast_partition, split_series
 from forecasting.synthetic import random_calibrations, simulate_panel
+from peakwatch.config import PROJECT_ROOT
+from peakwatch.sources.regions import derive_region_id
 from tests.flows.dask_processes import dask_processes
 
 PREFIX = "bench"

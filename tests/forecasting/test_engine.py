@@ -6,12 +6,12 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from peakwatch import contract as c
 from forecasting.evaluation import holdout_split
 from forecasting.intensity import DOWN, UP, check_intensity, check_regions
 from forecasting.peaks import CENSORED_YEAR, PEAKED, RISING
 from forecasting.series import ForecastSettings, SeriesInput, forecast_partition, forecast_series, partition, split_series
 from forecasting.synthetic import simulate_panel
+from peakwatch import contract as c
 
 YEARS = np.arange(2000, 2020)
 SETTINGS = ForecastSettings(n_paths=400, seed=11, backtest_paths=100)

@@ -3,8 +3,8 @@
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
-from peakwatch.reporting import charts as plots
 from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.reporting import charts as plots
 
 
 def test_the_cjk_font_matplotlib_finds_covers_every_region_name():

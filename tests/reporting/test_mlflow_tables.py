@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from matplotlib.figure import Figure
 
+from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 from peakwatch.reporting import charts as plots
 from peakwatch.results import tables
 from peakwatch.results.notices import SeriesWarning
-from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 
 
 @pytest.fixture(scope="module")

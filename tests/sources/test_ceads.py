@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
-from peakwatch.sources.ceads import CeadsError, read_ceads_emissions
-from peakwatch import contract as c
 from forecasting.evaluation import count_peaked
 from forecasting.series import split_series
+from peakwatch import contract as c
+from peakwatch.sources.ceads import CeadsError, read_ceads_emissions
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "ceads-cities" / (
     "The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019.xlsx"

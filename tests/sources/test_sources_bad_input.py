@@ -3,9 +3,9 @@ region or year at fault, and artifacts/raw exactly as it was before."""
 
 import pytest
 
-from peakwatch.store.catalog import Catalog
 from peakwatch.sources import SourceError
 from peakwatch.sources.pull import pull_all
+from peakwatch.store.catalog import Catalog
 from tests.sources._sources_helpers import REGISTRY, Route, fingerprint, make_source, serve, tidy_csv, write_xlsx, yearly_rows
 
 GOOD = tidy_csv(yearly_rows("hunan.yueyang", "co2_emissions", "MtCO2", 30.0))

@@ -10,10 +10,10 @@ import openpyxl
 import polars as pl
 import pytest
 
+from peakwatch import contract as c
 from peakwatch.sources import SourceError
 from peakwatch.sources.parse import parse_source
 from peakwatch.sources.regions import RegionMatcher
-from peakwatch import contract as c
 from tests.sources._sources_helpers import REGISTRY, Route, make_source, serve
 
 MATCHER = RegionMatcher(REGISTRY)

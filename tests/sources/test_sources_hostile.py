@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from peakwatch import contract as c
 from peakwatch.sources import SourceError
 from peakwatch.sources.fetch import Fetched
 from peakwatch.sources.pull import read_panel
 from peakwatch.sources.units import _UNITS
-from peakwatch import contract as c
 from tests.sources._sources_helpers import REGISTRY, make_source
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
-from peakwatch.store.catalog import Catalog
 from peakwatch.sources import SourceError, TransientFetchError
 from peakwatch.sources.fetch import fetch_into
 from peakwatch.sources.pull import pull_all, read_sources, resolve_pins
+from peakwatch.store.catalog import Catalog
 from tests.sources._sources_helpers import REGISTRY, Route, make_source, serve, tidy_csv, yearly_rows
 
 BODY = tidy_csv(yearly_rows("hunan.zhuzhou", "co2_emissions", "MtCO2", 20.0)).encode("gbk")

@@ -5,10 +5,10 @@ import itertools
 import polars as pl
 import pytest
 
-from peakwatch.store.catalog import Catalog
+from peakwatch import contract as c
 from peakwatch.config import PROJECT_ROOT, ConfigError, load_config
 from peakwatch.sources.pull import pull_all
-from peakwatch import contract as c
+from peakwatch.store.catalog import Catalog
 from tests.sources._sources_helpers import REGISTRY, make_source, tidy_csv
 
 

@@ -9,10 +9,10 @@ import os
 import tracemalloc
 from pathlib import Path
 
-from peakwatch.store.catalog import Catalog
 from peakwatch.sources.fetch import fetch_into
 from peakwatch.sources.pull import resolve_pins
 from peakwatch.sources.snapshot import store_snapshot
+from peakwatch.store.catalog import Catalog
 from tests.sources._sources_helpers import Route, make_source, serve
 
 SIZE = 16 * 2**20

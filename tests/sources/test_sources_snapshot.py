@@ -2,9 +2,9 @@
 
 import pytest
 
-from peakwatch.store.catalog import Catalog
 from peakwatch.sources import SourceError
 from peakwatch.sources.pull import pull_all, resolve_pins
+from peakwatch.store.catalog import Catalog
 from tests.sources._sources_helpers import REGISTRY, fingerprint, make_source, tidy_csv, yearly_rows
 
 

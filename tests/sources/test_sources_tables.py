@@ -5,10 +5,10 @@ import io
 import polars as pl
 import pytest
 
+from peakwatch import contract as c
 from peakwatch.sources import SourceError
 from peakwatch.sources.parse import parse_source
 from peakwatch.sources.regions import RegionMatcher
-from peakwatch import contract as c
 from tests.sources._sources_helpers import REGISTRY, make_source, tidy_csv, write_xlsx
 
 MATCHER = RegionMatcher(REGISTRY)

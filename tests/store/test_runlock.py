@@ -1,6 +1,6 @@
+import select
 import subprocess
 import sys
-import select
 
 import pytest
 

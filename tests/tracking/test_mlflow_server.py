@@ -14,11 +14,11 @@ import yaml
 from mlflow import MlflowClient
 
 from peakwatch import cli
-from peakwatch.tracking import layout as tracking, reads
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from peakwatch.tracking import layout as tracking, reads
 from tests.flows.mlflow_server import free_port
-from tests.outcome import as_json
 from tests.flows.mlflow_server import mlflow_server as running_server
+from tests.outcome import as_json
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 
 from flows import fit
+from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 from peakwatch.results.summary import RunSummary
 from peakwatch.store.catalog import Catalog
 from peakwatch.store.pending import RunRecord
 from peakwatch.tracking import client as tracking_client, layout as tracking, reads, runs as tracking_runs
-from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series
 
 
 def _forecast(region: str, indicator: str = "co2_emissions") -> SeriesForecast:

@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 from mlflow import MlflowClient
 
-from peakwatch.store.series import MODEL_ARTIFACT
-from peakwatch.tracking.models import log_chosen_model, reload_point_forecast
 from forecasting.series import ForecastSettings, forecast_series, split_series
 from forecasting.synthetic import simulate_panel
+from peakwatch.store.series import MODEL_ARTIFACT
+from peakwatch.tracking.models import log_chosen_model, reload_point_forecast
 
 pytestmark = pytest.mark.integration
 
