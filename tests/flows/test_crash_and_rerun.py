@@ -94,6 +94,6 @@ def test_killed_runs_leave_nothing_half_written_and_the_rerun_reproduces(tmp_pat
     assert pending.list_payloads(artifacts / "pending") == []
     summaries = {p.info.run_id: json.loads((artifacts / "runs" / p.info.run_id / "summary.json").read_text()) for p in finished}
     first, second = (summaries[p.info.run_id] for p in finished)
-    assert projections(first) == projections(killed.summary) == projections(second)
+    assert projections(first) == projections(killed.summary.to_json()) == projections(second)
     assert second["previous_run_id"] == first["run_id"]
     visible_files_are_whole(artifacts)
