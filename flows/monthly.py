@@ -7,6 +7,7 @@ built from the rooms of peakwatch.results, the payload is written by
 peakwatch.store, and publishing is flows/publish.py.
 """
 
+import shutil
 import subprocess
 import time
 import uuid
@@ -26,8 +27,10 @@ from flows.publish import RunOutcome, Store, TrackingUnavailable
 from flows.tasks import Handoff, pull_sources, validate
 from forecasting.scenarios import ScenarioResult
 from forecasting.series import partition, split_series
+from peakwatch import redact
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
-from peakwatch.redact import describe_exception, redacted_traceback
+from peakwatch.killpoints import stage_done
+from peakwatch.redact import describe_exception, redacted_errors, redacted_traceback
 from peakwatch.results.changes import COMPARED_FIELDS, compare_rows
 from peakwatch.results.notices import DEFERRED_WARNINGS, Change
 from peakwatch.results.ranking import charted_series
@@ -60,9 +63,11 @@ def monthly_flow(
     ``wait_seconds``: how long to queue behind another run on the same artifacts
     folder before giving up (one run at a time per folder, see peakwatch/store/runlock.py).
     """
-    config = load_run_config(config_path, artifacts_dir)
-    with run_lock(config.artifacts_dir, wait_seconds):
-        return run_pipeline(config, tuple(snapshots or ()))
+    redact.install()  # also when a deployment runs the flow, not the CLI
+    with redacted_errors():
+        config = load_run_config(config_path, artifacts_dir)
+        with run_lock(config.artifacts_dir, wait_seconds):
+            return run_pipeline(config, tuple(snapshots or ()))
 
 
 def load_run_config(config_path: str, artifacts_dir: str | None) -> Config:
@@ -127,6 +132,7 @@ def pull_validate_fit(
     logger = get_run_logger()
     clock = time.perf_counter()
     pulled = pull_sources(config, catalog, snapshots).take()
+    stage_done("pull")
     for source in pulled.sources:
         if source.unmatched:
             logger.warning("source %s: %d unmatched region(s) left out", source.source, len(source.unmatched))
@@ -137,6 +143,7 @@ def pull_validate_fit(
     given = Handoff(panel)
     report = validate(given, config.validation.settings(), config.regions.parents(), building / pending.VALIDATION_DIR)
     given.take()
+    stage_done("gate")
     logger.info("validation: %s", report.metrics())
     if report.quarantined:
         logger.warning("quarantined regions: %s", report.quarantined)
@@ -160,6 +167,7 @@ def pull_validate_fit(
         task_runner(config.dask, prefect_api_url()), parts, config.forecast.settings(), results.add, scenarios
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
+    stage_done("fit")
     return Fitted(sources, pull, report, results, scenario_results, seconds)
 
 
@@ -169,6 +177,9 @@ def compute_payload(
     """Pull, validate, fit and summarize into a payload folder under ``pending/``;
     returns the payload (as written there) with the tracking store (earlier
     pending runs synced first), or None and why the store cannot be used."""
+    for stale in catalog.stale_building_dirs():  # a killed run's half-built payload (the run lock is ours)
+        get_run_logger().info("removing %s, left by a run that was stopped", stale)
+        shutil.rmtree(stale, ignore_errors=True)
     pending_id = uuid.uuid4().hex[:12]
     building = catalog.building_dir(pending_id)  # renamed to pending/<id> when whole
     run_date = datetime.now(timezone.utc)
@@ -199,6 +210,7 @@ def compute_payload(
     histories = fitted.results.histories()
     pending.write_payload(building, pending_id, summary.run_date, parent, scenario_records, histories, summary)
     folder = move_dir(building, catalog.pending_dir(pending_id))
+    stage_done("payload")
     n_children = pending.count_records(folder)
     payload = pending.Payload(folder, pending_id, summary.run_date, parent, n_children, histories, summary)
     return payload, store, store_error

@@ -21,8 +21,10 @@ from prefect import flow
 
 from flows import notify
 from forecasting.series import SeriesForecast
+from peakwatch import redact
 from peakwatch.config import DEFAULT_CONFIG, Config, load_config
-from peakwatch.redact import describe_exception
+from peakwatch.killpoints import stage_done
+from peakwatch.redact import describe_exception, redacted_errors
 from peakwatch.reporting.report import render_report
 from peakwatch.results.ranking import charted_series
 from peakwatch.results.summary import load_run_summary, RunSummary
@@ -77,9 +79,15 @@ def sync_flow(
     config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, wait_seconds: float = 0.0
 ) -> list[RunOutcome]:
     """Publish the runs kept in ``pending/`` while the tracking store was down, oldest first."""
-    config = load_config(Path(config_path))
-    if artifacts_dir:
-        config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+    redact.install()
+    with redacted_errors():
+        config = load_config(Path(config_path))
+        if artifacts_dir:
+            config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+        return _sync(config, wait_seconds)
+
+
+def _sync(config: Config, wait_seconds: float) -> list[RunOutcome]:
     catalog = Catalog(config.artifacts_dir)
     with run_lock(config.artifacts_dir, wait_seconds):
         try:
@@ -116,12 +124,14 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
             client, experiment_id, run_id, payload, config.tracking.log_threads, decided.child_tags
         )
         announced = notify.notify_warnings(config, client, this_run, decided)  # 4. notify, remember
+        stage_done("publish")
         validation = replace(summary.validation, docs_dir=str(catalog.validation_dir(run_id)))
         summary = summary.with_(run_id=run_id, validation=validation, early_warnings=announced)
         summary_path = pending.write_summary(payload.folder, summary)  # 5. summary.json
         report_path = write_report(config, payload, summary)  # 6. report.html
         runs.log_run_reports(client, run_id, summary)  # 7. the parent's reports, and finish it
         runs.finish_parent_run(client, run_id, {}, {"summary": summary_path, "report": report_path})
+        stage_done("report")
     except BaseException as exc:
         pending.write_summary(payload.folder, payload.summary)  # not the run id of a run that did not finish
         try:

@@ -23,6 +23,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from peakwatch.config import Config
+from peakwatch.redact import redacted_errors
 from peakwatch.sources import TransientFetchError
 from peakwatch.sources.fetch import Fetched, fetch_into
 from peakwatch.sources.pull import PullResult, pull_all, resolve_pins
@@ -63,7 +64,8 @@ def _retry_transient(task, task_run, state) -> bool:
 
 @task(retry_condition_fn=_retry_transient)
 def fetch_source(source, catalog: Catalog, path: Path) -> Fetched:
-    return fetch_into(source, catalog, path)
+    with redacted_errors():  # a source URL's token must not reach the task's state message
+        return fetch_into(source, catalog, path)
 
 
 def _fetch_with_retries(source, catalog: Catalog, path: Path) -> Fetched:
@@ -79,7 +81,8 @@ def pull_sources(config: Config, catalog: Catalog, snapshots: tuple[str, ...] = 
         get_run_logger().info("removing %s, left by a run that was stopped", stale)
         shutil.rmtree(stale, ignore_errors=True)
     pins = resolve_pins(catalog, config.sources, list(snapshots)) if snapshots else None
-    return Handoff(pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins))
+    with redacted_errors():
+        return Handoff(pull_all(config.sources, config.regions, catalog, fetch=_fetch_with_retries, pins=pins))
 
 
 # No cache: Prefect hashes a cached task's inputs, and the panel's hash

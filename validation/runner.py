@@ -26,6 +26,7 @@ from validation.suites import Check, Suite
 DOCS_SITE = "peakwatch"
 GX_SEVERITY = {"fail": FailureSeverity.CRITICAL, "warn": FailureSeverity.WARNING}
 ROWS_PER_REGION = 5  # offending rows kept per region and check
+ESCAPING_VIEW = {"module_name": "validation.docs_view", "class_name": "EscapingPageView"}
 
 
 def staging_dir(docs_dir: Path) -> Path:
@@ -42,6 +43,8 @@ def open_context(docs_dir: Path | None):
             "class_name": "SiteBuilder",
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging_dir(docs_dir))},
+            # every page that can show input values is drawn by a view that escapes them
+            "site_section_builders": {section: {"view": ESCAPING_VIEW} for section in ("expectations", "validations", "profiling")},
         }
         context.add_data_docs_site(site_name=DOCS_SITE, site_config=site)
     return context
@@ -96,9 +99,11 @@ def describe_rule(kwargs: dict) -> str:
     column = kwargs.get("column")
     low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if column and (low is not None or high is not None):
+        above = "<" if kwargs.get("strict_min") else "<="
+        below = "<" if kwargs.get("strict_max") else "<="
         if low is not None and high is not None:
-            return f"{low:.4g} <= {column} <= {high:.4g}"
-        return f"{column} >= {low:.4g}" if low is not None else f"{column} <= {high:.4g}"
+            return f"{low:.4g} {above} {column} {below} {high:.4g}"
+        return f"{column} {above.replace('<', '>')} {low:.4g}" if low is not None else f"{column} {below} {high:.4g}"
     if column and "value_set" in kwargs:
         return f"{column} in {sorted(kwargs['value_set'])}"
     if column and "type_" in kwargs:

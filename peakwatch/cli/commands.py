@@ -4,6 +4,8 @@
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from peakwatch.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, CliError
@@ -39,8 +41,26 @@ def _open_store(config: Config):
     return client, experiment_id
 
 
+@contextmanager
+def _servers_allowed(config: Config, wait_seconds: float) -> Iterator[None]:
+    """The artifacts folder's run lock, taken before any server starts (a second
+    run learns at once that the folder is busy), and a watchdog that stops the
+    servers and clusters this process starts if it is killed (cli/reaper.py)."""
+    from peakwatch.cli.reaper import guard_children
+    from peakwatch.store.runlock import run_lock
+
+    with run_lock(config.artifacts_dir, wait_seconds):
+        guard_children()
+        yield
+
+
 def run(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
+        return _run_flow(args, config)
+
+
+def _run_flow(args: argparse.Namespace, config: Config) -> int:
     from flows.monthly import monthly_flow
     from flows.publish import TrackingUnavailable
     from peakwatch.cli.console_log import quiet_engine_tracebacks
@@ -68,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
 
 def sync(args: argparse.Namespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
+    with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
+        return _sync_flow(args, config)
+
+
+def _sync_flow(args: argparse.Namespace, config: Config) -> int:
     from flows.publish import TrackingUnavailable, sync_flow
     from peakwatch.cli.console_log import quiet_engine_tracebacks
     from peakwatch.store import pending
@@ -174,6 +199,9 @@ def serve(args: argparse.Namespace) -> int:
         + (", schedule paused" if config.schedule.paused else "")
         + ". Stop with Ctrl-C."
     )
+    from peakwatch.cli.reaper import guard_children
+
+    guard_children()  # each flow run's server and cluster stop with this process
     serve_deployment(deployment)
     return EXIT_OK
 

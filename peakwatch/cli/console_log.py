@@ -15,7 +15,8 @@ ENGINE_LOGGERS = frozenset({"prefect.flow_runs", "prefect.task_runs"})
 
 class DropEngineTracebacks(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name in ENGINE_LOGGERS and record.exc_info:
+        # exc_text alone: a traceback that peakwatch.redact rewrote without its credentials
+        if record.name in ENGINE_LOGGERS and (record.exc_info or record.exc_text):
             record.exc_info = record.exc_text = None
         return True
 

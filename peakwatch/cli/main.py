@@ -9,6 +9,7 @@ import traceback
 from peakwatch.cli.commands import paragraph
 from peakwatch.cli.errors import EXIT_CONFIG, EXIT_ERROR, EXIT_LOCKED, CliError
 from peakwatch.cli.parser import build_parser
+from peakwatch import redact
 from peakwatch.config import ConfigError
 from peakwatch.store.runlock import RunLockedError
 
@@ -16,6 +17,7 @@ from peakwatch.store.runlock import RunLockedError
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    redact.install()  # before anything logs: MLflow's, httpx's and Prefect's texts can quote a password
     logging.getLogger("distributed").setLevel(logging.WARNING)
     # A loaded 2-core machine can need more than Prefect's default 20 s to
     # start the ephemeral API server.

@@ -96,6 +96,20 @@ def format_changes(changes: Sequence[Change]) -> str:
     return "\n".join(lines)
 
 
+def cells_at_fault(validation: ValidationSummary, region: str, label: str) -> str:
+    """A failed check's label with the indicators and years of the region's
+    offending rows, e.g. ``rows.positive (...) [co2_emissions 2012]``."""
+    years: dict[str, list] = {}
+    for check in validation.checks:
+        if f"{check['check']} ({check['expectation']})" != label:
+            continue
+        for row in check["offending_rows"]:
+            if row.get("region_id") == region and row.get("indicator") is not None and row.get("year") is not None:
+                years.setdefault(row["indicator"], []).append(row["year"])
+    where = "; ".join(f"{indicator} {', '.join(map(str, sorted(set(ys))))}" for indicator, ys in years.items())
+    return f"{label} [{where}]" if where else label
+
+
 def format_validation(validation: ValidationSummary) -> list[str]:
     lines = []
     for title, by_region in (
@@ -104,7 +118,10 @@ def format_validation(validation: ValidationSummary) -> list[str]:
     ):
         if by_region:
             lines.append(title)
-            lines += [f"  {region}: {', '.join(checks)}" for region, checks in by_region.items()]
+            lines += [
+                f"  {region}: {', '.join(cells_at_fault(validation, region, check) for check in checks)}"
+                for region, checks in by_region.items()
+            ]
     lines.append(f"Validation report (GX Data Docs): {validation.docs_dir}/index.html")
     return lines
 

@@ -4,12 +4,13 @@ The bytes go from the source to ``path`` a piece at a time (a local file is
 copied, a download streamed), never held whole: at 30 000 series a local
 file read whole was a 124 MB transient of the pull.
 
-URLs: a timeout per request; transient failures raise ``TransientFetchError``
+URLs: ``timeout_seconds`` bounds the whole download; transient failures raise ``TransientFetchError``
 so the caller (a Prefect task with retries) can retry them with backoff; the
 ETag / Last-Modified of the last download are sent back so an unchanged file
 is answered with 304 and copied from its snapshot instead of downloaded again.
 """
 
+import asyncio
 import json
 import shutil
 from collections.abc import Iterator
@@ -87,21 +88,52 @@ def _fetch_url(source, catalog: Catalog, where: str, path: Path) -> Fetched:
             headers["If-None-Match"] = cached["etag"]
         if cached.get("last_modified"):
             headers["If-Modified-Since"] = cached["last_modified"]
+    progress = _Progress()
     try:
-        with httpx.Client(timeout=source.timeout_seconds, follow_redirects=True) as client:
-            with client.stream("GET", source.url, headers=headers) as response:
-                if response.status_code == 304 and headers:
-                    return _copy_not_modified(cached_path, path, where, response, cached)
-                _check_status(response, source, where)
-                with _scratch_copy(path, where) as copy:
-                    for piece in response.iter_bytes():
-                        copy.write(piece)
-    except httpx.TimeoutException:
-        raise TransientFetchError(f"{where}: no response within {source.timeout_seconds:g} s (timeout)") from None
+        # httpx's timeouts bound each read, not a download: a server sending a
+        # byte every 2 s held a run with timeout_seconds 5 for minutes. The
+        # whole request, answer and body runs under one deadline instead.
+        return asyncio.run(_download(source, headers, path, where, cached_path, cached, progress))
+    except (TimeoutError, httpx.TimeoutException):
+        raise TransientFetchError(progress.timed_out(where, source.timeout_seconds)) from None
     except httpx.TransportError as exc:
         raise TransientFetchError(f"{where}: download failed: {type(exc).__name__}: {redact_text(str(exc))}") from None
     except httpx.HTTPError as exc:  # a redirect loop, a body that does not decode: asking again will not help
         raise SourceError(f"{where}: download failed: {type(exc).__name__}: {redact_text(str(exc))}") from None
+
+
+@dataclass
+class _Progress:
+    """How far a download got: what its timeout message says."""
+
+    answered: bool = False  # the status line and headers arrived
+    received: int = 0  # bytes of the body
+    expected: int | None = None  # Content-Length, when sent
+
+    def timed_out(self, where: str, seconds: float) -> str:
+        if not self.answered:
+            return f"{where}: no response within {seconds:g} s (timeout_seconds); 0 bytes arrived"
+        of = f" of {self.expected}" if self.expected is not None else ""
+        return (
+            f"{where}: download stopped after {seconds:g} s (timeout_seconds): the server answered, "
+            f"then sent {self.received} bytes{of}"
+        )
+
+
+async def _download(source, headers: dict, path: Path, where: str, cached_path, cached, progress: _Progress) -> Fetched:
+    async with asyncio.timeout(source.timeout_seconds):
+        async with httpx.AsyncClient(timeout=source.timeout_seconds, follow_redirects=True) as client:
+            async with client.stream("GET", source.url, headers=headers) as response:
+                progress.answered = True
+                length = response.headers.get("content-length", "")
+                progress.expected = int(length) if length.isdigit() else None
+                if response.status_code == 304 and headers:
+                    return _copy_not_modified(cached_path, path, where, response, cached)
+                await _check_status(response, source, where)
+                with _scratch_copy(path, where) as copy:
+                    async for piece in response.aiter_bytes():
+                        copy.write(piece)
+                        progress.received += len(piece)
     return Fetched(path, "downloaded", _validators(response, None))
 
 
@@ -120,7 +152,7 @@ def _copy_not_modified(cached_path: Path, path: Path, where: str, response: http
     return Fetched(path, "not-modified", _validators(response, cached))
 
 
-def _check_status(response: httpx.Response, source, where: str) -> None:
+async def _check_status(response: httpx.Response, source, where: str) -> None:
     """Raise for an answer that is not the file: an HTTP error, or an HTML page
     where a CSV was expected (its first bytes quoted)."""
     if response.status_code >= 500:
@@ -128,7 +160,11 @@ def _check_status(response: httpx.Response, source, where: str) -> None:
     if response.status_code >= 400:
         raise SourceError(f"{where}: HTTP {response.status_code} {response.reason_phrase}")
     if "text/html" in response.headers.get("content-type", "") and source.file_format == "csv":
-        head = next(response.iter_bytes(80), b"")[:80].decode("utf-8", errors="replace")
+        head = b""
+        async for piece in response.aiter_bytes(80):
+            head = piece[:80]
+            break
+        head = head.decode("utf-8", errors="replace")
         raise SourceError(f"{where}: the server sent an HTML page (Content-Type text/html), not CSV: {head!r}")
 
 

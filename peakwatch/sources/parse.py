@@ -19,6 +19,9 @@ from peakwatch.sources.tables import ROW, read_table
 from peakwatch.sources.units import conversion, normalize_unit
 
 
+MIN_YEAR, MAX_YEAR = 1, 9999  # a year of four digits at most, as a date holds
+
+
 @dataclass(frozen=True)
 class Parsed:
     frame: pl.DataFrame  # the contract columns
@@ -48,7 +51,10 @@ def parse_source(file: BinaryIO, source, matcher: RegionMatcher, where: str) -> 
     _fail(where, long.filter(pl.col("region").is_null() & pl.col("value").is_not_null()), lambda r: "region is empty")
 
     as_number = long["year"].str.strip_chars().str.strip_suffix("年").cast(pl.Float64, strict=False)
-    ok = as_number.is_not_null() & (as_number == as_number.round(0)) & as_number.is_between(1900, 2100)
+    # A year is a whole number a date can hold. Which years are plausible (not
+    # 1850, not next year) is the gate's rule (validation.min_year / max_year):
+    # there, a bad year quarantines its region instead of failing the run.
+    ok = as_number.is_not_null() & (as_number == as_number.round(0)) & as_number.is_between(MIN_YEAR, MAX_YEAR)
     _fail(where, long.filter(~ok.fill_null(False)), lambda r: f"year {r['year']!r} is not a year")
     long = long.with_columns(year=as_number.cast(pl.Int64))
 
@@ -165,10 +171,10 @@ def _check_duplicates(long: pl.DataFrame, where: str) -> None:
     if c.in_order(long, keys, strictly=True):
         return
     # The three keys as one integer: hashing the text columns themselves cost
-    # ~60 MB at 380 000 rows, this ~30. Years are 1900-2100 (checked above).
+    # ~60 MB at 380 000 rows, this ~30. Years are 1-9999 (checked above).
     n_indicators = long["indicator"].n_unique()
     key = (pl.col("region_id").rank("dense").cast(pl.Int64) * (n_indicators + 1)
-           + pl.col("indicator").rank("dense").cast(pl.Int64)) * 201 + (pl.col("year") - 1900)
+           + pl.col("indicator").rank("dense").cast(pl.Int64)) * (MAX_YEAR + 1) + pl.col("year")
     dup = long.filter(key.is_duplicated()).sort([*keys, ROW])
     if dup.is_empty():
         return

@@ -1,7 +1,7 @@
 """Tables of text cells -> long rows (region, year, indicator, value, unit) as text.
 
 Only the shape changes here; numbers, units and regions are checked in
-``flows.sources.parse``. ``_row`` and ``_column`` say where each value sat in
+``peakwatch.sources.parse``. ``_row`` and ``_column`` say where each value sat in
 the file, for error messages.
 """
 

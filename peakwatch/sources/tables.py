@@ -129,8 +129,14 @@ def _read_parquet(data: bytes, where: str) -> pl.DataFrame:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as exc:
         raise SourceError(f"{where}: cannot be read as Parquet (truncated or corrupt?): {_first_line(exc)}") from None
-    frame = frame.with_columns(pl.all().cast(pl.String))
-    return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
+    _check_header([str(name).strip() for name in frame.columns], where)
+    cells = []
+    for name, dtype in frame.schema.items():
+        try:
+            cells.append(frame[name].cast(pl.String))
+        except pl.exceptions.PolarsError:  # lists, arrays, durations, bytes that are not text
+            raise SourceError(f"{where}: column {name!r} holds {dtype} values, not numbers or text") from None
+    return pl.DataFrame(cells).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
 
 
 def _first_line(exc: Exception) -> str:

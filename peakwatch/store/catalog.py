@@ -59,6 +59,11 @@ class Catalog:
         """Where a run builds its payload; renamed to ``pending_dir`` when whole."""
         return self.pending_root / f".building-{pending_id}"
 
+    def stale_building_dirs(self) -> list[Path]:
+        """Payloads whose run was killed before they were whole. Only a run
+        holding the folder's run lock may delete them: no other run builds then."""
+        return sorted(self.pending_root.glob(".building-*"))
+
     def standalone_validation_dir(self) -> Path:
         """Data Docs of a ``peakwatch validate`` call (not a run)."""
         return self.root / "validate" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") / "validation"

@@ -2,6 +2,11 @@
 
 An exclusive ``flock`` on ``<artifacts>/.peakwatch-run.lock``: the kernel drops
 it when the holder exits or crashes, so a killed run never leaves a stale lock.
+
+The CLI takes the lock before it starts any server (a second run learns at
+once that the folder is busy, not after Prefect has started); the flow takes
+it again, for runs started by a deployment: within one process the lock is
+re-entrant.
 """
 
 import fcntl
@@ -13,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 LOCK_NAME = ".peakwatch-run.lock"
+_held: set[Path] = set()  # folders whose lock this process holds
 
 
 class RunLockedError(RuntimeError):
@@ -23,6 +29,10 @@ class RunLockedError(RuntimeError):
 def run_lock(folder: Path, wait_seconds: float = 0.0, poll_seconds: float = 0.5) -> Iterator[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
+    key = folder.resolve()
+    if key in _held:  # ours already (the CLI took it before starting the flow)
+        yield path
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait_seconds
     try:
@@ -40,6 +50,8 @@ def run_lock(folder: Path, wait_seconds: float = 0.0, poll_seconds: float = 0.5)
                 time.sleep(poll_seconds)
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC".encode())
+        _held.add(key)
         yield path
     finally:
+        _held.discard(key)
         os.close(fd)  # closing the descriptor releases the lock

@@ -1,12 +1,16 @@
 """Credentials in tracking URIs and source URLs never reach what is printed or
 stored: messages, artifacts/raw (manifest, HTTP cache), the pull report."""
 
+import io
 import json
+import logging
+import traceback
+import warnings
 
 import pytest
 import yaml
 
-from peakwatch import cli
+from peakwatch import cli, redact
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, load_config
 from peakwatch.redact import describe_exception, redact_text, redact_url, redacted_traceback
 from peakwatch.sources import SourceError
@@ -105,3 +109,66 @@ def test_cli_errors_print_urls_without_credentials(tmp_path, capsys):
 
 def test_cli_paragraph_redacts_any_url_it_prints():
     assert cli.paragraph("no experiment at\n  http://u:s3cret@h:5000.") == "no experiment at http://h:5000."
+
+
+def failing_call():
+    """An error as MLflow raises it: its message, and its cause's, quote the URL it called."""
+    try:
+        raise ConnectionError(f"refused: http://u:{SECRET}@h:5000/api")
+    except ConnectionError as cause:
+        raise RuntimeError(f"API request to http://u:{SECRET}@h:5000/api failed") from cause
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Every record a library logger emits, formatted (message and traceback) as a handler writes it."""
+    monkeypatch.setattr(logging, "_logRecordFactory", logging.getLogRecordFactory())  # undone after the test
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    library = logging.getLogger("tests.some_library")
+    library.addHandler(handler)
+    library.propagate, library.level = False, logging.INFO
+    yield stream
+    library.removeHandler(handler)
+
+
+def test_every_log_record_is_redacted_once_installed(captured):
+    """A library's own log of a failure (MLflow's, httpx's, Prefect's engine
+    logging a flow's exception to its API table) quoted the tracking password."""
+    redact.install()
+    library = logging.getLogger("tests.some_library")
+    library.warning("retrying %s", f"http://u:{SECRET}@h:5000/api")
+    try:
+        failing_call()
+    except RuntimeError:
+        library.exception("flow run failed")
+    library.info("a %s message with nothing to hide", "plain")
+    text = captured.getvalue()
+    assert SECRET not in text
+    assert "retrying http://h:5000/api" in text and "Traceback" in text and "ConnectionError: refused: http://h:5000/api" in text
+    assert "a plain message with nothing to hide" in text
+
+
+def test_warnings_are_printed_without_the_password(monkeypatch):
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # undone after the test
+    redact.install()
+    printed = warnings.formatwarning(f"cannot reach http://u:{SECRET}@h", UserWarning, "x.py", 1)  # what showwarning writes
+    assert "cannot reach http://h" in printed and SECRET not in printed
+
+
+def test_an_exception_leaving_a_flow_or_task_is_scrubbed_with_its_causes():
+    """What Prefect makes a state message of (``type: str(exc)``), and what a traceback shows."""
+    with pytest.raises(RuntimeError) as caught:
+        with redact.redacted_errors():
+            failing_call()
+    shown = f"{caught.value} {caught.value!r} {caught.value.__cause__}" + "".join(traceback.format_exception(caught.value))
+    assert SECRET not in shown and "http://h:5000/api" in shown
+
+
+def test_an_mlflow_error_is_scrubbed_message_and_all():
+    from mlflow.exceptions import MlflowException
+
+    with pytest.raises(MlflowException) as caught:
+        with redact.redacted_errors():
+            raise MlflowException(f"API request to http://u:{SECRET}@h:5000/api failed")
+    assert SECRET not in str(caught.value) + caught.value.message

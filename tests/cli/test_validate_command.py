@@ -9,6 +9,8 @@ import yaml
 from peakwatch import cli
 from peakwatch import contract as c
 from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
+from peakwatch.reporting.console import cells_at_fault
+from peakwatch.results.summary import ValidationSummary
 
 PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
 
@@ -89,3 +91,35 @@ def test_validate_says_why_data_are_unusable(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == cli.EXIT_ERROR
     assert "unit" in err and str(data) in err
+
+
+def test_a_year_1850_or_a_zero_quarantines_the_region_instead_of_failing(tmp_path, capsys):
+    """The reader rejected year 1850 for the whole file (its own 1900-2100
+    range); the gate's min_year is the one rule, and it quarantines."""
+    panel = pl.read_csv(PANEL_CSV)
+    zhuzhou = (pl.col(c.REGION_ID) == "hunan.zhuzhou") & (pl.col(c.INDICATOR) == c.CO2)
+    old = panel.filter(zhuzhou & (pl.col(c.YEAR) == 2010)).with_columns(pl.lit(1850, dtype=pl.Int64).alias(c.YEAR))
+    zero = pl.col(c.REGION_ID) == "hunan.hengyang.leiyang"
+    broken = pl.concat([panel, old]).with_columns(
+        pl.when(zero & (pl.col(c.INDICATOR) == c.CO2) & (pl.col(c.YEAR) == 2012)).then(0.0).otherwise(pl.col(c.VALUE)).alias(c.VALUE)
+    )
+    data = tmp_path / "broken.csv"
+    broken.write_csv(data)
+
+    code = cli.main(["validate", "--config", str(write_config(tmp_path)), "--no-docs", str(data)])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_OK and "3 passed, 0 warned, 2 quarantined" in out
+    assert "rows.year_range [fail]" in out and "year=1850" in out
+    assert "rows.positive [fail]" in out and "year=2012, indicator=co2_emissions, value=0," in out
+
+
+def test_the_run_console_names_indicator_and_years_of_a_failed_check():
+    validation = {"checks": [{"check": "rows.positive", "expectation": "expect_column_values_to_be_between", "offending_rows": [
+        {"region_id": "hunan.zhuzhou", "indicator": "co2_emissions", "year": 2013},
+        {"region_id": "hunan.zhuzhou", "indicator": "co2_emissions", "year": 2012},
+        {"region_id": "hunan.yueyang", "indicator": "gdp", "year": 2012},
+    ]}]}
+    validation = ValidationSummary.from_json(validation)
+    label = "rows.positive (expect_column_values_to_be_between)"
+    assert cells_at_fault(validation, "hunan.zhuzhou", label) == f"{label} [co2_emissions 2012, 2013]"
+    assert cells_at_fault(validation, "hunan.zhuzhou", "other (x)") == "other (x)"

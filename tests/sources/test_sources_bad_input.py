@@ -77,9 +77,18 @@ def test_text_in_numeric_cell_of_wide_excel(tmp_path, catalog):
     pull_fails(catalog, source, "w.xlsx", "row 2, column '2019年'", "region '湖南岳阳', year 2019", "'缺' is not a number")
 
 
-def test_bad_year(tmp_path, catalog):
-    text = tidy_csv([("岳阳", "2019?", "co2_emissions", 3, "MtCO2", "x")])
-    pull_fails(catalog, csv_source(tmp_path, text), "bad.csv", "row 2", "'2019?' is not a year")
+@pytest.mark.parametrize("year", ["2019?", "2019.5", "10000", "0", "1e30"])
+def test_bad_year(tmp_path, catalog, year):
+    text = tidy_csv([("岳阳", year, "co2_emissions", 3, "MtCO2", "x")])
+    pull_fails(catalog, csv_source(tmp_path, text), "bad.csv", "row 2", f"{year!r} is not a year")
+
+
+def test_an_implausible_year_is_read_for_the_gate_to_judge(tmp_path, catalog):
+    """Year 1850 failed the whole run here (this reader's own 1900-2100 rule); the
+    plausible range is the gate's (validation.min_year / max_year), which quarantines."""
+    text = tidy_csv([("岳阳", 1850, "co2_emissions", 3, "MtCO2", "x"), ("岳阳", 2019, "co2_emissions", 3, "MtCO2", "x")])
+    pulled = pull_all([csv_source(tmp_path, text)], REGISTRY, catalog)
+    assert sorted(pulled.panel["year"]) == [1850, 2019]
 
 
 def test_duplicate_region_year_rows_even_when_spelled_differently(tmp_path, catalog):

@@ -16,7 +16,7 @@ from peakwatch.sources.tables import ROW
 def _rows(rng: random.Random, n: int) -> list[tuple[str, str, int]]:
     regions = [f"r{i}" for i in range(rng.randint(1, 40))]
     indicators = ["co2_emissions", "energy_consumption", "gdp", "population"][: rng.randint(1, 4)]
-    years = [1900, 1901, 2099, 2100, *rng.sample(range(1902, 2099), 5)]  # the ends of the accepted range
+    years = [1, 2, 9998, 9999, *rng.sample(range(3, 9998), 5)]  # the ends of the accepted range
     return [(rng.choice(regions), rng.choice(indicators), rng.choice(years)) for _ in range(n)]
 
 

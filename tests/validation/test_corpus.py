@@ -84,6 +84,7 @@ class Fault:
 
 CORPUS = [
     Fault("negative_energy", scale(where(ZHUZHOU, c.ENERGY, 2010), -1), "rows.non_negative", "fail", ZHUZHOU, {c.YEAR: 2010}),
+    Fault("zero_co2", scale(where(ZHUZHOU, c.CO2, 2012), 0), "rows.positive", "fail", ZHUZHOU, {c.YEAR: 2012, c.VALUE: 0.0}),
     Fault(
         "share_above_100",
         add_share(YUEYANG, {2020: 22.0, 2021: 140.0}),

@@ -179,3 +179,43 @@ def test_nothing_left_is_unusable(panel):
     broken = panel.with_columns((-pl.col(c.VALUE)).alias(c.VALUE))
     with pytest.raises(UnusableDataError, match="every region was quarantined"):
         passing_rows(broken, validate_panel(broken))
+
+
+def set_value(panel: pl.DataFrame, region: str, indicator: str, years: list[int], value: float) -> pl.DataFrame:
+    at = (pl.col(c.REGION_ID) == region) & (pl.col(c.INDICATOR) == indicator) & pl.col(c.YEAR).is_in(years)
+    return panel.with_columns(pl.when(at).then(value).otherwise(pl.col(c.VALUE)).alias(c.VALUE))
+
+
+@pytest.mark.parametrize("indicator", [c.CO2, c.ENERGY, c.GDP, c.POPULATION])
+def test_a_zero_on_the_log_scale_quarantines_its_region_naming_indicator_and_years(panel, indicator):
+    """Zero CO2 (株洲 2012) passed the gate and the series was dropped in the fit;
+    zero GDP made every scenario of the region 'not simulated'. The engine
+    models these four indicators on the log scale."""
+    report = validate_panel(set_value(panel, "hunan.zhuzhou", indicator, [2012, 2013], 0.0))
+    assert list(report.quarantined) == ["hunan.zhuzhou"]
+    [failed] = report.failures()
+    assert failed.check == "rows.positive" and failed.rule == "value > 0"
+    assert {(r[c.REGION_ID], r[c.INDICATOR], r[c.YEAR]) for r in failed.offending_rows} == {
+        ("hunan.zhuzhou", indicator, 2012), ("hunan.zhuzhou", indicator, 2013)
+    }
+
+
+def test_the_severity_of_zeros_is_configurable(panel):
+    report = validate_panel(set_value(panel, "hunan.zhuzhou", c.CO2, [2012], 0.0), GateSettings(severities={"rows.positive": "warn"}))
+    assert report.quarantined == {} and list(report.warned) == ["hunan.zhuzhou"]
+
+
+def test_a_negative_value_is_one_fault_not_two(panel):
+    report = validate_panel(set_value(panel, "hunan.zhuzhou", c.CO2, [2012], -1.0))
+    assert [ch.check for ch in report.failures()] == ["rows.non_negative"]
+
+
+def test_a_year_outside_the_configured_range_quarantines_its_region(panel):
+    """Year 1850 failed the whole run in the reader (its own 1900-2100 rule),
+    while the gate's min_year said 1949: one rule now, the gate's."""
+    at = (pl.col(c.REGION_ID) == "hunan.zhuzhou") & (pl.col(c.YEAR) == 2010)
+    old = panel.filter(at).with_columns(pl.lit(1850, dtype=pl.Int64).alias(c.YEAR))
+    report = validate_panel(pl.concat([panel, old]))
+    assert list(report.quarantined) == ["hunan.zhuzhou"]
+    assert {ch.check for ch in report.failures()} == {"rows.year_range"}
+    assert validate_panel(pl.concat([panel, old]), GateSettings(min_year=1800)).quarantined == {}

@@ -10,6 +10,11 @@ from validation.suites import Check, Suite
 
 # Quantities that cannot be negative (shares get their own 0-100 range).
 NON_NEGATIVE = (c.ENERGY, c.CO2, c.GDP, c.POPULATION)
+# Indicators the engine models on the log scale, where a zero cannot be
+# forecast: energy and CO2 (forecasting/models), GDP and population (STIRPAT,
+# the scenarios' Kaya drivers). A zero passed the gate, then the series was
+# dropped in the fit, or every scenario of its region came out "not simulated".
+LOG_SCALE = (c.ENERGY, c.CO2, c.GDP, c.POPULATION)
 
 # Region ids become MLflow tags, run names and parts of file names: a hostile
 # id (path separators, "..", control characters such as NUL, huge lengths) is
@@ -68,6 +73,16 @@ def build_checks(settings: GateSettings) -> list[Check]:
             "rows.non_negative",
             e.ExpectColumnValuesToBeBetween(
                 column=c.VALUE, min_value=0, row_condition=Column(c.INDICATOR).is_in(list(NON_NEGATIVE))
+            ),
+            "fail",
+        ),
+        Check(
+            "rows.positive",  # zeros: negatives are rows.non_negative's (one check per fault)
+            e.ExpectColumnValuesToBeBetween(
+                column=c.VALUE,
+                min_value=0,
+                strict_min=True,
+                row_condition=Column(c.INDICATOR).is_in(list(LOG_SCALE)) & (Column(c.VALUE) >= 0),
             ),
             "fail",
         ),
