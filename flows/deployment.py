@@ -13,8 +13,8 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
-from flows.config import ScheduleConfig
 from flows.monthly import monthly_flow
+from peakwatch.config import ScheduleConfig
 
 # A scheduled run that finds the artifacts folder busy (a manual run or sync
 # still going at 06:00) queues this long behind it instead of failing at once.

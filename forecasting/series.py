@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import polars as pl
 
-from forecasting import contract as c
 from forecasting.components import LEVEL, TREND, ComponentError, ComponentState, point_forecast
 from forecasting.models import ModelSpec
 from forecasting.peaks import HORIZON_YEAR, PeakStatistics, classify_history, summarize_peaks
@@ -33,6 +32,7 @@ from forecasting.pooling import (
     pooled_growth,
     series_weights,
 )
+from peakwatch import contract as c
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from flows import evaluate as ev
-from forecasting import components, evaluation, pooling
+from forecasting import components, evaluation, pooling, scores
 from forecasting import series as engine
 from forecasting.series import ForecastSettings
 
@@ -71,7 +71,7 @@ def row(name: str, panel) -> str:
     overall = next(r for r in result.holdout if r.horizon == 0)
     lowest = min(r.coverage_80 for r in result.holdout if r.horizon)
     cells = [f"{overall.mase[ev.ENGINE]:.3f}", f"{overall.coverage_80:.1%}", f"{lowest:.1%}"]
-    cells += [f"{s.brier(ev.ENGINE):.3f}/{s.log_score(ev.ENGINE):.3f}/{evaluation.worst_bin_gap(s.reliability()):.3f}"
+    cells += [f"{s.brier(ev.ENGINE):.3f}/{s.log_score(ev.ENGINE):.3f}/{scores.worst_bin_gap(s.reliability()):.3f}"
               for s in result.events]
     return f"| {name} | " + " | ".join(cells) + " |"
 

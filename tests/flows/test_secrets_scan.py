@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.cli import EXIT_ERROR, EXIT_OK, EXIT_PENDING
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
-from tests.flows._sources_helpers import Route, serve
+from peakwatch.cli import EXIT_ERROR, EXIT_OK, EXIT_PENDING
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from tests.sources._sources_helpers import Route, serve
 from tests.flows.mlflow_server import free_port, mlflow_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -76,7 +76,7 @@ def test_no_password_anywhere_after_runs_a_failed_run_and_syncs(tmp_path):
     def peakwatch(label: str, *args: str, expect: int) -> str:
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "flows.cli", *args, "--verbose", "--artifacts-dir", str(artifacts)],
+            [sys.executable, "-m", "peakwatch.cli", *args, "--verbose", "--artifacts-dir", str(artifacts)],
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
         )
         printed[label], took[label] = done.stdout + done.stderr, round(time.monotonic() - started)

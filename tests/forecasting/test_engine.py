@@ -8,7 +8,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from forecasting import contract as c
 from forecasting.evaluation import cut_series, holdout_split
 from forecasting.intensity import DOWN, UP, check_intensity, check_regions
 from forecasting.peaks import PEAKED, RISING, path_peak_years
@@ -23,6 +22,7 @@ from forecasting.series import (
     with_pooling,
 )
 from forecasting.synthetic import simulate_panel
+from peakwatch import contract as c
 
 YEARS = np.arange(2000, 2020)
 SETTINGS = ForecastSettings(n_paths=400, seed=11)

@@ -3,21 +3,17 @@
 import numpy as np
 import pytest
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.evaluation import (
     BASE_RATE,
     ENGINE,
     RANDOM_WALK,
     base_rate,
-    bootstrap_difference,
-    brier_terms,
     calibration_check,
-    log_terms,
     new_high_ahead,
-    reliability_table,
     score_peak_events,
-    worst_bin_gap,
 )
+from forecasting.scores import bootstrap_difference, brier_terms, log_terms, reliability_table, worst_bin_gap
 from forecasting.series import ForecastSettings, SeriesInput
 
 YEARS = np.arange(2000, 2020)
