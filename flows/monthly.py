@@ -28,6 +28,7 @@ from flows import alerts, pending, publish, redact, scenario_report, summary, tr
 from flows.catalog import Catalog, move_dir
 from flows.fit_results import FitResults
 from flows.handoff import Handoff
+from flows.lease import experiment_lease
 from flows.killpoints import stage_done
 from flows.report import charted_series
 from flows.cluster import n_partitions, scheduler_side_config, task_runner
@@ -188,7 +189,8 @@ def monthly_flow(
     redact.install()  # also when a deployment runs the flow, not the CLI
     with redacted_errors():
         config = load_run_config(config_path, artifacts_dir)
-        with run_lock(config.artifacts_dir, wait_seconds):
+        # the folder first, then the experiment: the CLI holds the folder before the flow starts
+        with run_lock(config.artifacts_dir, wait_seconds), experiment_lease(config.run_series, wait_seconds):
             return summary.RunSummary(run_pipeline(config, tuple(snapshots or ())))
 
 
@@ -204,7 +206,7 @@ def sync_flow(
 
 def _sync(config: Config, wait_seconds: float) -> list[summary.RunSummary]:
     catalog = Catalog(config.artifacts_dir)
-    with run_lock(config.artifacts_dir, wait_seconds):
+    with run_lock(config.artifacts_dir, wait_seconds), experiment_lease(config.run_series, wait_seconds):
         try:
             return [summary.RunSummary(s) for s in publish.sync_pending(publish.open_store(config, catalog), config, catalog)]
         except Exception as exc:
