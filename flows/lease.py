@@ -28,6 +28,8 @@ from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run
 from prefect.settings import get_current_settings
 
+from flows.runlock import RunLockedError
+
 log = logging.getLogger(__name__)
 
 LEASE_PREFIX = "peakwatch-experiment-"
@@ -36,8 +38,8 @@ LEASE_PREFIX = "peakwatch-experiment-"
 LEASE_SECONDS = 300.0
 
 
-class ExperimentBusy(RuntimeError):
-    """Another run of the experiment holds its lease."""
+class ExperimentBusy(RunLockedError):
+    """Another run of the experiment holds its lease (the CLI reports it as a busy folder)."""
 
 
 def lease_name(experiment: str) -> str:
