@@ -13,8 +13,11 @@ last successful run:
   or back on time, is not warned about however it moves.
 
 A series that stays late without such a change is listed as still late, not
-announced again. A warning whose delivery failed is not written to the state,
-so the next run announces it again.
+announced again. A warning that no notification block received is not written
+to the state, so the next run announces it again. One that some blocks
+received and others did not is announced; the state keeps it as owed to the
+others (``owed``, per block), and the next runs send it to those only, while
+the series stays late and nothing newer is said about it.
 """
 
 from collections.abc import Sequence
@@ -230,12 +233,15 @@ def announced(old: dict) -> dict:
     return warning if "peak_year_median" in warning else old
 
 
-def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> dict:
+def next_state(
+    state: dict, decision: Decision, delivered: bool, run: dict, owed: dict[str, list[dict]] | None = None
+) -> dict:
     """The state to save with this run.
 
-    Series not forecast this run keep their old entry. When delivery failed,
-    the series that had an alert keep their old entry too, so the next run
-    sees the same change and announces it again.
+    Series not forecast this run keep their old entry. When no block received
+    the alerts (``delivered`` false), the series that had an alert keep their
+    old entry too, so the next run sees the same change and announces it
+    again. ``owed``: see ``next_owed``.
     """
     series = dict(state.get("series", {}))
     alerted = {a.key: a for a in decision.alerts}
@@ -250,4 +256,36 @@ def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> d
             }
             entry = {**entry, "last_warning": warning}
         series[key] = entry
-    return {"version": STATE_VERSION, "run": run, "series": series}
+    return {"version": STATE_VERSION, "run": run, "series": series, "owed": owed or {}}
+
+
+def owed_to(block: str, state: dict, decision: Decision) -> list[dict]:
+    """Warnings announced by earlier runs that ``block`` did not receive and
+    that are still news: the series is still late (or not forecast this run)
+    and has no new warning this run (which every block gets anyway)."""
+    alerted = {a.key for a in decision.alerts}
+    owed = []
+    for item in state.get("owed", {}).get(block, []):
+        entry = decision.entries.get(item["key"])
+        if item["key"] not in alerted and (entry is None or entry["late"]):
+            owed.append(item)
+    return owed
+
+
+def next_owed(state: dict, decision: Decision, received: dict[str, bool], run: dict) -> dict[str, list[dict]]:
+    """What each block is owed after this run. ``received``: every configured
+    block -> whether it got its message this run (or had nothing to get). A
+    block that got it is owed nothing: the message carried what it was owed.
+    One that did not keeps what it is still owed and, if another block got
+    this run's alerts (they are announced), is owed those too. Blocks no
+    longer configured are forgotten."""
+    announced = [
+        {"key": a.key, "message": a.describe(), "run_id": run["run_id"], "run_date": run["run_date"]}
+        for a in decision.alerts
+    ] if any(received.values()) else []
+    owed = {}
+    for block, got in received.items():
+        items = [] if got else owed_to(block, state, decision) + announced
+        if items:
+            owed[block] = items
+    return owed

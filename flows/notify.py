@@ -103,12 +103,19 @@ def notify_or_raise(block: NotificationBlock, body: str, subject: str) -> None:
         block.notify(body, subject)
 
 
-def format_message(decision: Decision, run: dict, experiment: str, day: str) -> tuple[str, str]:
+def format_message(
+    decision: Decision, run: dict, experiment: str, day: str, owed: Sequence[dict] = ()
+) -> tuple[str, str]:
     """(subject, body) of the message: one line per new warning, then the
+    warnings of earlier runs this block did not receive (``owed``), the
     still-late and back-on-time lists. ``day``: the run's day on the schedule's clock."""
     n = len(decision.alerts)
     subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({day})"
+    if owed:
+        subject += f", {len(owed)} not delivered before"
     lines = [a.describe() for a in decision.alerts]
+    if owed:
+        lines += ["", "Not delivered to this channel before:", *(f"{o['message']} (run of {o['run_date']})" for o in owed)]
     for title, refs in (
         ("Still late (announced before, not repeated):", decision.still_late),
         ("Back on time (late when last assessed):", decision.back_on_time),
@@ -217,26 +224,34 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
     decision = decided.decision
     try:
         day = config.schedule.run_day(run["run_date"])  # run_date is UTC; 06:00 on the 1st in Shanghai is not
-        deliveries = []
-        if decision.alerts:
-            subject, body = format_message(decision, run, config.run_series, day)
-            settings = config.warnings.notify
-            deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
+        settings = config.warnings.notify
+        # per block: this run's warnings and those it missed before (one failing block makes no other re-send)
+        owed = {block: early_warnings.owed_to(block, decided.state, decision) for block in settings.blocks}
+        deliveries = [
+            deliver_to_block(block, *format_message(decision, run, config.run_series, day, owed[block]), settings)
+            for block in settings.blocks
+            if decision.alerts or owed[block]
+        ]
     except Exception as exc:  # notification must never sink the forecast
         return {**empty, "delivery": "error", "error": step_failed(logger, "notify step", exc)}
-    delivered = all(d.status == "sent" for d in deliveries)
+    received = {block: True for block in settings.blocks} | {d.block: d.status == "sent" for d in deliveries}
+    sent = sum(d.status == "sent" for d in deliveries)
     if not decision.alerts:
         status = "none"
     elif not deliveries:  # no block configured: the summary and artifact are the channel
         status = "recorded"
     else:
-        status = "sent" if delivered else "failed"
+        status = "sent" if sent == len(deliveries) else "partial" if sent else "failed"
+    delivered = status != "failed"  # some block has them: announced, and owed to the others
     if decision.alerts and not delivered:
         logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
+    elif status == "partial":
+        logger.warning("warnings not delivered through %s; sent there next run", [b for b, ok in received.items() if not ok])
     report = {**decision.as_dict(), "deliveries": [asdict(d) for d in deliveries], "delivery": status}
     errors = []
     try:
-        warning_state.save_state(client, run["run_id"], early_warnings.next_state(decided.state, decision, delivered, run))
+        owed_next = early_warnings.next_owed(decided.state, decision, received, run)
+        warning_state.save_state(client, run["run_id"], early_warnings.next_state(decided.state, decision, delivered, run, owed_next))
     except Exception as exc:  # the next run reads an older state: it announces these warnings again
         error = step_failed(logger, "saving the warning state", exc)
         errors.append(f"warning state not saved, announced again next run: {error}")
