@@ -5,8 +5,9 @@ import inspect
 import yaml
 from prefect.flows import load_flow_from_entrypoint
 
+from flows.cli import EXIT_ERROR, main
 from flows.config import load_config
-from flows.deployment import SCHEDULED_WAIT_SECONDS
+from flows.deployment import SCHEDULED_WAIT_SECONDS, describe_deployment, pool_deployments
 from tests.deploy.stack import PREFECT_YAML
 
 SNAPSHOT = {
@@ -46,3 +47,22 @@ def test_schedule_and_wait_are_those_of_peakwatch_serve():
     [cron] = deployment["schedules"]
     assert (cron["cron"], cron["timezone"]) == (schedule.cron, schedule.timezone)
     assert deployment["parameters"]["wait_seconds"] == SCHEDULED_WAIT_SECONDS
+
+
+def test_peakwatch_deploy_registers_what_prefect_deploy_would():
+    [deployment] = pool_deployments(parameters={"wait_seconds": 600})
+    assert describe_deployment(deployment) == {
+        "name": "team-monthly",
+        "flow_name": "peakwatch-monthly",
+        "entrypoint": "flows.monthly.monthly_flow",
+        "schedules": [{"cron": "0 6 1 * *", "timezone": "Asia/Shanghai", "active": True}],
+        "paused": False,
+        "parameters": {**SNAPSHOT["parameters"], "wait_seconds": 600},
+        "tags": ["peakwatch"],
+    }
+    assert deployment.work_pool_name == "peakwatch" and deployment.storage is None  # no code to pull
+
+
+def test_peakwatch_deploy_needs_the_teams_server(capsys):
+    assert main(["deploy"]) == EXIT_ERROR  # the test session sets no PREFECT_API_URL
+    assert "set PREFECT_API_URL to the team's Prefect server" in capsys.readouterr().err
