@@ -37,11 +37,12 @@ from prefect_dask import DaskTaskRunner
 from threadpoolctl import threadpool_limits
 
 from flows.cluster import local_cluster_kwargs, n_partitions, scheduler_side_config
-from flows.config import PROJECT_ROOT, DaskConfig, load_config
-from flows.evaluate import load_config_panel
-from flows.monthly import fit_stage, monthly_flow, prefect_api_url
+from flows.fit import fit_stage
+from flows.monthly import monthly_flow, prefect_api_url
 from forecasting.series import ForecastSettings, SeriesInput, forecast_partition, partition, split_series
 from forecasting.synthetic import random_calibrations, simulate_panel
+from peakwatch.config import PROJECT_ROOT, DaskConfig, load_config
+from peakwatch.evaluate import load_config_panel
 
 DEFAULT_SIZES = (100, 1000, 10000)
 DEFAULT_IDEAL_SAMPLE = 1000
@@ -102,9 +103,9 @@ def bench_size(panel_path: str, n_workers: int, with_flow: bool, ideal_sample: i
         cpu_before = client.run(time.process_time)  # each worker's CPU time so far, every thread
         if with_flow:
             started = time.perf_counter()
-            summary = monthly_flow(config_path=str(config_path))
+            outcome = monthly_flow(config_path=str(config_path))
             result["flow_s"] = time.perf_counter() - started
-            result["fit_stage_s"] = summary["seconds"]["fit"]
+            result["fit_stage_s"] = outcome.summary.seconds["fit"]
             # the flow's peak, before the bench loads its own copy of the series for the ideal loop
             result["scheduler_peak_mb"] = peak_rss_mb()
             series = load_series()

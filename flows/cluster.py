@@ -7,7 +7,7 @@ import math
 import dask
 from prefect_dask import DaskTaskRunner
 
-from flows.config import DaskConfig
+from peakwatch.config import DaskConfig
 
 # Each worker is a process with one thread; BLAS must not spawn more threads
 # inside it, or the workers fight over the two cores.

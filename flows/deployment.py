@@ -19,8 +19,8 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
-from flows.config import PROJECT_ROOT, ScheduleConfig
 from flows.monthly import monthly_flow
+from peakwatch.config import PROJECT_ROOT, ScheduleConfig
 
 PREFECT_FILE = PROJECT_ROOT / "prefect.yaml"
 # A scheduled run that finds the artifacts folder busy (a manual run or sync

@@ -1,6 +1,6 @@
 """One experiment, one runner: a lease on the Prefect server per MLflow experiment.
 
-The run lock (peakwatch/store/runlock) serialises runs that share an artifacts
+The run lock (peakwatch/store/runlock.py) serialises runs that share an artifacts
 folder on one machine. Workers on several machines share only the Prefect
 server and the tracking store: there a global concurrency limit of one slot,
 named after the experiment, is the lease. A run holds it from before it reads
@@ -28,7 +28,7 @@ from prefect.exceptions import ObjectAlreadyExists
 from prefect.runtime import flow_run
 from prefect.settings import get_current_settings
 
-from flows.runlock import RunLockedError
+from peakwatch.store.runlock import RunLockedError
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Publishing a run's pending payload to MLflow; ``peakwatch sync``.
+"""Publishing a run's pending payload to MLflow; the sync flow (``peakwatch sync``).
 
 ``publish_payload`` is the one way a run reaches the tracking store: for a run
 that has just finished its forecasts and for one kept pending while the store
@@ -6,28 +6,61 @@ was down. Each payload is published once. Its parent run carries the payload's
 id (tag ``peakwatch.pending_id``): a finished parent with that id means the
 payload is already in MLflow; an unfinished one (a publish cut short) is
 deleted with its children and the payload published again.
+
+``_publish`` lists the stages in order, each a call into the room that owns
+it: the payload (written by the monthly flow) -> MLflow parent run -> decide
+warnings -> child runs -> notify -> summary -> report -> finish the parent.
 """
 
 import logging
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 from mlflow import MlflowClient
-from mlflow.entities import Metric, Param
+from prefect import flow
 
-from flows import notify, pending, tracking
-from flows.catalog import Catalog, move_dir, write_atomic
-from flows.killpoints import stage_done
-from flows.config import Config
-from flows.redact import describe_exception
-from flows.report import charted_series, render_report
-from flows.summary import read_summary, row_key
+from flows import notify
+from flows.lease import experiment_lease
 from forecasting.series import SeriesForecast
+from peakwatch import redact
+from peakwatch.config import DEFAULT_CONFIG, Config, load_config
+from peakwatch.killpoints import stage_done
+from peakwatch.redact import describe_exception, redacted_errors
+from peakwatch.reporting.report import render_report
+from peakwatch.results.ranking import charted_series
+from peakwatch.results.summary import load_run_summary, RunSummary
+from peakwatch.store import pending
+from peakwatch.store.catalog import Catalog, write_atomic
+from peakwatch.store.runlock import run_lock
+from peakwatch.store.runs import finalize
+from peakwatch.store.series import has_forecast_table, read_series_forecast
+from peakwatch.tracking import runs
+from peakwatch.tracking.client import open_experiment
+from peakwatch.tracking.layout import record_key
 
 log = logging.getLogger(__name__)
 
 Store = tuple[MlflowClient, str]  # a client and the run series' experiment id
+
+
+class RunOutcome:
+    """A run's final summary and where its files are, as the flows return it.
+
+    A plain object on purpose: Prefect walks a flow's return value object by
+    object (dicts, dataclasses and models alike), keeping a dict of every object
+    it has seen while it does: for a 10 000-series summary (full model menu)
+    that took ~11 s and +86 MB at the end of the run. It does not walk into this.
+    """
+
+    __slots__ = ("summary", "summary_path", "report_path")
+
+    def __init__(self, summary: RunSummary, summary_path: Path, report_path: Path):
+        self.summary = summary
+        self.summary_path = summary_path
+        self.report_path = report_path
+
+    def __repr__(self) -> str:
+        return f"RunOutcome(run_id={self.summary.run_id!r}, {len(self.summary.series)} series)"
 
 
 class TrackingUnavailable(RuntimeError):
@@ -42,47 +75,131 @@ class TrackingUnavailable(RuntimeError):
         return self.message
 
 
+@flow(name="peakwatch-sync")
+def sync_flow(
+    config_path: str = str(DEFAULT_CONFIG), artifacts_dir: str | None = None, wait_seconds: float = 0.0
+) -> list[RunOutcome]:
+    """Publish the runs kept in ``pending/`` while the tracking store was down, oldest first."""
+    redact.install()
+    with redacted_errors():
+        config = load_config(Path(config_path))
+        if artifacts_dir:
+            config = config.model_copy(update={"artifacts_dir": Path(artifacts_dir).resolve()})
+        return _sync(config, wait_seconds)
+
+
+def _sync(config: Config, wait_seconds: float) -> list[RunOutcome]:
+    catalog = Catalog(config.artifacts_dir)
+    with run_lock(config.artifacts_dir, wait_seconds), experiment_lease(config.run_series, wait_seconds):
+        try:
+            return sync_pending(open_store(config, catalog), config, catalog)
+        except Exception as exc:
+            left = len(pending.list_payloads(catalog.pending_root))
+            raise TrackingUnavailable(
+                f"MLflow at {config.tracking_uri_redacted} is not usable ({describe_exception(exc)}); "
+                f"{left} run(s) stay pending in {catalog.pending_root}. Try again when the store is back.",
+                str(catalog.pending_root),
+            ) from exc
+
+
 def open_store(config: Config, catalog: Catalog) -> Store:
     """The tracking store and the run series' experiment (created on first use)."""
-    return tracking.open_experiment(config.tracking_uri, config.run_series, catalog)
+    return open_experiment(config.tracking_uri, config.run_series, catalog.mlflow_artifacts)
 
 
-def find_published(client: MlflowClient, experiment_id: str, pending_id: str) -> str | None:
-    """The finished parent run of this payload, if any; deletes unfinished attempts."""
-    runs = client.search_runs(
-        [experiment_id], filter_string=f"tags.`{pending.PENDING_ID_TAG}` = '{pending_id}'", max_results=100
-    )
-    finished = [r.info.run_id for r in runs if r.info.status == "FINISHED"]
-    for run in runs:
-        if run.info.status != "FINISHED":
-            children = client.search_runs([experiment_id], f"tags.mlflow.parentRunId = '{run.info.run_id}'", max_results=50000)
-            for child in children:
-                client.delete_run(child.info.run_id)
-            client.delete_run(run.info.run_id)
-            log.info("deleted unfinished attempt %s of pending run %s (%d child runs)", run.info.run_id, pending_id, len(children))
-    return finished[0] if finished else None
+def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> tuple[str, RunSummary]:
+    """The publish stages, in order; returns the parent run's id and the run's final summary.
+
+    Warnings are decided before the child runs are logged, so that each child
+    run is created with its warning tags; they are sent after."""
+    client, experiment_id = store
+    summary = payload.summary
+    identity = run_identity(payload)
+    run_id = runs.log_parent(client, experiment_id, payload)  # 1. the MLflow parent run
+    this_run = {**identity, "run_id": run_id}
+    try:
+        decided = notify.decide_warnings(  # 2. decide the warnings (from the state in MLflow)
+            config, client, experiment_id, this_run, summary.series, payload.histories
+        )
+        runs.log_children(  # 3. the child runs, with their warning tags
+            client, experiment_id, run_id, payload, config.tracking.log_threads, decided.child_tags
+        )
+        announced = notify.notify_warnings(config, client, this_run, decided)  # 4. notify, remember
+        stage_done("publish")
+        validation = replace(summary.validation, docs_dir=str(catalog.validation_dir(run_id)))
+        summary = summary.with_(run_id=run_id, validation=validation, early_warnings=announced)
+        summary_path = pending.write_summary(payload.folder, summary)  # 5. summary.json
+        report_path = write_report(config, payload, summary)  # 6. report.html
+        runs.log_run_reports(client, run_id, summary)  # 7. the parent's reports, and finish it
+        runs.finish_parent_run(client, run_id, {}, {"summary": summary_path, "report": report_path})
+        stage_done("report")
+    except BaseException as exc:
+        pending.write_summary(payload.folder, payload.summary)  # not the run id of a run that did not finish
+        try:
+            runs.fail_parent_run(client, run_id, describe_exception(exc))
+        except Exception:  # the store is gone: the parent stays unfinished, sync deletes it
+            pass
+        raise
+    return run_id, summary
+
+
+def run_identity(payload: pending.Payload) -> dict[str, str]:
+    """What the warning state records of the run (and compares with the next):
+    its date, config and code. A payload whose summary lacks one is not published."""
+    summary = payload.summary
+    identity = {"run_date": summary.run_date, "config_hash": summary.config_hash, "code_version": summary.code_version}
+    missing = sorted(name for name, value in identity.items() if value is None)
+    if missing:
+        raise pending.PayloadError(f"pending run {payload.folder}: its summary.json lacks {', '.join(missing)}")
+    return identity
+
+
+def publish_payload(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> RunOutcome:
+    """Publish one payload (at most once) and return its final summary; its
+    report is drawn from the payload's own files, whether the run has just
+    computed it (and hands it over: reading a 10 000-series summary back
+    peaked ~40 MB over what the run held) or it waited in ``pending/``."""
+    run_id, summary = _publish_once(store, config, catalog, payload)
+    run_dir = finalize(catalog, payload.folder, run_id)
+    summary_path = run_dir / pending.SUMMARY_JSON
+    if summary is None:  # published before: its final summary is the one on disk
+        summary = load_run_summary(summary_path)
+    return RunOutcome(summary, summary_path, run_dir / pending.REPORT_HTML)
+
+
+def _publish_once(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> tuple[str, RunSummary | None]:
+    """The MLflow run id of the payload, published unless it was before, and
+    the final summary when published now (not read back: at 10 000 series
+    reading it was the run's peak). The rest of the payload (the histories)
+    is not kept past publishing."""
+    client, experiment_id = store
+    run_id = runs.find_published(client, experiment_id, payload.pending_id)
+    if run_id is None:
+        return _publish(store, config, catalog, payload)
+    log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
+    return run_id, None
 
 
 def forecasts_from_payload(
-    payload: pending.Payload, summary: dict, charted: set[tuple[str, str]] | None = None
+    payload: pending.Payload, summary: RunSummary, charted: set[tuple[str, str]] | None = None
 ) -> dict[tuple[str, str, str], SeriesForecast]:
     """The forecasts of ``summary``'s rows of the ``charted`` (region_id, indicator)
-    (None: every row) that have a forecast table in the payload, by row_key,
+    (None: every row) that have a forecast table in the payload, by row key,
     rebuilt from their tables: what the report draws. (Every row's, at 10 000
     series, cost ~20 MB at the run's peak for charts that are not drawn.)"""
-    folders = {tracking.record_key(r): r.artifacts for r in payload.children() if r.artifacts}
+    folders = {record_key(r): r.artifacts for r in payload.children() if r.artifacts}
     forecasts = {}
-    for row in summary["series"]:
-        key = row_key(row)
+    for row in summary.series:
+        key = row.key
         if (charted is not None and key[:2] not in charted) or key not in folders:
             continue
         folder = payload.folder / folders[key]
-        if (folder / tracking.FORECAST_CSV).exists():
-            forecasts[key] = tracking.read_series_forecast(row, folder)
+        if has_forecast_table(folder):
+            forecasts[key] = read_series_forecast(row, folder)
     return forecasts
 
 
-def write_report(config: Config, payload: pending.Payload, summary: dict | None = None) -> Path:
+def write_report(config: Config, payload: pending.Payload, summary: RunSummary | None = None) -> Path:
     """The payload's report.html, from ``summary`` (default: the payload's) and its forecast tables."""
     summary = payload.summary if summary is None else summary
     charts = config.tracking.max_fan_charts
@@ -92,105 +209,7 @@ def write_report(config: Config, payload: pending.Payload, summary: dict | None 
     return path
 
 
-def _log_parent(client: MlflowClient, experiment_id: str, payload: pending.Payload) -> str:
-    parent = payload.parent
-    start = tracking.start_time_ms(payload.run_date)
-    run_id = client.create_run(experiment_id, run_name=parent.name, tags=parent.tags, start_time=start).info.run_id
-    client.log_batch(
-        run_id,
-        metrics=[Metric(k, float(v), start, 0) for k, v in parent.metrics.items()],
-        params=[Param(k, v) for k, v in parent.params.items()],
-    )
-    if payload.validation_dir.is_dir():
-        client.log_artifacts(run_id, str(payload.validation_dir), artifact_path="validation")
-    return run_id
-
-
-def _log_children(
-    client: MlflowClient, experiment_id: str, run_id: str, payload: pending.Payload, threads: int, decided: notify.Decided
-) -> None:
-    """Child runs, the series with warnings tagged with them."""
-    total = payload.n_children
-    step = max(total // 10, 1)
-
-    def progress(done: int) -> None:
-        if done % step == 0 or done == total:
-            log.info("logged %d/%d child runs to MLflow", done, total)
-
-    def with_warning(record: pending.RunRecord) -> pending.RunRecord:
-        if record.tags.get(tracking.KIND_TAG) != tracking.CHILD_KIND:  # scenario runs carry no warning
-            return record
-        tags = decided.child_tags(tracking.record_key(record))
-        return replace(record, tags={**record.tags, **tags}) if tags else record
-
-    records = (with_warning(r) for r in payload.children())
-    tracking.log_records(client, experiment_id, run_id, records, payload.folder, threads, progress)
-
-
-def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> tuple[str, dict]:
-    """The parent run's id and the run's final summary."""
-    client, experiment_id = store
-    run_id = _log_parent(client, experiment_id, payload)
-    try:
-        summary = payload.summary
-        this_run = {k: summary[k] for k in ("run_date", "config_hash", "code_version")} | {"run_id": run_id}
-        decided = notify.decide_warnings(config, client, experiment_id, this_run, summary["series"], payload.histories)
-        _log_children(client, experiment_id, run_id, payload, config.tracking.log_threads, decided)
-        announced = notify.notify_warnings(config, client, this_run, decided)
-        stage_done("publish")
-        validation = {**summary["validation"], "docs_dir": str(catalog.validation_dir(run_id))}
-        summary = {**summary, "run_id": run_id, "validation": validation, "early_warnings": announced}
-        summary_path = pending.write_summary(payload.folder, summary)
-        report_path = write_report(config, payload, summary)
-        tracking.log_run_reports(client, run_id, summary)
-        tracking.finish_parent_run(client, run_id, {}, {"summary": summary_path, "report": report_path})
-        stage_done("report")
-    except BaseException as exc:
-        pending.write_summary(payload.folder, payload.summary)  # not the run id of a run that did not finish
-        try:
-            tracking.fail_parent_run(client, run_id, describe_exception(exc))
-        except Exception:  # the store is gone: the parent stays unfinished, sync deletes it
-            pass
-        raise
-    return run_id, summary
-
-
-def finalize(catalog: Catalog, folder: Path, run_id: str) -> Path:
-    """Move a published payload to ``runs/<run_id>/`` and drop what MLflow now holds."""
-    run_dir = move_dir(folder, catalog.run_dir(run_id))
-    for name in (pending.PAYLOAD_JSON, pending.CHILDREN_JSONL):
-        (run_dir / name).unlink(missing_ok=True)
-    shutil.rmtree(run_dir / pending.SERIES_DIR, ignore_errors=True)
-    return run_dir
-
-
-def publish_payload(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> dict:
-    """Publish one payload (at most once) and return its final summary; its
-    report is drawn from the payload's own files, whether the run has just
-    computed it (and hands it over: reading a 10 000-series summary back
-    peaked ~40 MB over what the run held) or it waited in ``pending/``."""
-    run_id, summary = _publish_once(store, config, catalog, payload)
-    run_dir = finalize(catalog, payload.folder, run_id)
-    summary_path = run_dir / pending.SUMMARY_JSON
-    if summary is None:  # published before: its final summary is the one on disk
-        summary = read_summary(summary_path.read_text(encoding="utf-8"))
-    return {**summary, "summary_path": str(summary_path), "report_path": str(run_dir / pending.REPORT_HTML)}
-
-
-def _publish_once(store: Store, config: Config, catalog: Catalog, payload: pending.Payload) -> tuple[str, dict | None]:
-    """The MLflow run id of the payload, published unless it was before, and
-    the final summary when published now (not read back: at 10 000 series
-    reading it was the run's peak). The rest of the payload (the histories)
-    is not kept past publishing."""
-    client, experiment_id = store
-    run_id = find_published(client, experiment_id, payload.pending_id)
-    if run_id is None:
-        return _publish(store, config, catalog, payload)
-    log.info("pending run %s is already in MLflow as run %s; finishing locally", payload.pending_id, run_id)
-    return run_id, None
-
-
-def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
+def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[RunOutcome]:
     """Publish every pending payload of this config's experiment, oldest first;
     returns their final summaries.
 
@@ -206,7 +225,7 @@ def sync_pending(store: Store, config: Config, catalog: Catalog) -> list[dict]:
         except pending.PayloadError as exc:
             log.error("%s; left in place", exc)
             continue
-        experiment = payload.summary.get("experiment", config.run_series)
+        experiment = payload.summary.experiment or config.run_series
         if experiment != config.run_series:
             log.error(
                 "pending run %s belongs to experiment %r, not %r; left in place (sync it with its own config)",
@@ -232,23 +251,3 @@ def store_answers(store: Store) -> bool:
         return False
     return True
 
-
-def newest_local_summary(
-    catalog: Catalog, row_fields: frozenset[str] | None = None, experiment: str | None = None
-) -> dict | None:
-    """The newest run summary in the artifacts folder (published or pending) of
-    ``experiment`` (any, if None; configs may share an artifacts folder): what a
-    run compares with when the tracking store is down. ``row_fields``: see
-    summary.read_summary."""
-    newest = None
-    for path in [*catalog.root.glob("runs/*/summary.json"), *catalog.pending_root.glob("*/summary.json")]:
-        try:
-            found = read_summary(path.read_text(encoding="utf-8"), row_fields)
-            run_date = found["run_date"]
-        except (OSError, ValueError, KeyError):
-            continue
-        if experiment is not None and found.get("experiment", experiment) != experiment:
-            continue
-        if newest is None or run_date > newest["run_date"]:
-            newest = found
-    return newest

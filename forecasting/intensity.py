@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.series import SeriesForecast
 
 # tCO2 per tce: 0 for all-non-fossil energy; burning coal emits ~2.7, and the

@@ -7,9 +7,13 @@ Semantics (ARCHITECTURE.md, "Forecast semantics"):
   horizon: it is *censored* and counted as ``CENSORED_YEAR`` (= horizon + 1,
   read ">horizon"), never dropped. Because the sentinel sorts after every real
   year, quantiles and P(peak <= target) stay exact.
-* The historical status follows the CEADs city-peak study (Shan et al. 2022):
-  ``peaked`` when the observed maximum lies at least ``PEAKED_MIN_YEARS``
-  before the last observed year and every observed year since is below it.
+* The historical status is counted from the panel's latest year (not each
+  series' own last year) and uses the C40 criterion of a peak: the maximum
+  more than ``PEAKED_MIN_YEARS`` years before the latest year, the latest
+  point at most that old, and at least ``PEAKED_MIN_DROP`` below the maximum.
+* P(peak <= target) is a share of finitely many paths: it is reported as
+  (k + 1/2) / (n + 1), never exactly 0 or 1, since no sample of paths
+  proves that a future year cannot happen.
 """
 
 from dataclasses import dataclass
@@ -19,6 +23,9 @@ import numpy as np
 HORIZON_YEAR = 2060
 CENSORED_YEAR = HORIZON_YEAR + 1
 PEAKED_MIN_YEARS = 5
+PEAKED_MIN_DROP = 0.10
+# Fewer observed years than this leave the status unknown.
+STATUS_MIN_YEARS = 6
 # Mean yearly growth over the last five observed years below which a series
 # that has not peaked counts as a plateau rather than rising.
 PLATEAU_MAX_GROWTH = 0.01
@@ -26,6 +33,7 @@ PLATEAU_MAX_GROWTH = 0.01
 PEAKED = "peaked"
 PLATEAU = "plateau"
 RISING = "rising"
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -43,27 +51,37 @@ class PeakStatistics:
     peak_year_distribution: dict[int, float]
 
 
-def classify_history(years: np.ndarray, values: np.ndarray) -> str:
-    """Status of the observed history: ``peaked``, ``plateau`` or ``rising``.
+def classify_history(years: np.ndarray, values: np.ndarray, latest_year: int | None = None) -> str:
+    """Status of the observed history: ``peaked``, ``plateau``, ``rising`` or ``unknown``.
 
-    Missing years (NaN) are ignored: only observed values count as evidence.
+    Counted from ``latest_year`` (the panel's latest year; default the
+    series' own last year). A series whose last observation is more than
+    ``PEAKED_MIN_YEARS`` older than that, or with fewer than
+    ``STATUS_MIN_YEARS`` observed years, is ``unknown``: too old or too short
+    to say. Missing years (NaN) are ignored.
     """
     observed = ~np.isnan(values)
     years, values = years[observed], values[observed]
     if len(values) == 0:
         raise ValueError("classify_history needs at least one observed value")
+    latest = int(years[-1]) if latest_year is None else int(latest_year)
+    if latest - years[-1] > PEAKED_MIN_YEARS or len(values) < STATUS_MIN_YEARS:
+        return UNKNOWN
     peak_index = int(np.argmax(values))
-    last_year = years[-1]
-    after_peak = values[peak_index + 1 :]
-    if last_year - years[peak_index] >= PEAKED_MIN_YEARS and np.all(after_peak < values[peak_index]):
+    if latest - years[peak_index] > PEAKED_MIN_YEARS and values[-1] <= (1 - PEAKED_MIN_DROP) * values[peak_index]:
         return PEAKED
-    recent = years >= last_year - PEAKED_MIN_YEARS
+    recent = years >= years[-1] - PEAKED_MIN_YEARS
     if recent.sum() >= 2 and np.all(values[recent] > 0):
         span = years[recent][-1] - years[recent][0]
         growth = (values[recent][-1] / values[recent][0]) ** (1 / span) - 1
         if growth < PLATEAU_MAX_GROWTH:
             return PLATEAU
     return RISING
+
+
+def share_of_paths(hits: np.ndarray) -> float:
+    """P of an event from path outcomes, shrunk half a path toward 1/2 (never 0 or 1)."""
+    return float((np.sum(hits) + 0.5) / (len(hits) + 1))
 
 
 def path_peak_years(
@@ -106,7 +124,7 @@ def summarize_peaks(
         peak_year_median=float(p50),
         peak_year_p10=float(p10),
         peak_year_p90=float(p90),
-        p_peak_by_target=float(np.mean(peak_years <= target_year)),
+        p_peak_by_target=share_of_paths(peak_years <= target_year),
         p_censored=float(np.mean(peak_years == CENSORED_YEAR)),
         peak_value_median=float(v50),
         peak_value_p10=float(v10),

@@ -1,39 +1,46 @@
 """Three grains of forecasting work (STYLE.md): one series, a partition of series
 (a plain loop), and the contract frame cut into series. The flow layer spreads
-partitions over Dask; nothing here knows about it."""
+partitions over Dask; nothing here knows about it.
+
+One series' forecast (``simulate_paths``): the panel's pooled parameters
+(``forecasting.pooling``, estimated once per run) drive two component models
+(``forecasting.components``): a level model and a damped trend whose growth is
+pulled toward the panel's. Their paths are pooled, and each horizon's spread is
+widened or narrowed by the factor the panel's backtests call for.
+``forecast_series`` summarises exactly those paths.
+"""
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
 
-from forecasting import contract as c
-from forecasting.backtest import (
-    BacktestScore,
-    backtest_candidate,
-    calibrate_paths,
-    fill_gaps,
-    rank_key,
-    rolling_origins,
-    select_candidate,
-)
-from forecasting.models import (
-    REFERENCE,
-    FittedModel,
-    ModelFitError,
-    ModelSpec,
-    candidates_for,
-    fit_log_drift,
-    fit_log_ets,
-)
-from forecasting.models.stirpat import DRIVERS
+from forecasting.components import LEVEL, TREND, ComponentError, ComponentState, point_forecast
+from forecasting.models import ModelSpec
 from forecasting.peaks import HORIZON_YEAR, PeakStatistics, classify_history, summarize_peaks
+from forecasting.pooling import (
+    Combine,
+    PanelPooling,
+    PoolingSettings,
+    calibrate,
+    draw_mixture,
+    estimate_pooling,
+    fit_states,
+    pooled_growth,
+    series_weights,
+)
+from peakwatch import contract as c
 
 log = logging.getLogger(__name__)
 
 FAN_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+# A pooling group (indicator and level) with fewer forecastable series than
+# this pools with the whole indicator instead: a handful cannot say much.
+MIN_POOL_GROUP = 10
+ENGINE = "pooled level + damped trend"
 
 
 @dataclass(frozen=True)
@@ -42,13 +49,23 @@ class ForecastSettings:
     horizon_year: int = HORIZON_YEAR
     seed: int = 20300101
     min_observed_years: int = 8
-    # Rolling-origin backtests used to choose the model of each series.
-    backtest_origins: int = 3
+    # Pooling (forecasting.pooling): how the components share each series'
+    # paths (``equal``; ``inverse_mse``: by their recent one-step errors;
+    # ``backtest``: the panel's CRPS-best share), whether the panel's backtests
+    # set each horizon's band width, which horizons they score, how many series
+    # estimate the shared parameters.
+    combine: Combine = "equal"
+    calibrate_intervals: bool = False
     backtest_horizon: int = 5
-    backtest_paths: int = 200
-    min_train_years: int = 8
-    # Restrict the candidate menu by name (None = all that apply).
-    candidates: tuple[str, ...] | None = None
+    pooling_sample: int = 150
+    # Estimated once per run (``pool_panel``), keyed by ``pooling_key``; a
+    # series whose key is missing is pooled with itself alone.
+    pooling: dict[str, PanelPooling] = field(default_factory=dict)
+
+    def pooling_settings(self) -> PoolingSettings:
+        return PoolingSettings(
+            self.combine, self.calibrate_intervals, self.backtest_horizon, self.pooling_sample, seed=self.seed
+        )
 
 
 @dataclass(frozen=True)
@@ -59,8 +76,12 @@ class SeriesInput:
     years: np.ndarray  # consecutive years, first to last observed
     values: np.ndarray  # NaN where a year is missing
     target_year: int
-    # Driver series on the same years (NaN where missing), for STIRPAT: gdp, population.
+    # Driver series on the same years (NaN where missing): gdp, population (scenarios).
     drivers: dict[str, np.ndarray] = field(default_factory=dict)
+    # The panel's latest year for this indicator: history status counts from it.
+    panel_last_year: int | None = None
+    # Series pool with others of the same indicator and group (e.g. the region level).
+    pool_group: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,17 +109,23 @@ class SeriesForecast:
     error: str | None = None
     history: tuple[float, ...] = field(default=())
     model_detail: str = ""
-    # The chosen model's backtest, and every candidate's (a small table).
-    backtest: BacktestScore | None = None
-    backtests: tuple[BacktestScore, ...] = ()
-    # Point (median) forecast of the chosen model for the fan's years.
+    # Median of the simulated paths for the fan's years.
     point_forecast: tuple[float, ...] = ()
-    # A rebuildable description of the chosen statsmodels model (None for drift).
+    # The damped-trend component as a rebuildable statsmodels model.
     model_spec: ModelSpec | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def fill_gaps(values: np.ndarray) -> np.ndarray:
+    """Interpolate missing years log-linearly (values are positive here)."""
+    missing = np.isnan(values)
+    if not missing.any():
+        return values
+    x = np.arange(len(values))
+    return np.exp(np.interp(x, x[~missing], np.log(values[~missing])))
 
 
 def series_seed(base_seed: int, region_id: str, indicator: str) -> int:
@@ -107,75 +134,114 @@ def series_seed(base_seed: int, region_id: str, indicator: str) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def candidate_rng(seed: int, index: int) -> np.random.Generator:
-    """Independent streams per candidate, so adding one does not shift the others."""
-    return np.random.default_rng([seed, index])
+def pooling_key(series: SeriesInput) -> str:
+    return f"{series.indicator}|{series.pool_group}" if series.pool_group else series.indicator
 
 
-def fit_model(values: np.ndarray) -> tuple[FittedModel, str]:
-    """The damped log-ETS, or the log random walk with drift when it fails: no
-    backtests. Kept for the scenario engine's driver fits (cheap, and pinned by
-    its tests); series forecasts use ``choose_model``."""
-    try:
-        return fit_log_ets(values), "damped trend on logs; default model"
-    except ModelFitError as exc:
-        log.info("falling back to drift: %s", exc)
-        return fit_log_drift(values), f"fallback: {exc}"
+def pooling_for(series: SeriesInput, pooling: dict[str, "PanelPooling"]) -> "PanelPooling | None":
+    """The series' group, or its indicator's when the group was too small to pool alone."""
+    return pooling.get(pooling_key(series)) or pooling.get(series.indicator)
 
 
-def choose_model(
-    values: np.ndarray, drivers: dict[str, np.ndarray], settings: ForecastSettings, seed: int
-) -> tuple[FittedModel, str, BacktestScore | None, tuple[BacktestScore, ...]]:
-    """Backtest every candidate, fit the best on the whole (gap-filled) history.
+def forecastable(series: SeriesInput, settings: ForecastSettings) -> str | None:
+    """Why the series cannot be forecast, or None."""
+    observed = ~np.isnan(series.values)
+    if observed.sum() < settings.min_observed_years:
+        return f"only {observed.sum()} observed years, need {settings.min_observed_years}"
+    if np.any(series.values[observed] <= 0):
+        years = [int(y) for y in series.years[observed & (series.values <= 0)]]
+        return f"non-positive values in {years} cannot be forecast on the log scale"
+    return None
 
-    Falls back down the ranking, then to the log random walk with drift, when a
-    fit fails; the reason says which and why.
-    """
-    filled = fill_gaps(values)
-    filled_drivers = {k: fill_gaps(v) for k, v in drivers.items()}
-    candidates = candidates_for(filled_drivers, settings.candidates)
-    origins = rolling_origins(values, settings.backtest_origins, settings.backtest_horizon, settings.min_train_years)
-    scores: tuple[BacktestScore, ...] = ()
-    if origins:
-        scores = tuple(
-            backtest_candidate(
-                cand, values, drivers, origins, settings.backtest_horizon, settings.backtest_paths,
-                candidate_rng(seed, i),
-            )
-            for i, cand in enumerate(candidates)
+
+def pool_panel(series_list: list[SeriesInput], settings: ForecastSettings) -> dict[str, PanelPooling]:
+    """The pooled parameters of every indicator (and group) of the panel: once
+    per run, before the fit stage, so partitions do not change them."""
+    groups: dict[str, list[SeriesInput]] = defaultdict(list)
+    usable = [s for s in series_list if forecastable(s, settings) is None]
+    for series in usable:
+        groups[pooling_key(series)].append(series)
+    for key in [k for k, members in groups.items() if "|" in k and len(members) < MIN_POOL_GROUP]:
+        groups[key.split("|")[0]].extend(groups.pop(key))
+    return {
+        key: estimate_pooling(
+            [np.log(s.values) for s in members],
+            [f"{s.region_id}|{s.indicator}" for s in members],
+            settings.pooling_settings(),
+            settings.min_observed_years,
         )
-        best, reason = select_candidate(list(scores))
-        ranked = sorted((s for s in scores if s.ok), key=rank_key)
-        # When no candidate could be backtested, try them in menu order.
-        order = [next(cand for cand in candidates if cand.name == s.model) for s in ranked] or list(candidates)
-    else:
-        best, reason = None, f"too few observed years for backtests (need {settings.min_train_years} before an origin)"
-        order = list(candidates)
-    failures = []
-    for cand in order:
-        try:
-            model = cand.fit(filled, filled_drivers)
-        except Exception as exc:  # statsmodels raises more than ModelFitError; fall back, don't fail
-            failures.append(f"{cand.name}: {type(exc).__name__}: {exc}")
-            continue
-        score = next((s for s in scores if s.model == cand.name), None)
-        if best is None:
-            reason = f"{reason}; first candidate that fits"
-        elif cand.name != best.model:
-            reason = f"{cand.name} next best by backtest (fit failed: {'; '.join(failures)})"
-        return model, reason, score, scores
-    model = REFERENCE.fit(filled, filled_drivers)
-    return model, f"fallback: {'; '.join(failures) or 'no candidate'}", None, scores
+        for key, members in sorted(groups.items())
+    }
 
 
-def aligned_drivers(series: SeriesInput) -> dict[str, np.ndarray]:
-    """Drivers usable for this series: same length and no gap at either end."""
-    usable = {}
-    for name, values in series.drivers.items():
-        same_years = len(values) == len(series.values)
-        if same_years and not np.isnan(values[[0, -1]]).any() and np.all(values[~np.isnan(values)] > 0):
-            usable[name] = values
-    return usable
+def with_pooling(settings: ForecastSettings, series_list: list[SeriesInput]) -> ForecastSettings:
+    return replace(settings, pooling=pool_panel(series_list, settings))
+
+
+@dataclass(frozen=True)
+class SeriesFit:
+    """A series filtered by both components, its growth pooled: where paths start."""
+
+    pooling: PanelPooling
+    states: dict[str, ComponentState]
+    own_growth: float
+    growth_sd: float
+    weights: dict[str, float]
+    future_years: np.ndarray
+
+
+def fit_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFit:
+    pooling = pooling_for(series, settings.pooling) or pooling_for(series, pool_panel([series], settings))
+    if pooling is None:
+        raise ComponentError(forecastable(series, settings) or "nothing to pool")
+    log_values = np.log(series.values)
+    states = fit_states(log_values, pooling)
+    growth, growth_sd = pooled_growth(states[TREND], int(np.isfinite(log_values).sum()), pooling)
+    return SeriesFit(
+        pooling=pooling,
+        states={**states, TREND: states[TREND].with_growth(growth)},
+        own_growth=states[TREND].growth,
+        growth_sd=growth_sd,
+        weights=series_weights(states, pooling, settings.combine),
+        future_years=np.arange(series.years[-1] + 1, settings.horizon_year + 1),
+    )
+
+
+def draw_paths(fit: SeriesFit, n_paths: int, seed: int) -> np.ndarray:
+    """The calibrated paths, in the series' units, shape (n_paths, future years)."""
+    horizon = len(fit.future_years)
+    log_paths = draw_mixture(fit.states, fit.growth_sd, fit.weights, horizon, n_paths, np.random.default_rng(seed))
+    return np.exp(calibrate(log_paths, fit.pooling.scale_at(horizon)))
+
+
+def simulate_paths(series: SeriesInput, settings: ForecastSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(future years, paths): the final calibrated paths ``forecast_series`` summarises.
+
+    Public so that scoring code outside the engine sees exactly what the
+    product sees. Raises ``ValueError`` for a series that cannot be forecast."""
+    if (why := forecastable(series, settings)) is not None:
+        raise ValueError(f"{series.region_id}/{series.indicator}: {why}")
+    fit = fit_series(series, settings)
+    return fit.future_years, draw_paths(fit, settings.n_paths, series_seed(settings.seed, series.region_id, series.indicator))
+
+
+def describe_fit(fit: SeriesFit) -> str:
+    level, trend = fit.states[LEVEL], fit.states[TREND]
+    return (
+        f"level {np.exp(level.level):.4g} (sigma {level.sigma:.3f}); damped trend growth {fit.own_growth:+.2%}/yr, "
+        f"pooled {trend.growth:+.2%}/yr (sd {fit.growth_sd:.2%}), phi {trend.phi:.3f}, sigma {trend.sigma:.3f}"
+    )
+
+
+def trend_spec(series: SeriesInput, fit: SeriesFit) -> ModelSpec:
+    """The damped-trend component with the panel's parameters (mlflow.statsmodels)."""
+    trend = fit.states[TREND]
+    return ModelSpec(
+        family="ets_state_space",
+        log_endog=tuple(float(v) for v in np.log(series.values)),
+        params=(trend.alpha, trend.beta, trend.phi),
+        options={"trend": True, "damped_trend": True, "initialization_method": "concentrated"},
+    )
 
 
 def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesForecast:
@@ -190,41 +256,29 @@ def forecast_series(series: SeriesInput, settings: ForecastSettings) -> SeriesFo
         filled_years=tuple(int(y) for y in series.years[~observed]),
         history=tuple(float(v) for v in series.values),
     )
-    if observed.sum() < settings.min_observed_years:
-        return SeriesForecast(
-            **basics, error=f"only {observed.sum()} observed years, need {settings.min_observed_years}"
-        )
-    if np.any(series.values[observed] <= 0):
-        years = [int(y) for y in series.years[observed & (series.values <= 0)]]
-        return SeriesForecast(**basics, error=f"non-positive values in {years} cannot be forecast on the log scale")
-    seed = series_seed(settings.seed, series.region_id, series.indicator)
+    if (why := forecastable(series, settings)) is not None:
+        return SeriesForecast(**basics, error=why)
     try:
-        model, reason, score, scores = choose_model(series.values, aligned_drivers(series), settings, seed)
-    except ModelFitError as exc:
+        fit = fit_series(series, settings)
+    except ComponentError as exc:
         return SeriesForecast(**basics, error=str(exc))
-    future_years = np.arange(series.years[-1] + 1, settings.horizon_year + 1)
-    rng = np.random.default_rng(seed)
-    point = model.forecast(len(future_years))
-    scale = score.interval_scale if score is not None else 1.0
-    paths = calibrate_paths(model.simulate(len(future_years), settings.n_paths, rng), point, scale)
-    peaks = summarize_peaks(series.years, series.values, future_years, paths, series.target_year)
+    paths = draw_paths(fit, settings.n_paths, series_seed(settings.seed, series.region_id, series.indicator))
+    peaks = summarize_peaks(series.years, series.values, fit.future_years, paths, series.target_year)
     quantiles = np.quantile(paths, FAN_QUANTILES, axis=0)
     fan = ForecastFan(
-        years=tuple(int(y) for y in future_years),
+        years=tuple(int(y) for y in fit.future_years),
         quantiles={q: tuple(float(v) for v in row) for q, row in zip(FAN_QUANTILES, quantiles)},
     )
     return SeriesForecast(
         **basics,
-        model=model.name,
-        model_reason=reason,
-        model_detail=model.detail,
-        status=classify_history(series.years, series.values),
+        model=ENGINE,
+        model_reason=fit.pooling.describe(),
+        model_detail=describe_fit(fit),
+        status=classify_history(series.years, series.values, series.panel_last_year),
         peaks=peaks,
         fan=fan,
-        backtest=score,
-        backtests=scores,
-        point_forecast=tuple(float(v) for v in point),
-        model_spec=model.spec(len(future_years)),
+        point_forecast=tuple(float(v) for v in np.median(paths, axis=0)),
+        model_spec=trend_spec(series, fit),
     )
 
 
@@ -259,20 +313,22 @@ def split_series(
     target_years: dict[str, int],
     indicators: tuple[str, ...] = c.FORECAST_INDICATORS,
     default_target_year: int = 2030,
+    pool_groups: dict[str, str] | None = None,
 ) -> list[SeriesInput]:
     """Cut the contract frame into one gap-aware series per region and indicator.
 
-    The rows are sorted once and each series (and each driver) sliced from
-    the columns as arrays: a Polars frame per group and a dict per driver
-    series had doubled the cut's peak at 10 000 series (+64 -> +31 MB)."""
+    ``pool_groups`` maps a region to its pooling group (e.g. its level). The
+    rows are sorted once and each series (and each driver) sliced from the
+    columns as arrays: a Polars frame per group and a dict per driver series
+    had doubled the cut's peak at 10 000 series (+64 -> +31 MB)."""
     # The columns used, before filtering copies the rows: `source` is a long
     # label on every row (half the panel's bytes at 10 000 series).
     panel = panel.select(c.REGION_ID, c.INDICATOR, c.YEAR, c.VALUE, c.UNIT).filter(pl.col(c.VALUE).is_not_null())
-    drivers = _runs(panel.filter(pl.col(c.INDICATOR).is_in(DRIVERS)))
+    drivers = _runs(panel.filter(pl.col(c.INDICATOR).is_in(c.DRIVER_INDICATORS)))
+    forecast_rows = panel.filter(pl.col(c.INDICATOR).is_in(indicators))
+    last_years = dict(forecast_rows.group_by(c.INDICATOR).agg(pl.col(c.YEAR).max()).iter_rows())
     series = []
-    for (region_id, indicator), (unit, observed, observed_values) in _runs(
-        panel.filter(pl.col(c.INDICATOR).is_in(indicators))
-    ).items():
+    for (region_id, indicator), (unit, observed, observed_values) in _runs(forecast_rows).items():
         years = np.arange(observed[0], observed[-1] + 1)
         series.append(
             SeriesInput(
@@ -283,8 +339,10 @@ def split_series(
                 values=_on_years(years, observed, observed_values),
                 target_year=target_years.get(region_id, default_target_year),
                 drivers={
-                    name: _on_years(years, *found[1:]) for name in DRIVERS if (found := drivers.get((region_id, name)))
+                    name: _on_years(years, *found[1:]) for name in c.DRIVER_INDICATORS if (found := drivers.get((region_id, name)))
                 },
+                panel_last_year=int(last_years[indicator]),
+                pool_group=(pool_groups or {}).get(region_id, ""),
             )
         )
     return series
@@ -317,3 +375,19 @@ def partition(items: list, n_partitions: int) -> list[list]:
     n_partitions = max(1, min(n_partitions, len(items)))
     bounds = np.linspace(0, len(items), n_partitions + 1).astype(int)
     return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+__all__ = [
+    "ENGINE",
+    "ForecastSettings",
+    "SeriesForecast",
+    "SeriesInput",
+    "fill_gaps",
+    "forecast_partition",
+    "forecast_series",
+    "point_forecast",
+    "pool_panel",
+    "simulate_paths",
+    "split_series",
+    "with_pooling",
+]

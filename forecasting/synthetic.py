@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 
 SOURCE_TAG = "synthetic:peakwatch-kaya-v1 (not official statistics)"
 FIRST_YEAR, LAST_YEAR = 2005, 2023

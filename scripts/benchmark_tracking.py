@@ -1,11 +1,11 @@
-"""What logging child runs costs: ``flows.tracking.log_series_runs`` for 10, 100
+"""What logging child runs costs: ``flows.fit.log_series_runs`` for 10, 100
 and 1000 series against a local SQLite store and/or a
 local ``mlflow server`` (HTTP, ``--stores server``). Cases: with and without artifacts (forecast.csv
 + fan_chart.png), one thread and the server thread pool, and, for contrast, the
 naive layout (one ``log_metric`` / ``log_param`` / ``set_tag`` call per value).
 Prints numbers; asserts nothing about time.
 
-    /work/main/.venv/bin/python scripts/benchmark_tracking.py [--sizes 10 100 1000] \\
+    .venv/bin/python scripts/benchmark_tracking.py [--sizes 10 100 1000] \\
         [--artifact-sizes 10 100] [--naive-sizes 10 100] [--stores sqlite server] [--journal wal|delete]
 """
 
@@ -24,8 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows import tracking  # noqa: E402
-from flows.catalog import Catalog  # noqa: E402
+from flows import fit  # noqa: E402
+from peakwatch.tracking import client as tracking_client, layout as tracking, runs as tracking_runs  # noqa: E402
+from peakwatch.store.catalog import Catalog  # noqa: E402
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_series  # noqa: E402
 
 
@@ -54,7 +55,7 @@ def log_naive(client, experiment_id: str, parent_id: str, forecasts: list[Series
 
 def batched(threads: int, with_artifacts: bool):
     def log(client, experiment_id, parent_id, forecasts):
-        tracking.log_series_runs(
+        fit.log_series_runs(
             client, experiment_id, parent_id, forecasts, {}, with_artifacts=with_artifacts, threads=threads
         )
 
@@ -97,8 +98,8 @@ def time_case(uri: str, n: int, label: str, log) -> None:
     forecasts = make_forecasts(n)
     with tempfile.TemporaryDirectory(prefix="peakwatch-bench-art-") as tmp:
         name = f"bench-{time.time_ns()}"
-        client, experiment_id = tracking.open_experiment(uri, name, Catalog(Path(tmp)))
-        parent_id = tracking.start_parent_run(client, experiment_id, "bench", {"run_date": "2026-11-23"})
+        client, experiment_id = tracking_client.open_experiment(uri, name, Catalog(Path(tmp)).mlflow_artifacts)
+        parent_id = tracking_runs.start_parent_run(client, experiment_id, "bench", {"run_date": "2026-11-23"})
         started = time.perf_counter()
         log(client, experiment_id, parent_id, forecasts)
         elapsed = time.perf_counter() - started
@@ -124,7 +125,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.journal == "delete":  # the store as MLflow leaves it
-        tracking.use_write_ahead_log = lambda uri: None
+        tracking_client.use_write_ahead_log = lambda uri: None
     print(f"{'store':<7}{'series':>6} {'case':<40} {'total':>10} {'per series':>16}")
     stores = [{"sqlite": sqlite_store, "server": server_store}[name] for name in args.stores]
     pool = args.pool

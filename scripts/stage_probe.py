@@ -63,20 +63,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=10000, help="synthetic series to run on (default 10000)")
     args = parser.parse_args()
-    # publishing's progress (child runs logged), as `peakwatch run` shows it (flows/cli.py)
-    logging.getLogger("flows").setLevel(logging.INFO)
+    # publishing's progress (child runs logged), as `peakwatch run` shows it (peakwatch/cli/main.py)
+    for package in ("flows", "peakwatch"):
+        logging.getLogger(package).setLevel(logging.INFO)
 
-    from flows import monthly, pending, publish
+    from flows import monthly, publish, tasks
     from flows.bench import write_config
+    from peakwatch.store import pending
+    from peakwatch.tracking import runs
 
     stages = Stages()
-    stages.wrap(monthly, "pull_all", "pull")
-    stages.wrap(monthly, "validate_panel", "validation")
+    stages.wrap(tasks, "pull_all", "pull")
+    stages.wrap(tasks, "validate_panel", "validation")
     stages.wrap(monthly, "split_series", "cutting the series")
     stages.wrap(monthly, "fit_stage", "fit", after="building the payload")
     stages.wrap(pending, "write_payload", "writing the payload")
     stages.wrap(publish, "publish_payload", "finding the run, deciding the warnings", after="after publishing")
-    stages.wrap(publish, "_log_children", "logging the child runs")
+    stages.wrap(runs, "log_children", "logging the child runs")
     stages.wrap(publish, "write_report", "writing the report")
     with tempfile.TemporaryDirectory() as tmp:
         panel = Path(tmp) / "panel.csv"
@@ -89,7 +92,7 @@ def main() -> None:
         )
         result = monthly.monthly_flow(config_path=str(config))
         stages.enter("end")
-    print(f"{len(result['series'])} series in {time.perf_counter() - started:.0f} s")
+    print(f"{len(result.summary.series)} series in {time.perf_counter() - started:.0f} s")
     print(f"{'stage':<34} {'peak MB':>8} {'at end MB':>10}")
     for label, peak, at_end in stages.rows:
         print(f"{label:<34} {peak:>8.0f} {at_end:>10.0f}")

@@ -16,3 +16,17 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("PEAKWATCH_DASK_ADDRESS", None)
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def default_runs_dir(tmp_path_factory):
+    """Two `peakwatch run`s on the embedded default into one artifacts folder
+    (real ephemeral Prefect server, Dask LocalCluster, SQLite MLflow store)."""
+    from peakwatch import cli
+
+    artifacts = tmp_path_factory.mktemp("default-runs")
+    for _ in range(2):
+        assert cli.main(["run", "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
+    return artifacts

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation import runner
 from validation.report import CheckResult, UnusableDataError, ValidationReport
 from validation.settings import GateSettings, Severity

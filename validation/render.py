@@ -3,7 +3,7 @@ passed / warned / quarantined, with the checks at fault and their offending rows
 
 import textwrap
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.report import CheckResult, ValidationReport
 
 ROWS_SHOWN = 3  # offending rows printed per region and check

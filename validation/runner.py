@@ -17,8 +17,8 @@ import polars as pl
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from forecasting import contract as c
-from validation.gc_scope import cycles_freed_on_exit
+from peakwatch import contract as c
+from peakwatch.gc_scope import cycles_freed_on_exit
 from validation.report import MAX_OFFENDING_ROWS, CheckResult
 from validation.settings import Severity
 from validation.suites import Check, Suite

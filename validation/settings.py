@@ -1,6 +1,6 @@
 """The gate's thresholds: the slice of the run config the validation layer sees.
 
-``flows.config`` parses the ``validation:`` block of the YAML into a frozen
+``peakwatch.config`` parses the ``validation:`` block of the YAML into a frozen
 pydantic model and hands down only this dataclass, so ``validation`` never reads
 a file or an environment variable.
 """

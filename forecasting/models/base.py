@@ -14,7 +14,7 @@ class ModelSpec:
     the log-scale data, the model's keyword arguments and the fitted parameters.
     Shipped back from workers instead of a pickled results object."""
 
-    family: str  # "ets", "arima", "llt", "stirpat"
+    family: str  # "ets_state_space" (the engine's damped trend); "ets", "arima", "llt", "stirpat" (earlier engines)
     log_endog: tuple[float, ...]
     params: tuple[float, ...]
     options: dict[str, Any] = field(default_factory=dict)

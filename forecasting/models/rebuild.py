@@ -5,6 +5,7 @@ forecasts as the fitted model on the worker."""
 import numpy as np
 from statsmodels.tsa.arima.model import ARIMA
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
@@ -15,6 +16,8 @@ def rebuild_results(spec: ModelSpec):
     endog = np.asarray(spec.log_endog)
     params = np.asarray(spec.params)
     options = dict(spec.options)
+    if spec.family == "ets_state_space":
+        return ExponentialSmoothing(endog, **options).smooth(params)
     if spec.family == "ets":
         return ETSModel(endog, **options).smooth(params)
     if spec.family == "arima":

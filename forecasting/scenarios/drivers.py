@@ -1,23 +1,30 @@
 """Yearly log rates of each Kaya driver, resolved per region and scenario."""
 
+import logging
+
 import numpy as np
 
+from forecasting.models import FittedModel, ModelFitError, fit_log_drift, fit_log_ets
 from forecasting.scenarios.spec import (
     STATISTICAL,
     DriverPath,
     DriverSpec,
 )
-from forecasting.models import FittedModel
-from forecasting.series import fit_model
+
+log = logging.getLogger(__name__)
 
 # Years of simulated growth whose mean measures the trend uncertainty.
 TREND_WINDOW = 10
 
 
 def fit_driver(values: np.ndarray) -> FittedModel:
-    """The one call into forecasting.models: whatever model the statistical forecast picks."""
-    model, _reason = fit_model(values)
-    return model
+    """A driver's own model: the damped log-ETS, or the log random walk with
+    drift when it cannot be fitted (cheap, and pinned by the scenario tests)."""
+    try:
+        return fit_log_ets(values)
+    except ModelFitError as exc:
+        log.info("falling back to drift: %s", exc)
+        return fit_log_drift(values)
 
 
 def statistical_path(values: np.ndarray, horizon: int, n_draws: int, rng: np.random.Generator) -> DriverPath:

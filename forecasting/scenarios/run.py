@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.peaks import summarize_peaks
 from forecasting.scenarios import drivers as d
 from forecasting.scenarios.events import describe_event, event_steps

@@ -16,7 +16,7 @@ standard errors of the probability.
 
 import numpy as np
 
-from forecasting.peaks import path_peak_years
+from forecasting.peaks import path_peak_years, share_of_paths
 from forecasting.scenarios.kaya import apply_cut
 from forecasting.scenarios.spec import WhatItTakes
 
@@ -30,7 +30,7 @@ def p_peak_by_target(
     cut: float = 0.0,
 ) -> float:
     peak_years, _ = path_peak_years(history_years, history_values, years, apply_cut(paths, cut))
-    return float(np.mean(peak_years <= target_year))
+    return share_of_paths(peak_years <= target_year)  # as the forecast reports it
 
 
 def median_yearly_cut(intensity_last: float, intensity_paths: np.ndarray, years: np.ndarray, target_year: int) -> float:

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from flows.config import PROJECT_ROOT
+from peakwatch.config import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from flows.cluster import SINGLE_THREAD_ENV, WORKER_CONFIG
-from flows.config import PROJECT_ROOT, load_config
+from peakwatch.config import PROJECT_ROOT, load_config
 from tests.deploy.stack import (
     DEPLOY, FOREIGN_ENV, IMAGE_ROOT, LOCAL_ONLY_ENV, PREFECT_YAML, START_ORDER, Site, env_file_example, interpolate,
     postgres_bin, postgres_major, read_compose,

@@ -5,8 +5,9 @@ import inspect
 import yaml
 from prefect.flows import load_flow_from_entrypoint
 
-from flows.cli import EXIT_ERROR, main
-from flows.config import load_config
+from peakwatch.cli import main
+from peakwatch.cli.errors import EXIT_ERROR
+from peakwatch.config import load_config
 from flows.deployment import SCHEDULED_WAIT_SECONDS, describe_deployment, pool_deployments
 from tests.deploy.stack import PREFECT_YAML
 

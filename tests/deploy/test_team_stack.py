@@ -25,7 +25,7 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.config import PROJECT_ROOT
+from peakwatch.config import PROJECT_ROOT
 from flows.lease import ExperimentBusy, experiment_lease, lease_name
 from tests.deploy.stack import BIN, FOREIGN_ENV, PREFECT_YAML, Stack
 from tests.flows.schedule_support import INDICATOR, STAYS_LATE, WebhookReceiver, write_config, write_panel

@@ -16,7 +16,7 @@ import httpx
 import polars as pl
 import yaml
 
-from flows.config import PROJECT_ROOT
+from peakwatch.config import PROJECT_ROOT
 
 DEFAULT_PANEL = PROJECT_ROOT / "data" / "default_panel.csv"
 REGISTRY = PROJECT_ROOT / "configs" / "regions.yaml"

@@ -18,7 +18,7 @@ def test_peak_rss_sees_memory_this_process_touched():
 
 def test_ideal_time_has_a_margin_only_when_it_samples():
     series = split_series(simulate_panel(random_calibrations(2, seed=1), seed=1), {})
-    settings = ForecastSettings(n_paths=50, candidates=("rw_drift_log", "ets_damped_log"))
+    settings = ForecastSettings(n_paths=50)
     every = ideal_time(series, settings, sample_size=10, n_workers=2)
     assert every["ideal_sample"] == len(series) == 4
     assert every["ideal_margin_s"] == 0.0  # every series timed: nothing is estimated

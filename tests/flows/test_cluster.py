@@ -8,8 +8,8 @@ from fractions import Fraction
 from distributed import Client, LocalCluster
 
 from flows.cluster import local_cluster_kwargs, n_partitions, scheduler_side_config
-from flows.config import DaskConfig
 from forecasting.series import partition
+from peakwatch.config import DaskConfig
 
 
 def test_a_few_partitions_per_worker_for_small_runs():

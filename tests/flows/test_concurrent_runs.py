@@ -7,16 +7,16 @@ import sys
 import pytest
 from mlflow import MlflowClient
 
-from flows.cli import EXIT_LOCKED, EXIT_OK
-from flows.config import PROJECT_ROOT
-from flows.tracking import KIND_TAG, PARENT_KIND
+from peakwatch.cli import EXIT_LOCKED, EXIT_OK
+from peakwatch.config import PROJECT_ROOT
+from peakwatch.tracking.layout import KIND_TAG, PARENT_KIND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def test_second_simultaneous_run_is_refused_and_nothing_interleaves(tmp_path):
     artifacts = tmp_path / "artifacts"
-    cmd = [sys.executable, "-m", "flows.cli", "run", "--artifacts-dir", str(artifacts)]
+    cmd = [sys.executable, "-m", "peakwatch.cli", "run", "--artifacts-dir", str(artifacts)]
     runs = [
         subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)

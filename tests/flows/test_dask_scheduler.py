@@ -8,6 +8,7 @@ import pytest
 
 from flows.monthly import monthly_flow
 from tests.flows.dask_processes import dask_processes
+from tests.outcome import as_json
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,7 +29,7 @@ def projections(summary: dict) -> list[tuple]:
 
 def test_existing_scheduler_gives_the_local_cluster_projections(scheduler_address, default_runs_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PEAKWATCH_DASK_ADDRESS", scheduler_address)
-    remote = monthly_flow(artifacts_dir=str(tmp_path / "artifacts"))
+    remote = as_json(monthly_flow(artifacts_dir=str(tmp_path / "artifacts")))
     local_summaries = sorted((default_runs_dir / "runs").glob("*/summary.json"))
     local = json.loads(local_summaries[0].read_text())
     assert projections(remote) == projections(local)

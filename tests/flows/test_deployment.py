@@ -7,10 +7,11 @@ import pytest
 import yaml
 from cronsim import CronSim
 
-from flows.cli import build_parser
-from flows.config import DEFAULT_CONFIG, ConfigError, load_config
 from flows.deployment import build_deployment, describe_deployment
 from flows.monthly import run_labels
+from peakwatch.cli import build_parser
+from peakwatch.cli import commands
+from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
 
 SNAPSHOT = {
     "name": "monthly",
@@ -75,7 +76,7 @@ def test_bad_schedule_or_warning_config_names_the_fault(tmp_path, sections, mess
 
 def test_serve_command_is_documented():
     args = build_parser().parse_args(["serve", "--config", str(DEFAULT_CONFIG)])
-    assert args.handler.__name__ == "_serve" and args.config == DEFAULT_CONFIG
+    assert args.handler is commands.serve and args.config == DEFAULT_CONFIG
 
 
 def test_a_scheduled_run_is_dated_on_the_schedules_clock(tmp_path):

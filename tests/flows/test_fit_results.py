@@ -1,25 +1,27 @@
-"""FitResults (flows/fit_results.py): partitions in, the payload's rows, records
+"""FitResults (flows/fit.py): partitions in, the payload's rows, records
 and histories out, the same whatever the partitioning and arrival order."""
 
 from collections import Counter
 
 import numpy as np
-import polars as pl
 import pytest
 
-from flows import pending, summary, tracking
-from flows.config import DEFAULT_CONFIG, load_config
-from flows.fit_results import FitResults
-from forecasting import contract as c
+from flows.fit import FitResults
 from forecasting.intensity import check_regions
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
+from peakwatch import contract as c
+from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.results.rows import series_row
+from peakwatch.store import pending, series as series_files
+from peakwatch.tracking import layout as tracking
 
 REGIONS = ("hunan.yueyang", "hunan.zhuzhou", "hunan.hengyang.leiyang")
 
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_config(DEFAULT_CONFIG).regions
+    """The region names the rows carry."""
+    return load_config(DEFAULT_CONFIG).regions.names()
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,8 @@ def counts(forecasts):
 
 def test_rows_records_and_histories_do_not_depend_on_partitions_or_arrival(forecasts, registry, tmp_path):
     intensity = check_regions(forecasts)
-    expected_rows = [summary.series_row(f, registry, intensity.get(f.region_id)) for f in forecasts]
-    assert sum("carbon_intensity_end" in row for row in expected_rows) == len(forecasts)  # every region checked
+    expected_rows = [series_row(f, registry, intensity.get(f.region_id)) for f in forecasts]
+    assert sum(row.carbon_intensity_end is not None for row in expected_rows) == len(forecasts)  # every region checked
 
     results = FitResults(tmp_path, registry, counts(forecasts), {"run_date": "2026-11-24"})
     # three partitions, each ending between a region's two series, arriving last first
@@ -58,7 +60,7 @@ def test_rows_records_and_histories_do_not_depend_on_partitions_or_arrival(forec
     assert sorted(tracking.record_key(r) for r in records) == [(f.region_id, f.indicator, "statistical") for f in forecasts]
     for record in records:
         assert record.tags["run_date"] == "2026-11-24"
-        assert (tmp_path / record.artifacts / tracking.FORECAST_CSV).exists()
+        assert (tmp_path / record.artifacts / series_files.FORECAST_CSV).exists()
 
 
 def test_a_region_still_missing_a_series_is_an_error_not_a_row_short(forecasts, registry, tmp_path):
@@ -68,15 +70,12 @@ def test_a_region_still_missing_a_series_is_an_error_not_a_row_short(forecasts, 
         results.rows()
 
 
-def test_a_row_keeps_the_chosen_models_scores_and_the_series_files_every_candidates(forecasts, registry, tmp_path):
-    """Every candidate's scores go to the series' backtest.csv only: in each row
-    they were ~40 % of a full-menu row's memory and half of summary.json."""
+def test_a_row_says_how_the_panel_was_pooled_and_what_the_series_filters_gave(forecasts, registry, tmp_path):
+    """The engine's reason (the panel's pooled parameters) and detail (the
+    series' own states) go to its row; the per-series backtest table is gone
+    with the per-series model choice."""
     results = FitResults(tmp_path, registry, counts(forecasts[:2]), {})
     results.add(forecasts[:2])
     for forecast, row in zip(forecasts[:2], results.rows()):
-        assert len(forecast.backtests) > 1
-        assert row["backtest"] == forecast.backtest.as_dict() and "backtests" not in row
-    for record in pending._read_records(tmp_path / pending.CHILDREN_JSONL):
-        table = pl.read_csv(tmp_path / record.artifacts / tracking.BACKTEST_CSV)
-        forecast = next(f for f in forecasts if (f.region_id, f.indicator, "statistical") == tracking.record_key(record))
-        assert table["model"].to_list() == [score.model for score in forecast.backtests]
+        assert row.model_reason == forecast.model_reason and row.model_reason.startswith("pooled over")
+        assert "damped trend growth" in row.model_detail and row.backtest is None

@@ -9,7 +9,7 @@ import weakref
 import pytest
 from prefect import flow, task
 
-from flows.handoff import Handoff
+from flows.tasks import Handoff
 
 
 class Big:

@@ -5,7 +5,7 @@ publishes what the killed runs kept, each exactly once, and all of them
 project the same numbers.
 
 The kill is exact: ``PEAKWATCH_TEST_KILL_AT=<stage>`` makes the run SIGKILL
-itself the moment that stage is done (flows/killpoints.py).
+itself the moment that stage is done (peakwatch/killpoints.py).
 """
 
 import json
@@ -19,11 +19,11 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from flows import pending
-from flows.cli import EXIT_OK
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
-from flows.killpoints import ENV, STAGES
-from flows.tracking import KIND_TAG, PARENT_KIND
+from peakwatch.store import pending
+from peakwatch.cli import EXIT_OK
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from peakwatch.killpoints import ENV, STAGES
+from peakwatch.tracking.layout import KIND_TAG, PARENT_KIND
 from tests.flows.test_no_orphans import gone_within
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -38,7 +38,7 @@ def small_config(folder):
     raw.update(
         regions=str(PROJECT_ROOT / "configs" / "regions.yaml"),
         sources=[{**s, "path": str(PROJECT_ROOT / "configs" / s["path"])} for s in raw["sources"]],
-        forecast={**raw["forecast"], "n_paths": 200, "backtest_origins": 1},
+        forecast={**raw["forecast"], "n_paths": 200},
         dask={**raw["dask"], "n_workers": 1},
     )
     path = folder / "small.yaml"
@@ -52,7 +52,7 @@ def run(config, artifacts, env, *extra) -> tuple[int, str, int]:
     log = artifacts.parent / f"run-{time.monotonic_ns()}.log"
     with log.open("w") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "run", "--config", str(config), "--artifacts-dir", str(artifacts), *extra],
+            [sys.executable, "-m", "peakwatch.cli", "run", "--config", str(config), "--artifacts-dir", str(artifacts), *extra],
             cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
         )
         try:

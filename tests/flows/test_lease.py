@@ -5,7 +5,7 @@ import httpx
 from prefect.concurrency.asyncio import AcquireConcurrencySlotTimeoutError, ConcurrencySlotAcquisitionError
 
 from flows.lease import LEASE_PREFIX, ExperimentBusy, busy, experiment_lease, lease_name, shared_server
-from flows.runlock import RunLockedError
+from peakwatch.store.runlock import RunLockedError
 
 
 def test_the_lease_is_named_after_the_experiment_within_prefects_name_rules():

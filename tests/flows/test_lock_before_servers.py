@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from flows.cli import EXIT_LOCKED
-from flows.config import PROJECT_ROOT
-from flows.runlock import run_lock
+from peakwatch.cli import EXIT_LOCKED
+from peakwatch.config import PROJECT_ROOT
+from peakwatch.store.runlock import run_lock
 
 
 @pytest.mark.parametrize("command", ["run", "sync"])
@@ -21,7 +21,7 @@ def test_a_locked_folder_is_refused_before_prefect_starts(tmp_path, command):
     with run_lock(artifacts):  # another run, as far as the command can tell
         started = time.monotonic()
         refused = subprocess.run(
-            [sys.executable, "-m", "flows.cli", command, "--artifacts-dir", str(artifacts)],
+            [sys.executable, "-m", "peakwatch.cli", command, "--artifacts-dir", str(artifacts)],
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300,
         )
         took = time.monotonic() - started

@@ -7,7 +7,7 @@ import json
 import pytest
 from mlflow import MlflowClient
 
-from flows.tracking import CHILD_KIND, KIND_TAG, PARENT_KIND
+from peakwatch.tracking.layout import CHILD_KIND, KIND_TAG, PARENT_KIND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

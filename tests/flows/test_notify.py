@@ -3,14 +3,25 @@
 import json
 import logging
 import socket
+from dataclasses import replace
 
 import httpx
 from mlflow import MlflowClient
 
-from flows import notify, tracking, warning_state
-from flows.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
-from flows.early_warnings import Decision, decide_alerts
-from flows.notify import Delivery, Decided, describe_error, format_markdown, format_message, send_with_retries
+from flows import notify
+from flows.notify import Decided, describe_error, send_with_retries
+from peakwatch.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
+from peakwatch.reporting.warnings import format_markdown, format_message
+from peakwatch.results import early_warnings
+from peakwatch.results.early_warnings import Decision
+from peakwatch.results.notices import Delivery
+from peakwatch.results.series import SeriesRow
+from peakwatch.tracking import layout as tracking, warning_state
+
+
+def decide_alerts(rows: list[dict], histories, state, rules: WarningConfig, run):
+    """The decision on rows as summary.json holds them."""
+    return early_warnings.decide_alerts([SeriesRow.from_json(r) for r in rows], histories, state, rules.rule_for, run)
 
 # fired at 06:00 on 1 December in Shanghai, which is still 30 November in UTC
 RUN = {"run_id": "abc123", "run_date": "2026-11-30T22:00:00+00:00", "config_hash": "c", "code_version": "v"}
@@ -52,7 +63,7 @@ def decision_inputs():
          "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
          "last_observed_year": 2023, "error": None},
     ]
-    return rows, {("hunan.zhuzhou", "co2_emissions"): (1.0, 2.0, 3.0, 4.0)}
+    return [SeriesRow.from_json(r) for r in rows], {("hunan.zhuzhou", "co2_emissions"): (1.0, 2.0, 3.0, 4.0)}
 
 
 def decision():
@@ -130,7 +141,7 @@ def test_store_errors_are_recorded_and_logged_without_the_tracking_uri_password(
         assert undecided.decision is None
         nothing_new = Decision((), (), (), {})  # nothing to deliver: straight to saving the state, which fails
         unsaved = notify.notify_warnings(config, client, RUN, Decided(nothing_new, {}))
-    reports = [notify.notify_warnings(config, client, RUN, undecided), unsaved]
+    reports = [notify.notify_warnings(config, client, RUN, undecided).to_json(), unsaved.to_json()]
     assert [r["delivery"] for r in reports] == ["error", "none"]
     assert reports[0]["error"].startswith("MlflowException: API request to http://127.0.0.1:")
     assert reports[1]["error"].startswith("warning state not saved, announced again next run: MlflowException: "
@@ -160,7 +171,7 @@ def test_a_failure_after_delivery_keeps_what_was_sent_in_the_report(monkeypatch,
     monkeypatch.setattr(notify, "create_markdown_artifact", artifact_refused)
     decided = notify.decide_warnings(config, client, experiment_id, run, *decision_inputs())
     with caplog.at_level(logging.ERROR, logger="test-notify"):
-        report = notify.notify_warnings(config, client, run, decided)
+        report = notify.notify_warnings(config, client, run, decided).to_json()
 
     assert [a["region_id"] for a in report["alerts"]] == ["hunan.zhuzhou"]
     assert report["deliveries"] == [{"block": block, "status": "sent", "attempts": 1, "error": None}]
@@ -186,16 +197,16 @@ def test_a_run_published_after_a_newer_one_sends_nothing_and_decides_from_the_st
     monkeypatch.setattr(notify, "deliver_to_block", lambda block, subject, body, settings: sent.append(body) or Delivery(block, "sent", 1))
     config = load_config(DEFAULT_CONFIG)
     rows, histories = decision_inputs()
-    on_time = [{**rows[0], "p_peak_by_target": 0.9, "peak_year_median": 2025.0}]
+    on_time = [replace(rows[0], p_peak_by_target=0.9, peak_year_median=2025.0)]
 
-    def publish(run_date: str, rows: list[dict]) -> dict:
+    def publish(run_date: str, rows: list[SeriesRow]) -> dict:
         parent = client.create_run(
             experiment_id, tags={"peakwatch.kind": "parent"}, start_time=tracking.start_time_ms(run_date)
         )
         run = {**RUN, "run_id": parent.info.run_id, "run_date": run_date}
         report = notify.notify_warnings(config, client, run, notify.decide_warnings(config, client, experiment_id, run, rows, histories))
         client.set_terminated(parent.info.run_id)
-        return {**report, "run_id": parent.info.run_id}
+        return {**report.to_json(), "run_id": parent.info.run_id}
 
     january = publish("2027-01-01T06:00:00+08:00", rows)
     march = publish("2027-03-01T06:00:00+08:00", on_time)

@@ -6,9 +6,11 @@ import logging
 import pytest
 from mlflow import MlflowClient
 
-from flows import notify, tracking
-from flows.config import DEFAULT_CONFIG, load_config
-from flows.notify import Delivery
+from flows import notify
+from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.results.notices import Delivery
+from peakwatch.results.series import SeriesRow
+from peakwatch.tracking import layout as tracking
 
 A, B = "custom-webhook/team-a", "custom-webhook/team-b"
 LATE = {"region_id": "hunan.zhuzhou", "name_en": "Zhuzhou", "indicator": "co2_emissions", "target_year": 2030,
@@ -44,7 +46,7 @@ def monthly(tmp_path, monkeypatch):
         run_date = f"2027-{month:02d}-01T06:00:00+08:00"
         parent = client.create_run(experiment_id, tags={"peakwatch.kind": "parent"}, start_time=tracking.start_time_ms(run_date))
         run = {"run_id": parent.info.run_id, "run_date": run_date, "config_hash": "c", "code_version": "v"}
-        decided = notify.decide_warnings(config, client, experiment_id, run, rows, HISTORIES)
+        decided = notify.decide_warnings(config, client, experiment_id, run, [SeriesRow.from_json(r) for r in rows], HISTORIES)
         report = notify.notify_warnings(config, client, run, decided)
         client.set_terminated(parent.info.run_id)
         return report, received
@@ -54,11 +56,11 @@ def monthly(tmp_path, monkeypatch):
 
 def test_a_failed_block_gets_the_warning_next_run_and_the_others_do_not_get_it_again(monthly):
     january, got = monthly(1, [LATE], failing=frozenset({B}))
-    assert (january["delivery"], [a["kind"] for a in january["alerts"]]) == ("partial", ["late"])
+    assert (january.delivery, [a.kind for a in january.alerts]) == ("partial", ["late"])
     assert len(got[A]) == 1 and got[B] == []
 
     february, got = monthly(2, [LATE])
-    assert february["alerts"] == [] and february["delivery"] == "none"  # announced in January
+    assert february.alerts == () and february.delivery == "none"  # announced in January
     assert got[A] == []  # no second copy for the block that had it
     [message] = got[B]
     lines = message.splitlines()
@@ -67,14 +69,14 @@ def test_a_failed_block_gets_the_warning_next_run_and_the_others_do_not_get_it_a
     assert owed.endswith("(run of 2027-01-01T06:00:00+08:00)")
 
     march, got = monthly(3, [LATE])
-    assert got == {A: [], B: []} and march["deliveries"] == []
+    assert got == {A: [], B: []} and march.deliveries == ()
 
 
 def test_a_warning_no_block_received_is_announced_again_to_all(monthly):
     january, got = monthly(1, [LATE], failing=frozenset({A, B}))
-    assert january["delivery"] == "failed" and got == {A: [], B: []}
+    assert january.delivery == "failed" and got == {A: [], B: []}
     february, got = monthly(2, [LATE])
-    assert [a["kind"] for a in february["alerts"]] == ["late"] and february["delivery"] == "sent"
+    assert [a.kind for a in february.alerts] == ["late"] and february.delivery == "sent"
     assert [len(got[A]), len(got[B])] == [1, 1]
     assert "Not delivered to this channel before:" not in got[B][0]  # once, as this run's warning
 
@@ -82,7 +84,7 @@ def test_a_warning_no_block_received_is_announced_again_to_all(monthly):
 def test_an_owed_warning_is_dropped_when_the_series_is_back_on_time(monthly):
     monthly(1, [LATE], failing=frozenset({B}))
     february, got = monthly(2, [ON_TIME])
-    assert got == {A: [], B: []} and february["back_on_time"]
+    assert got == {A: [], B: []} and february.back_on_time
 
 
 def test_a_block_still_failing_stays_owed(monthly):

@@ -2,15 +2,23 @@
 once, whatever happens in between (an interrupted publish, a crash after it)."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from flows import early_warnings, notify, pending, publish, tables, tracking
-from flows.catalog import Catalog, copy_atomic, write_atomic
-from flows.config import DEFAULT_CONFIG, load_config
-from flows.summary import series_row
+from flows import notify, publish
+from flows.fit import series_records
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
+from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.results import early_warnings, tables
+from peakwatch.results.notices import Alert, EarlyWarnings
+from peakwatch.results.rows import series_row
+from peakwatch.results.summary import RunSummary
+from peakwatch.store import pending
+from peakwatch.store.catalog import Catalog, copy_atomic, write_atomic
+from peakwatch.store.runs import newest_local_summary
+from peakwatch.tracking import layout as tracking, reads, runs as tracking_runs
 
 REGIONS = ("hunan.a", "hunan.b", "hunan.c")
 
@@ -37,23 +45,24 @@ def setup(tmp_path, monkeypatch):
     announced = []
     monkeypatch.setattr(
         publish.notify, "notify_warnings",
-        lambda config, client, run, decided: announced.append(run["run_id"]) or {"delivery": "none"},
+        lambda config, client, run, decided: announced.append(run["run_id"]) or EarlyWarnings(delivery="none"),
     )
     return config, Catalog(tmp_path), announced
 
 
 def write_payload(catalog: Catalog, forecasts, pending_id: str, run_date: str, experiment: str = "peakwatch-monthly"):
     building = catalog.building_dir(pending_id)
-    children = tracking.series_records(forecasts, {}, building, subdir=pending.SERIES_DIR)
+    children = series_records(forecasts, {}, building, subdir=pending.SERIES_DIR)
     registry = load_config(DEFAULT_CONFIG).regions
     validation = {"docs_dir": None, "quarantined": {}, "warned": {}, "checks": [], "n_rows": 57}
     validation |= {f"validation_{k}": 0 for k in ("checks_failed", "regions_passed", "regions_quarantined", "regions_warned")}
     summary = {
         "run_id": None, "pending_id": pending_id, "run_date": run_date, "config_hash": "c" * 64, "code_version": "v",
         "experiment": experiment, "data": [], "changes": [], "previous_run_id": None, "scenarios": [],
-        "series": [series_row(f, registry) for f in forecasts], "warnings": [],
+        "series": [series_row(f, registry.names()).to_json() for f in forecasts], "warnings": [],
         "validation": validation | {"validation_regions_checked": 3},
     }
+    summary = RunSummary.from_json(summary)
     parent = tracking.parent_record(f"monthly-{pending_id}", {"run_date": run_date[:10]}, {"warnings": 0}, pending_id, {})
     histories = {(f.region_id, f.indicator): f.history for f in forecasts}
     pending.write_payload(building, pending_id, run_date, parent, children, histories, summary)
@@ -99,17 +108,17 @@ def test_peakwatch_report_downloads_the_tables_of_the_charted_series_only(setup,
     )
     client, experiment_id = store
     downloads = []
-    real_download = tracking._download_series_tables
-    monkeypatch.setattr(tracking, "_download_series_tables", lambda c, run_id: downloads.append(run_id) or real_download(c, run_id))
+    real_download = reads._download_series_tables
+    monkeypatch.setattr(reads, "_download_series_tables", lambda c, run_id: downloads.append(run_id) or real_download(c, run_id))
 
-    found = tracking.load_series_tables(client, experiment_id, published["run_id"], wanted={("hunan.b", "co2_emissions")})
+    found = reads.load_series_tables(client, experiment_id, published.summary.run_id, wanted={("hunan.b", "co2_emissions")})
     assert list(found) == [("hunan.b", "co2_emissions", "statistical")] and len(downloads) == 1
     forecast_table, peak_years = found["hunan.b", "co2_emissions", "statistical"]
     assert forecast_table.equals(tables.forecast_table(forecasts[1]))
     assert peak_years.equals(tables.peak_years_table(forecasts[1]))
-    [row] = [r for r in published["series"] if r["region_id"] == "hunan.b"]
+    [row] = [r for r in published.summary.series if r.region_id == "hunan.b"]
     assert tables.forecast_from_table(row, forecast_table, peak_years).peaks == forecasts[1].peaks
-    every = tracking.load_series_tables(client, experiment_id, published["run_id"])
+    every = reads.load_series_tables(client, experiment_id, published.summary.run_id)
     assert sorted(every) == [(r, "co2_emissions", "statistical") for r in REGIONS] and len(downloads) == 4
 
 
@@ -121,7 +130,7 @@ def test_a_series_with_a_new_warning_has_it_tagged_on_its_child_run_from_the_sta
     )
     client, experiment_id = store
     threshold = config.warnings.p_peak_threshold
-    late = {r["region_id"] for r in published["series"] if r["p_peak_by_target"] < threshold}
+    late = {r.region_id for r in published.summary.series if r.p_peak_by_target < threshold}
     children = [r for r in active_runs(client, experiment_id) if r.data.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND]
     tagged = {r.data.tags["region_id"]: r.data.tags for r in children if "peakwatch.warning" in r.data.tags}
     assert late and set(tagged) == late  # the first assessment: every late series is new
@@ -131,12 +140,14 @@ def test_a_series_with_a_new_warning_has_it_tagged_on_its_child_run_from_the_sta
 
 
 def test_a_decided_warning_becomes_the_tags_of_its_own_series_only():
-    alert = early_warnings.Alert(
-        "drift", "hunan.a", "A", "co2_emissions", "statistical", 2030, 0.5, 2029.0, 2032.0, 0.6, 0.4, ("new data",)
+    alert = Alert(
+        "drift", "hunan.a", "A", "co2_emissions", "statistical", 2030, 0.5, 2029.0, 2032.0, 0.6, 0.4, ("new data",),
+        drifted=("peak_later",),
     )
+    alert = replace(alert, message=early_warnings.describe_alert(alert))
     decided = notify.Decided(early_warnings.Decision((alert,), (), ()), {})
     assert decided.child_tags(("hunan.a", "co2_emissions", "statistical")) == {
-        "peakwatch.warning": "drift", "peakwatch.warning.message": alert.describe(),
+        "peakwatch.warning": "drift", "peakwatch.warning.message": early_warnings.describe_alert(alert),
     }
     assert decided.child_tags(("hunan.b", "co2_emissions", "statistical")) == {}
     assert notify.Decided(None, {}, "OSError: store gone").child_tags(("hunan.a", "co2_emissions", "statistical")) == {}
@@ -148,7 +159,7 @@ def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, foreca
     store = publish.open_store(config, catalog)
     client, experiment_id = store
 
-    real_log_record = tracking.log_record
+    real_log_record = tracking_runs.log_record
     calls = []
 
     def store_dies_on_the_second_child(*args, **kwargs):
@@ -157,22 +168,22 @@ def test_a_publish_cut_short_is_redone_once_and_sync_is_idempotent(setup, foreca
             raise ConnectionError("tracking server went away")
         return real_log_record(*args, **kwargs)
 
-    monkeypatch.setattr(tracking, "log_record", store_dies_on_the_second_child)
+    monkeypatch.setattr(tracking_runs, "log_record", store_dies_on_the_second_child)
     with pytest.raises(ConnectionError):
         publish.publish_payload(store, config, catalog, pending.read_payload(folder))
-    monkeypatch.setattr(tracking, "log_record", real_log_record)
+    monkeypatch.setattr(tracking_runs, "log_record", real_log_record)
     [cut_short] = parents(active_runs(client, experiment_id))
     assert cut_short.info.status == "FAILED" and folder.is_dir()  # nothing lost, nothing claimed finished
 
     [result] = publish.sync_pending(store, config, catalog)
     runs = active_runs(client, experiment_id)
     [parent] = parents(runs)
-    assert parent.info.status == "FINISHED" and parent.info.run_id == result["run_id"] != cut_short.info.run_id
+    assert parent.info.status == "FINISHED" and parent.info.run_id == result.summary.run_id != cut_short.info.run_id
     assert len(runs) == 1 + len(REGIONS)  # the cut-short attempt and its child are gone
     assert parent.info.start_time == 1790834400000  # the run's own date, not the sync's
-    assert not folder.exists() and (catalog.run_dir(result["run_id"]) / "summary.json").exists()
-    assert not (catalog.run_dir(result["run_id"]) / pending.SERIES_DIR).exists()
-    assert announced == [result["run_id"]]
+    assert not folder.exists() and (catalog.run_dir(result.summary.run_id) / "summary.json").exists()
+    assert not (catalog.run_dir(result.summary.run_id) / pending.SERIES_DIR).exists()
+    assert announced == [result.summary.run_id]
 
     assert publish.sync_pending(store, config, catalog) == []
     assert len(active_runs(client, experiment_id)) == len(runs)
@@ -187,7 +198,7 @@ def test_a_publish_cut_short_after_the_summary_leaves_the_pending_summary_as_it_
         assert json.loads((folder / pending.SUMMARY_JSON).read_text())["run_id"]  # the publish had written it
         raise ConnectionError("tracking server went away")
 
-    monkeypatch.setattr(tracking, "log_run_reports", store_dies)
+    monkeypatch.setattr(tracking_runs, "log_run_reports", store_dies)
     with pytest.raises(ConnectionError):
         publish.publish_payload(publish.open_store(config, catalog), config, catalog, pending.read_payload(folder))
     assert (folder / pending.SUMMARY_JSON).read_bytes() == before  # no run id of a run that did not finish
@@ -201,7 +212,7 @@ def test_a_crash_after_the_publish_finishes_locally_without_a_second_run(setup, 
     assert folder.is_dir()
 
     [result] = publish.sync_pending(store, config, catalog)
-    assert result["run_id"] == run_id and len(parents(active_runs(*store))) == 1
+    assert result.summary.run_id == run_id and len(parents(active_runs(*store))) == 1
     assert json.loads((catalog.run_dir(run_id) / "summary.json").read_text())["run_id"] == run_id
     assert announced == [run_id]  # warnings were decided by the publish, not again
 
@@ -214,7 +225,7 @@ def test_pending_runs_publish_oldest_first_and_a_broken_payload_is_left_in_place
     broken.mkdir(parents=True)
     (broken / pending.PAYLOAD_JSON).write_text("{not json")
     done = publish.sync_pending(publish.open_store(config, catalog), config, catalog)
-    assert [d["pending_id"] for d in done] == ["older", "newer"]
+    assert [d.summary.pending_id for d in done] == ["older", "newer"]
     assert broken.is_dir()
     with pytest.raises(pending.PayloadError, match="broken.*unreadable payload"):
         pending.read_payload(broken)
@@ -223,7 +234,7 @@ def test_pending_runs_publish_oldest_first_and_a_broken_payload_is_left_in_place
 def test_a_payload_failing_on_its_own_is_left_and_does_not_stop_the_others(setup, forecasts, capsys):
     """A payload whose content the publish rejects, while the store answers, is
     not 'the store is down': the others are published and sync exits 1 naming it."""
-    from flows import cli
+    from peakwatch import cli
 
     config, catalog, _ = setup
     poisoned = write_payload(catalog, forecasts[:1], "older", "2026-10-01T06:00:00+00:00")
@@ -252,7 +263,7 @@ def test_a_store_that_stops_answering_still_stops_the_sync(setup, forecasts, mon
     def store_gone(*args, **kwargs):
         raise ConnectionError("tracking server went away")
 
-    monkeypatch.setattr(tracking, "log_record", store_gone)
+    monkeypatch.setattr(tracking_runs, "log_record", store_gone)
     monkeypatch.setattr(store[0], "get_experiment", store_gone)  # and no longer answers a read either
     with pytest.raises(ConnectionError):
         publish.sync_pending(store, config, catalog)
@@ -261,10 +272,10 @@ def test_a_store_that_stops_answering_still_stops_the_sync(setup, forecasts, mon
 
 def test_newest_local_summary_reads_published_and_pending_runs(setup, forecasts):
     config, catalog, _ = setup
-    assert publish.newest_local_summary(catalog) is None
+    assert newest_local_summary(catalog) is None
     write_payload(catalog, forecasts[:1], "a", "2026-10-01T06:00:00+00:00")
     write_payload(catalog, forecasts[:1], "b", "2026-11-01T06:00:00+00:00")
-    assert publish.newest_local_summary(catalog)["pending_id"] == "b"
+    assert newest_local_summary(catalog).pending_id == "b"
 
 
 def test_a_payload_file_written_in_pieces_is_whole_or_left_as_it_was(tmp_path):
@@ -295,9 +306,9 @@ def test_the_summary_publishing_returns_is_the_one_it_wrote(setup, forecasts):
     config, catalog, _ = setup
     folder = write_payload(catalog, forecasts, "p5", "2026-11-05T06:00:00+00:00")
     result = publish.publish_payload(publish.open_store(config, catalog), config, catalog, pending.read_payload(folder))
-    returned = {k: v for k, v in result.items() if k not in ("summary_path", "report_path")}
-    written = json.loads(open(result["summary_path"], encoding="utf-8").read())
-    assert written["run_id"] == result["run_id"] is not None
+    returned = result.summary.to_json()
+    written = json.loads(open(result.summary_path, encoding="utf-8").read())
+    assert written["run_id"] == result.summary.run_id is not None
     assert json.loads(json.dumps(returned)) == written
 
 
@@ -305,7 +316,7 @@ def test_a_missing_year_is_null_in_the_payload_and_nan_when_read_back(tmp_path):
     history = pending.as_history([1.0, None, 3.0])
     assert history.typecode == "d" and np.isnan(history[1])
     parent = tracking.parent_record("monthly-x", {}, {}, "x", {})
-    pending.write_payload(tmp_path, "x", "2026-10-01T06:00:00+00:00", parent, [], {("r", "co2_emissions"): history}, {})
+    pending.write_payload(tmp_path, "x", "2026-10-01T06:00:00+00:00", parent, [], {("r", "co2_emissions"): history}, RunSummary())
     assert json.loads((tmp_path / pending.PAYLOAD_JSON).read_text())["histories"][0]["history"] == [1.0, None, 3.0]
     np.testing.assert_array_equal(pending.read_payload(tmp_path).histories["r", "co2_emissions"], [1.0, np.nan, 3.0])
 
@@ -314,8 +325,8 @@ def test_newest_local_summary_of_an_experiment_passes_over_another_configs_runs(
     _, catalog, _ = setup
     write_payload(catalog, forecasts[:1], "ours", "2026-10-01T06:00:00+00:00")
     write_payload(catalog, forecasts[:1], "theirs", "2026-11-01T06:00:00+00:00", experiment="peakwatch-ceads-cities")
-    assert publish.newest_local_summary(catalog)["pending_id"] == "theirs"
-    assert publish.newest_local_summary(catalog, experiment="peakwatch-monthly")["pending_id"] == "ours"
+    assert newest_local_summary(catalog).pending_id == "theirs"
+    assert newest_local_summary(catalog, experiment="peakwatch-monthly").pending_id == "ours"
 
 
 def test_a_write_whose_rename_fails_leaves_no_temporary_file(tmp_path):
@@ -328,7 +339,7 @@ def test_a_write_whose_rename_fails_leaves_no_temporary_file(tmp_path):
 
 
 def test_report_output_to_a_folder_writes_report_html_inside(tmp_path):
-    from flows.cli import build_parser, report_path
+    from peakwatch.cli import build_parser, report_path
 
     args = build_parser().parse_args(["report", "--output", str(tmp_path)])
     assert report_path(args.output) == tmp_path / "report.html"

@@ -28,10 +28,18 @@ from prefect.deployments import run_deployment
 from prefect.logging.handlers import APILogWorker
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.config import PROJECT_ROOT, NotifyConfig, WarningConfig
-from flows.early_warnings import decide_alerts, next_state
 from flows.monthly import monthly_flow
 from flows.notify import deliver_to_block
+from peakwatch.config import PROJECT_ROOT, NotifyConfig, WarningConfig
+from peakwatch.results import early_warnings
+from peakwatch.results.early_warnings import next_state
+from peakwatch.results.series import SeriesRow
+from tests.outcome import as_json
+
+
+def decide_alerts(rows: list[dict], histories, state, rules: WarningConfig, run):
+    """The decision on rows as summary.json holds them."""
+    return early_warnings.decide_alerts([SeriesRow.from_json(r) for r in rows], histories, state, rules.rule_for, run)
 from tests.flows.schedule_support import (
     INDICATOR, PUSHED, STAYS_LATE, WebhookReceiver, start_prefect_server, stop_process, write_config, write_panel,
 )
@@ -106,7 +114,7 @@ def test_served_deployment_is_scheduled_and_runs(prefect_api, tmp_path):
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
         serve = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", "--config", str(config)],
+            [sys.executable, "-m", "peakwatch.cli", "serve", "--config", str(config)],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
@@ -167,7 +175,7 @@ def test_webhook_announces_crossing_once_then_drift(prefect_api, receiver, tmp_p
     def run(name: str, **panel_changes) -> dict:
         panel = write_panel(tmp_path / f"{name}.csv", **panel_changes)
         config = write_config(tmp_path / f"{name}.yaml", panel, artifacts, blocks=[block])
-        return monthly_flow(config_path=str(config), artifacts_dir=str(artifacts))
+        return as_json(monthly_flow(config_path=str(config), artifacts_dir=str(artifacts)))
 
     # baseline: the pushed region is on time, the other is late and announced once as `late`
     base = run("baseline")
@@ -269,6 +277,6 @@ def test_an_apprise_block_that_fails_to_deliver_is_failed_and_the_warning_sent_a
     assert [a.kind for a in again.alerts] == ["late"]
 
     receiver.fail_first = 0
-    sent = deliver_to_block(block, "subject", again.alerts[0].describe(), settings)
+    sent = deliver_to_block(block, "subject", again.alerts[0].message, settings)
     assert (sent.status, sent.attempts) == ("sent", 1)
     assert "late for its 2030 target" in receiver.requests[-1]["text"]

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.cli import EXIT_ERROR, EXIT_OK, EXIT_PENDING
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
-from tests.flows._sources_helpers import Route, serve
+from peakwatch.cli import EXIT_ERROR, EXIT_OK, EXIT_PENDING
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from tests.sources._sources_helpers import Route, serve
 from tests.flows.mlflow_server import free_port, mlflow_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -44,7 +44,7 @@ def write_config(folder: Path, name: str, urls: list[str]) -> Path:
         regions=str(PROJECT_ROOT / "configs" / "regions.yaml"),
         sources=[{"name": f"web{i}", "kind": "tidy", "url": url, "precedence": i, "retries": 0, "timeout_seconds": 10}
                  for i, url in enumerate(urls)],
-        forecast={**raw["forecast"], "n_paths": 200, "backtest_origins": 1},
+        forecast={**raw["forecast"], "n_paths": 200},
         dask={**raw["dask"], "n_workers": 1},
     )
     path = folder / name
@@ -76,7 +76,7 @@ def test_no_password_anywhere_after_runs_a_failed_run_and_syncs(tmp_path):
     def peakwatch(label: str, *args: str, expect: int) -> str:
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "flows.cli", *args, "--verbose", "--artifacts-dir", str(artifacts)],
+            [sys.executable, "-m", "peakwatch.cli", *args, "--verbose", "--artifacts-dir", str(artifacts)],
             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900,
         )
         printed[label], took[label] = done.stdout + done.stderr, round(time.monotonic() - started)

@@ -8,9 +8,11 @@ import pytest
 from mlflow import MlflowClient
 from prefect import flow
 
-from flows import monthly, publish, tracking, warning_state
-from flows.catalog import Catalog
-from flows.config import DEFAULT_CONFIG, load_config
+from flows import monthly
+from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.store.catalog import Catalog
+from peakwatch.store.runs import newest_local_summary
+from peakwatch.tracking import layout as tracking, reads, warning_state
 
 
 def finished_parent(client: MlflowClient, experiment_id: str, tmp_path, name: str, start: int, files: dict) -> str:
@@ -57,8 +59,8 @@ def failing_for(client: MlflowClient, run_id: str, monkeypatch):
 
 def test_the_latest_run_with_the_file_is_read_and_one_without_is_passed_over(store):
     client, experiment_id, older, newer = store
-    assert tracking.previous_summary(client, experiment_id)["run_id"] == "november"
-    assert tracking.previous_summary(client, experiment_id, exclude_run_id=newer)["run_id"] == "october"  # past "bare"
+    assert reads.previous_summary(client, experiment_id).run_id == "november"
+    assert reads.previous_summary(client, experiment_id, exclude_run_id=newer).run_id == "october"  # past "bare"
     assert warning_state.load_state(client, experiment_id) == {"run": "november"}
     assert warning_state.load_state(client, experiment_id, exclude_run_id=newer) == {"run": "october"}
 
@@ -67,7 +69,7 @@ def test_a_store_failing_on_the_latest_run_raises_rather_than_reading_an_older_o
     client, experiment_id, older, newer = store
     failing_for(client, newer, monkeypatch)
     with pytest.raises(ConnectionError):
-        tracking.previous_summary(client, experiment_id)
+        reads.previous_summary(client, experiment_id)
     with pytest.raises(ConnectionError):
         warning_state.load_state(client, experiment_id)
 
@@ -89,4 +91,4 @@ def test_a_run_whose_store_fails_compares_with_the_newest_local_summary(store, t
         return monthly.compare_with_previous(config, catalog, (client, experiment_id), [])
 
     assert compare() == ("local-run", [])
-    assert publish.newest_local_summary(catalog, experiment="peakwatch-ceads-cities") is None
+    assert newest_local_summary(catalog, experiment="peakwatch-ceads-cities") is None

@@ -8,9 +8,10 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from flows import cli, tracking
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
-from flows.pending import PENDING_ID_TAG
+from peakwatch import cli
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from peakwatch.store.pending import PENDING_ID_TAG
+from peakwatch.tracking import layout as tracking, reads
 from tests.flows.mlflow_server import free_port, mlflow_server
 
 pytestmark = pytest.mark.integration
@@ -90,7 +91,7 @@ def test_a_run_with_the_server_down_keeps_everything_and_sync_publishes_it_once(
         published = json.loads((artifacts / "runs" / run_id / "summary.json").read_text(encoding="utf-8"))
         assert published["run_id"] == run_id and published["series"] == summary["series"]
         assert published["early_warnings"]["delivery"] != "deferred"  # decided now that MLflow holds the state
-        assert tracking.load_summary(client, run_id) == published
+        assert reads.load_summary(client, run_id).to_json() == published
         by_key = {
             (r.data.tags["region_id"], r.data.tags["indicator"]): r.data.metrics
             for r in runs if r.data.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND

@@ -13,10 +13,10 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from flows import cli
-from flows.config import DEFAULT_CONFIG
-from flows.tracking import CHILD_KIND, KIND_TAG, PARENT_KIND
-from forecasting import contract as c
+from peakwatch import cli
+from peakwatch import contract as c
+from peakwatch.config import DEFAULT_CONFIG
+from peakwatch.tracking.layout import CHILD_KIND, KIND_TAG, PARENT_KIND
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from distributed import Client
 
-from flows.config import PROJECT_ROOT
-from flows.sources.regions import derive_region_id
-from forecasting.series import ForecastSettings, forecast_partition, split_series
+from forecasting.series import ForecastSettings, forecast_partition, split_series, with_pooling
 from forecasting.synthetic import random_calibrations, simulate_panel
+from peakwatch.config import PROJECT_ROOT
+from peakwatch.sources.regions import derive_region_id
 from tests.flows.dask_processes import dask_processes
 
 PREFIX = "bench"
@@ -63,7 +63,7 @@ def test_run_survives_a_worker_killed_mid_fit(tmp_path):
     with dask_processes(tmp_path, n_workers=2, nanny=False) as (address, workers):
         config = write_config(tmp_path, panel_path, address)
         run = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "run", "--config", config],
+            [sys.executable, "-m", "peakwatch.cli", "run", "--config", config],
             cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         killed = kill_when_busy(address, workers[0], run)
@@ -75,7 +75,8 @@ def test_run_survives_a_worker_killed_mid_fit(tmp_path):
     rows = json.loads(summary_path.read_text())["series"]
     # Seeds follow the region id, so the reference uses the ids the run derived.
     derived = panel.with_columns(pl.col("region_id").map_elements(lambda r: derive_region_id(r, PREFIX), return_dtype=pl.String))
-    expected = forecast_partition(split_series(derived, {}), ForecastSettings())
+    series = split_series(derived, {})
+    expected = forecast_partition(series, with_pooling(ForecastSettings(), series))  # pooled once, as the flow does
     assert len(rows) == len(expected) == 100
     for row, forecast in zip(rows, expected):
         assert (row["region_id"], row["indicator"]) == (forecast.region_id, forecast.indicator)

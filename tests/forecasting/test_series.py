@@ -2,7 +2,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from forecasting.series import (
     ForecastSettings,
     fill_gaps,

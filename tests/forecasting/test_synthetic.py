@@ -3,8 +3,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from forecasting import contract as c
 from forecasting.synthetic import SEED_CALIBRATIONS, random_calibrations, simulate_panel
+from peakwatch import contract as c
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "default_panel.csv"
 

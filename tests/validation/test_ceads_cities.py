@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from forecasting import contract as c
 from forecasting.series import ForecastSettings, forecast_series, split_series
+from peakwatch import contract as c
 from validation.gate import passing_rows, validate_panel
 from validation.render import format_report
 from validation.settings import GateSettings

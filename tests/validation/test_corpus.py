@@ -9,8 +9,8 @@ from typing import Callable
 import polars as pl
 import pytest
 
-from flows.config import DEFAULT_CONFIG, load_config
-from forecasting import contract as c
+from peakwatch import contract as c
+from peakwatch.config import DEFAULT_CONFIG, load_config
 from validation import runner
 from validation.gate import GateSettings, UnusableDataError, passing_rows, validate_panel
 

@@ -8,9 +8,9 @@ import html
 import polars as pl
 import yaml
 
-from flows import cli
-from flows.config import DEFAULT_CONFIG, PROJECT_ROOT
-from forecasting import contract as c
+from peakwatch import cli
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT
+from peakwatch import contract as c
 from validation.gate import validate_panel
 
 SCRIPT = "<script>alert(1)</script>"

@@ -4,8 +4,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from forecasting import contract as c
 from forecasting.synthetic import simulate_panel
+from peakwatch import contract as c
 from validation.gate import GateSettings, UnusableDataError, passing_rows, validate_panel
 from validation.report import MAX_OFFENDING_ROWS
 from validation.runner import ROWS_PER_REGION

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecasting import contract as c
 from forecasting.synthetic import simulate_panel
+from peakwatch import contract as c
 from validation.gate import UnusableDataError, validate_panel
 
 HOSTILE = {

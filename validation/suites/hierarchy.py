@@ -8,7 +8,7 @@ its city's is most often a county unit slip or a boundary mix-up.
 import great_expectations as gx
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.settings import GateSettings
 from validation.suites import Check, Suite
 

@@ -8,7 +8,7 @@ how far the last observed year lags the newest year of that indicator in all the
 import great_expectations as gx
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.settings import GateSettings
 from validation.suites import Check, Suite
 

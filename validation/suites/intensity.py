@@ -8,7 +8,7 @@ intense common fuel, so a whole region cannot sit far above that; far below
 import great_expectations as gx
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.settings import GateSettings
 from validation.suites import Check, Suite
 

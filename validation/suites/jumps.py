@@ -7,7 +7,7 @@ as a ratio of 1e4 (or 1e-4) and is flagged with the offending pair of years.
 import great_expectations as gx
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.settings import GateSettings
 from validation.suites import Check, Suite
 

@@ -4,7 +4,7 @@ import great_expectations as gx
 import polars as pl
 from great_expectations.expectations.row_conditions import Column
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.settings import GateSettings
 from validation.suites import Check, Suite
 

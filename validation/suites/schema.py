@@ -3,7 +3,7 @@
 import great_expectations as gx
 import polars as pl
 
-from forecasting import contract as c
+from peakwatch import contract as c
 from validation.settings import GateSettings
 from validation.suites import Check, Suite
 

@@ -1,0 +1,13 @@
+"""The ``peakwatch`` command line (console script ``peakwatch``, or
+``python -m peakwatch.cli``): the parser, one function per command, what a
+run prints. The top room: it may import every other."""
+
+from peakwatch.cli.commands import paragraph, report_path
+from peakwatch.cli.errors import EXIT_CONFIG, EXIT_ERROR, EXIT_LOCKED, EXIT_OK, EXIT_PENDING, CliError
+from peakwatch.cli.main import main
+from peakwatch.cli.parser import build_parser
+
+__all__ = [
+    "EXIT_CONFIG", "EXIT_ERROR", "EXIT_LOCKED", "EXIT_OK", "EXIT_PENDING", "CliError",
+    "build_parser", "main", "paragraph", "report_path",
+]

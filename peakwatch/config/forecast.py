@@ -1,0 +1,40 @@
+"""The forecast engine's settings."""
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from forecasting.peaks import HORIZON_YEAR
+from forecasting.series import ForecastSettings
+from peakwatch.config.base import Frozen
+
+
+class ForecastConfig(Frozen):
+    n_paths: int = Field(1000, ge=100)
+    horizon_year: int = HORIZON_YEAR
+    seed: int = 20300101
+    min_observed_years: int = Field(8, ge=3)
+    # Pooling across the panel (forecasting/pooling.py): how the level and
+    # damped-trend components share the paths, whether the panel's backtests
+    # set each horizon's band width, the horizons whose errors choose the
+    # damping, and how many series estimate the shared parameters.
+    combine: Literal["equal", "inverse_mse", "backtest"] = "equal"
+    calibrate_intervals: bool = False
+    backtest_horizon: int = Field(5, ge=1, le=10)
+    pooling_sample: int = Field(150, ge=10)
+
+    @field_validator("horizon_year")
+    @classmethod
+    def the_neutrality_horizon(cls, year: int) -> int:
+        # A path still rising at the horizon is reported as ">2060" everywhere
+        # (summaries, comparisons with earlier runs, charts, warnings): another
+        # horizon would mislabel it, or count it before real later peaks.
+        if year != HORIZON_YEAR:
+            raise ValueError(
+                f"only {HORIZON_YEAR} is supported (got {year}): paths still rising then are reported as "
+                f">{HORIZON_YEAR} in every summary, comparison and chart"
+            )
+        return year
+
+    def settings(self) -> ForecastSettings:
+        return ForecastSettings(**self.model_dump())

@@ -1,0 +1,39 @@
+"""Thresholds of the validation gate (see validation/settings.py for meanings)."""
+
+from pydantic import Field, model_validator
+
+from peakwatch.config.base import Frozen
+from validation.settings import GateSettings, Severity
+
+
+class ValidationConfig(Frozen):
+    """Thresholds of the validation gate (see validation/settings.py for meanings)."""
+
+    min_year: int = 1949
+    max_year: int | None = None  # null: the current year at run time
+    min_observed_years: int = Field(8, ge=2)
+    max_years_behind_latest: int = Field(3, ge=0)
+    max_missing_years: int = Field(0, ge=0)
+    max_jump_ratio: float = Field(3.0, gt=1)
+    min_carbon_intensity: float = Field(0.5, ge=0)
+    max_carbon_intensity: float = Field(3.0, gt=0)
+    max_child_parent_ratio: float = Field(1.0, gt=0)
+    severities: dict[str, Severity] = {}
+    max_batch_rows: int = Field(50_000, ge=1)
+
+    @model_validator(mode="after")
+    def _known_checks(self) -> "ValidationConfig":
+        from validation.gate import check_names  # GX is heavy: import only when overrides are given
+
+        unknown = sorted(set(self.severities) - set(check_names())) if self.severities else []
+        if unknown:
+            raise ValueError(f"validation.severities: unknown check(s) {unknown}; known: {sorted(check_names())}")
+        schema = sorted(name for name in self.severities if name.startswith("schema."))
+        if schema:  # without the contract's columns and types no other check can run
+            raise ValueError(f"validation.severities: {schema} cannot be changed: a broken schema always makes the data unusable")
+        if self.min_carbon_intensity >= self.max_carbon_intensity:
+            raise ValueError("validation: min_carbon_intensity must be below max_carbon_intensity")
+        return self
+
+    def settings(self) -> GateSettings:
+        return GateSettings(**self.model_dump())

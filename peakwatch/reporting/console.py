@@ -1,0 +1,183 @@
+"""What `peakwatch run` prints: the run summary as text for a terminal."""
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from forecasting.peaks import format_peak_year
+from peakwatch.redact import redact_text
+from peakwatch.reporting.scenario_table import format_scenario_table
+from peakwatch.results.notices import Change, EarlyWarnings
+from peakwatch.results.numbers import format_p, significant_pair
+from peakwatch.results.ranking import RankedRow, rank_by_risk
+from peakwatch.results.series import SeriesRow
+from peakwatch.results.summary import PullSummary, RunSummary, ValidationSummary
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align in ``width`` terminal columns: a Chinese character takes two."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
+def format_table(rows: Iterable[RankedRow | SeriesRow], warned: set[tuple[str, str]]) -> str:
+    header = f"{'region':<26} {'name':<8} {'indicator':<19} {'status':<8} {'peak (p10-p90)':<20} {'P(<=target)':>11}  warn"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        name = pad(row.name_zh or "", 8)
+        if row.error:
+            lines.append(f"{row.region_id:<26} {name} {row.indicator:<19} not forecast: {row.error}")
+            continue
+        band = (
+            f"{format_peak_year(row.peak_year_median)} "
+            f"[{format_peak_year(row.peak_year_p10)}, {format_peak_year(row.peak_year_p90)}]"
+        )
+        flag = "LATE" if (row.region_id, row.indicator) in warned else ""
+        threshold = getattr(row, "threshold", None)
+        lines.append(
+            f"{row.region_id:<26} {name} {row.indicator:<19} {row.status:<8} {band:<20} "
+            f"{format_p(row.p_peak_by_target, threshold):>11}  {flag}"
+        )
+    return "\n".join(lines)
+
+
+def format_pull(pull: PullSummary) -> str:
+    """What each source gave, and what it could not place (never silently dropped)."""
+    lines = []
+    for src in pull.sources:
+        lines.append(f"source {src.source}: {src.rows} rows, {src.fetched}, sha256 {src.sha256[:12]}")
+        if src.derived:
+            lines.append(f"  {len(src.derived)} region(s) not in the registry, forecast under derived ids")
+        for item in src.unmatched:
+            lines.append(f"  unmatched region {item['name']!r} ({item['n_rows']} row(s)) left out: {item['reason']}")
+        if src.no_data:
+            lines.append(f"  {len(src.no_data)} region(s) with no values at all: {', '.join(src.no_data)}")
+    if pull.n_conflicts:
+        lines.append(f"{pull.n_conflicts} conflicting value(s) between sources; higher precedence kept:")
+        for item in pull.conflicts[:10]:
+            dropped = ", ".join(f"{d['source']}={d['value']:g}" for d in item["dropped"])
+            lines.append(
+                f"  {item['region_id']} {item['indicator']} {item['year']}: "
+                f"kept {item['kept']['source']}={item['kept']['value']:g}, dropped {dropped}"
+            )
+    return "\n".join(lines)
+
+
+def format_filled(rows: Sequence[SeriesRow]) -> str:
+    """Which years of each forecast series were filled, not observed."""
+    filled = [r for r in rows if r.filled_years]
+    if not filled:
+        return "Every forecast series is fully observed: no years filled."
+    lines = ["Filled years (missing in the data, interpolated log-linearly before fitting; not observed):"]
+    for row in filled:
+        years = ", ".join(map(str, row.filled_years))
+        lines.append(f"  {row.region_id} {row.indicator}: {years} ({row.n_observed_years} observed)")
+    return "\n".join(lines)
+
+
+def format_changes(changes: Sequence[Change]) -> str:
+    if not changes:
+        return "No change in any projection since the previous run."
+    lines = []
+    for ch in changes:
+        label = f"{ch.region_id} {ch.indicator}: {ch.change}"
+        if ch.has_values:
+            label += (
+                f"; median peak {format_peak_year(ch.peak_year_median_old)} -> "
+                f"{format_peak_year(ch.peak_year_median_new)}, P(<=target) "
+                f"{format_p(ch.p_peak_by_target_old, ch.threshold)} -> "
+                f"{format_p(ch.p_peak_by_target_new, ch.threshold)}"
+            )
+            if ch.peak_value_old is not None and ch.peak_value_new is not None:
+                old, new = significant_pair(ch.peak_value_old, ch.peak_value_new)
+                label += f", peak value {old} -> {new}" + (f" {ch.unit}" if ch.unit else "")
+            if ch.causes:
+                label += f" ({'; '.join(ch.causes)})"
+        lines.append(label)
+    return "\n".join(lines)
+
+
+def cells_at_fault(validation: ValidationSummary, region: str, label: str) -> str:
+    """A failed check's label with the indicators and years of the region's
+    offending rows, e.g. ``rows.positive (...) [co2_emissions 2012]``."""
+    years: dict[str, list] = {}
+    for check in validation.checks:
+        if f"{check['check']} ({check['expectation']})" != label:
+            continue
+        for row in check["offending_rows"]:
+            if row.get("region_id") == region and row.get("indicator") is not None and row.get("year") is not None:
+                years.setdefault(row["indicator"], []).append(row["year"])
+    where = "; ".join(f"{indicator} {', '.join(map(str, sorted(set(ys))))}" for indicator, ys in years.items())
+    return f"{label} [{where}]" if where else label
+
+
+def format_validation(validation: ValidationSummary) -> list[str]:
+    lines = []
+    for title, by_region in (
+        ("Quarantined by validation (not forecast):", validation.quarantined),
+        ("Validation warnings (forecast anyway):", validation.warned),
+    ):
+        if by_region:
+            lines.append(title)
+            lines += [
+                f"  {region}: {', '.join(cells_at_fault(validation, region, check) for check in checks)}"
+                for region, checks in by_region.items()
+            ]
+    lines.append(f"Validation report (GX Data Docs): {validation.docs_dir}/index.html")
+    return lines
+
+
+def format_consistency(rows: Sequence[SeriesRow]) -> list[str]:
+    """Energy and CO2 projected in different directions; carbon intensity out of bounds."""
+    lines = []
+    for row in rows:
+        if row.directions_disagree and row.indicator == "co2_emissions":
+            lines.append(f"  ~ {row.region_id}: energy projected {row.energy_direction}, CO2 {row.co2_direction} (next 10 years)")
+    for row in rows:
+        if row.carbon_intensity_within_bounds is False and row.indicator == "co2_emissions":
+            lines.append(
+                f"  ~ {row.region_id}: projected carbon intensity leaves (0, 3] tCO2/tce in "
+                f"{row.carbon_intensity_first_year_out_of_bounds}"
+            )
+    return lines
+
+
+def format_early_warnings(early: EarlyWarnings) -> list[str]:
+    if early.delivery == "deferred":
+        lines = ["Early warnings: decided when the run reaches MLflow, which holds what was announced before."]
+    elif early.delivery == "superseded":
+        lines = [f"Early warnings: not sent; run {early.superseded_by}, computed later, is already in MLflow."]
+    elif early.alerts:
+        lines = [f"New early warnings ({len(early.alerts)}), delivery: {early.delivery}"]
+        lines += [f"  {alert.message}" for alert in early.alerts]
+        for delivery in early.deliveries:
+            error = f" ({delivery.error})" if delivery.error else ""
+            lines.append(f"  via {delivery.block}: {delivery.status}{error}")
+        if early.error:  # something after the delivery broke
+            lines.append(f"  notify step error: {redact_text(early.error)}")
+    else:
+        # redacted again: a summary written before the step redacted its errors may quote a password
+        error = f" (notify step error: {redact_text(early.error)})" if early.error else "."
+        lines = ["No new early warnings" + error]
+    if early.still_late:
+        lines.append(f"Still late, not re-announced: {len(early.still_late)} series")
+    return lines
+
+
+def format_run(summary: RunSummary) -> str:
+    """Everything `peakwatch run` prints about a run before saying where its outputs are."""
+    warned = {(w.region_id, w.indicator) for w in summary.warnings}
+    lines = ["", format_table(rank_by_risk(summary), warned), "", format_pull(summary.pull), "", format_filled(summary.series)]
+    if summary.scenarios:
+        lines += ["Scenarios (the statistical forecast first, then each scenario):"]
+        lines += [format_scenario_table(summary.series, summary.scenarios), ""]
+    lines += format_validation(summary.validation)
+    lines.append(f"{len(summary.warnings)} warning(s): P(peak <= target year) below threshold")
+    lines += [f"  ! {warning.message}" for warning in summary.warnings]
+    lines += format_consistency(summary.series)
+    lines += ["", *format_early_warnings(summary.early_warnings), ""]
+    if summary.previous_run_id:
+        lines += [f"Changes since run {summary.previous_run_id}:", format_changes(summary.changes)]
+    else:
+        lines.append("First run in this series: nothing to compare with yet.")
+    lines.append("")
+    return "\n".join(lines)
