@@ -1,5 +1,6 @@
 """Per-block delivery state: a block that failed gets the warning next run; the
-blocks that had it do not get it again."""
+blocks that had it do not get it again; a warning is announced as new once,
+whatever its delivery; a block that does not exist reads `not configured`."""
 
 import logging
 
@@ -33,10 +34,12 @@ def monthly(tmp_path, monkeypatch):
     monkeypatch.setattr(notify, "get_run_logger", lambda: logging.getLogger("test-notify-blocks"))
     monkeypatch.setattr(notify, "create_markdown_artifact", lambda **_: None)
 
-    def publish(month: int, rows: list[dict], failing: frozenset[str] = frozenset()):
+    def publish(month: int, rows: list[dict], failing: frozenset[str] = frozenset(), missing: frozenset[str] = frozenset()):
         received = {A: [], B: []}
 
         def deliver(block, subject, body, settings):
+            if block in missing:  # what deliver_to_block reports when Block.load finds no such block
+                return Delivery(block, "missing", 0, f"no such block on the Prefect API; {notify.how_to_create(block)}")
             if block in failing:
                 return Delivery(block, "failed", 3, "HTTP 500")
             received[block].append(body)
@@ -72,13 +75,37 @@ def test_a_failed_block_gets_the_warning_next_run_and_the_others_do_not_get_it_a
     assert got == {A: [], B: []} and march.deliveries == ()
 
 
-def test_a_warning_no_block_received_is_announced_again_to_all(monthly):
+def test_a_warning_no_block_received_is_not_new_again_but_sent_to_each_block_next_run(monthly):
     january, got = monthly(1, [LATE], failing=frozenset({A, B}))
     assert january.delivery == "failed" and got == {A: [], B: []}
     february, got = monthly(2, [LATE])
-    assert [a.kind for a in february.alerts] == ["late"] and february.delivery == "sent"
+    assert february.alerts == () and february.delivery == "none"  # announced in January, not new again
     assert [len(got[A]), len(got[B])] == [1, 1]
-    assert "Not delivered to this channel before:" not in got[B][0]  # once, as this run's warning
+    assert all("Not delivered to this channel before:" in got[block][0] for block in (A, B))
+    march, got = monthly(3, [LATE])
+    assert march.alerts == () and got == {A: [], B: []}
+
+
+def test_without_any_existing_block_delivery_is_not_configured_and_the_second_run_has_nothing_new(monthly):
+    """The default config names a block nobody created: not `failed`, the
+    command that creates it named, and the same warning not new again."""
+    january, got = monthly(1, [LATE], missing=frozenset({A, B}))
+    assert january.delivery == "not configured" and [a.kind for a in january.alerts] == ["late"]
+    assert [d.status for d in january.deliveries] == ["missing", "missing"]
+    assert "create it with `peakwatch add-webhook --name team-a`" in january.deliveries[0].error
+    february, got = monthly(2, [LATE], missing=frozenset({A, B}))
+    assert february.alerts == () and february.delivery == "none" and february.deliveries == ()
+    assert [s.region_id for s in february.still_late] == ["hunan.zhuzhou"]
+    # created later: it gets new warnings, not the backlog of the months it did not exist
+    _, got = monthly(3, [LATE])
+    assert got == {A: [], B: []}
+
+
+def test_a_missing_block_beside_a_working_one_is_sent(monthly):
+    january, got = monthly(1, [LATE], missing=frozenset({B}))
+    assert january.delivery == "sent" and len(got[A]) == 1
+    _, got = monthly(2, [LATE])
+    assert got == {A: [], B: []}
 
 
 def test_an_owed_warning_is_dropped_when_the_series_is_back_on_time(monthly):
