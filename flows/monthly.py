@@ -24,6 +24,7 @@ from prefect.runtime import flow_run
 from flows import publish
 from flows.cluster import n_partitions, task_runner
 from flows.fit import FitResults, fit_stage, plan_scenarios
+from flows.lease import experiment_lease
 from flows.publish import RunOutcome, Store, TrackingUnavailable
 from flows.tasks import Handoff, check_calibration, pool_panel, pull_sources, validate
 from forecasting.scenarios import ScenarioResult
@@ -68,7 +69,8 @@ def monthly_flow(
     redact.install()  # also when a deployment runs the flow, not the CLI
     with redacted_errors():
         config = load_run_config(config_path, artifacts_dir)
-        with run_lock(config.artifacts_dir, wait_seconds):
+        # the folder first, then the experiment: the CLI holds the folder before the flow starts
+        with run_lock(config.artifacts_dir, wait_seconds), experiment_lease(config.run_series, wait_seconds):
             return run_pipeline(config, tuple(snapshots or ()))
 
 

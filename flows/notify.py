@@ -29,13 +29,15 @@ from peakwatch.config import Config
 from peakwatch.config.warnings import NotifyConfig
 from peakwatch.redact import describe_exception, redacted_traceback
 from peakwatch.reporting.warnings import format_markdown, format_message
-from peakwatch.results.early_warnings import Decision, decide_alerts, next_state
+from peakwatch.results.early_warnings import Decision, decide_alerts, next_owed, next_state, owed_to
 from peakwatch.results.notices import Alert, Delivery, EarlyWarnings
 from peakwatch.results.series import SeriesRow
 from peakwatch.tracking import warning_state
 from peakwatch.tracking.layout import start_time_ms
 
 ARTIFACT_KEY = "peakwatch-warnings"
+# A delivery's status -> whether its block received the message (None: no such block, owed nothing).
+RECEIVED = {"sent": True, "failed": False, "missing": None}
 
 
 def describe_error(exc: BaseException) -> str:
@@ -70,12 +72,9 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
     logger = get_run_logger()
     try:
         block = Block.load(block_ref)
-    except ValueError:
-        logger.warning(
-            "notification block %r not found on the Prefect API; create it (see README) to receive warnings",
-            block_ref,
-        )
-        return Delivery(block_ref, "missing", 0, "block not found")
+    except ValueError:  # not configured: the summary says how to create it, nothing is owed to it
+        logger.info("notification block %r not found on the Prefect API", block_ref)
+        return Delivery(block_ref, "missing", 0, f"no such block on the Prefect API; {how_to_create(block_ref)}")
     except Exception as exc:  # the Prefect API itself is unreachable or refuses
         logger.warning("could not load notification block %r: %s", block_ref, describe_error(exc))
         return Delivery(block_ref, "failed", 0, f"block not loaded: {describe_error(exc)}")
@@ -90,6 +89,26 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
         return Delivery(block_ref, "failed", attempts, error)
     logger.info("warnings delivered through %r (%d attempt(s))", block_ref, attempts)
     return Delivery(block_ref, "sent", attempts)
+
+
+def how_to_create(block_ref: str) -> str:
+    """The one command that creates a missing block."""
+    slug, _, name = block_ref.partition("/")
+    if slug == "custom-webhook":
+        return f"create it with `peakwatch add-webhook --name {name}`"
+    return f"create it with `prefect block create {slug}` (a link to the Prefect UI's form), named {name!r}"
+
+
+def save_webhook_block(name: str, url: str) -> str:
+    """Save a custom webhook block posting {"text": "<subject>\n<body>"} to
+    ``url``; the URL (tokens and all) is kept in the block's secrets, shown
+    nowhere. Returns the block's reference for ``warnings.notify.blocks``."""
+    from prefect.blocks.notifications import CustomWebhookNotificationBlock
+
+    CustomWebhookNotificationBlock(
+        name="peakwatch", url="{{url}}", json_data={"text": "{{subject}}\n{{body}}"}, secrets={"url": url}
+    ).save(name, overwrite=True)
+    return f"custom-webhook/{name}"
 
 
 def notify_or_raise(block: NotificationBlock, body: str, subject: str) -> None:
@@ -166,21 +185,27 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
     decision = decided.decision
     try:
         day = config.schedule.run_day(run["run_date"])  # run_date is UTC; 06:00 on the 1st in Shanghai is not
-        deliveries = []
-        if decision.alerts:
-            subject, body = format_message(decision, run, config.run_series, day)
-            settings = config.warnings.notify
-            deliveries = [deliver_to_block(block, subject, body, settings) for block in settings.blocks]
+        settings = config.warnings.notify
+        # per block: this run's warnings and those it missed before (one failing block makes no other re-send)
+        owed = {block: owed_to(block, decided.state, decision) for block in settings.blocks}
+        deliveries = [
+            deliver_to_block(block, *format_message(decision, run, config.run_series, day, owed[block]), settings)
+            for block in settings.blocks
+            if decision.alerts or owed[block]
+        ]
     except Exception as exc:  # notification must never sink the forecast
         return EarlyWarnings(delivery="error", error=step_failed(logger, "notify step", exc))
-    delivered = all(d.status == "sent" for d in deliveries)
+    # True: got its message (or had nothing to get); False: failed, owed it; None: no such block
+    received = {block: True for block in settings.blocks} | {d.block: RECEIVED[d.status] for d in deliveries}
     status = delivery_status(decision, deliveries)
-    if decision.alerts and not delivered:
-        logger.warning("%d warning(s) not delivered; they will be announced again next run", len(decision.alerts))
+    failing = [block for block, got in received.items() if got is False]
+    if failing:
+        logger.warning("warnings not delivered through %s; sent there next run", failing)
     report = EarlyWarnings(decision.alerts, decision.still_late, decision.back_on_time, tuple(deliveries), status)
     errors = []
     try:
-        warning_state.save_state(client, run["run_id"], next_state(decided.state, decision, delivered, run))
+        owed_next = next_owed(decided.state, decision, received, run)
+        warning_state.save_state(client, run["run_id"], next_state(decided.state, decision, run, owed_next))
     except Exception as exc:  # the next run reads an older state: it announces these warnings again
         error = step_failed(logger, "saving the warning state", exc)
         errors.append(f"warning state not saved, announced again next run: {error}")
@@ -191,14 +216,18 @@ def notify_warnings(config: Config, client: MlflowClient, run: dict, decided: De
     return replace(report, error="; ".join(errors)) if errors else report
 
 
-def delivery_status(decision: Decision, deliveries: list[Delivery]) -> str:
-    """none (nothing new), recorded (no block configured: the summary and artifact
-    are the channel), sent, or failed (some block did not deliver)."""
+def delivery_status(decision: Decision, deliveries: Sequence[Delivery]) -> str:
+    """none (nothing new); not configured (no block, or none of them exists:
+    the summary and artifact are the channel); sent; partial (some blocks
+    failed); failed (every existing block did). The warnings are announced in
+    every case: a block that failed is sent them next run."""
     if not decision.alerts:
         return "none"
-    if not deliveries:
-        return "recorded"
-    return "sent" if all(d.status == "sent" for d in deliveries) else "failed"
+    tried = [d for d in deliveries if d.status != "missing"]
+    if not tried:
+        return "not configured"
+    sent = sum(d.status == "sent" for d in tried)
+    return "sent" if sent == len(tried) else "partial" if sent else "failed"
 
 
 def record_warnings(

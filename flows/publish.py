@@ -20,6 +20,7 @@ from mlflow import MlflowClient
 from prefect import flow
 
 from flows import notify
+from flows.lease import experiment_lease
 from forecasting.series import SeriesForecast
 from peakwatch import redact
 from peakwatch.config import DEFAULT_CONFIG, Config, load_config
@@ -89,7 +90,7 @@ def sync_flow(
 
 def _sync(config: Config, wait_seconds: float) -> list[RunOutcome]:
     catalog = Catalog(config.artifacts_dir)
-    with run_lock(config.artifacts_dir, wait_seconds):
+    with run_lock(config.artifacts_dir, wait_seconds), experiment_lease(config.run_series, wait_seconds):
         try:
             return sync_pending(open_store(config, catalog), config, catalog)
         except Exception as exc:

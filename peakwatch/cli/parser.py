@@ -4,6 +4,7 @@ import argparse
 from pathlib import Path
 
 from peakwatch.cli import commands as commands_
+from peakwatch.cli import deploy, webhook
 from peakwatch.config import DEFAULT_CONFIG
 
 
@@ -27,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sync(commands, verbose, wait)
     _add_evaluate(commands, verbose, wait)
     _add_serve(commands, verbose, wait)
+    deploy.add_parser(commands, verbose)
+    webhook.add_parser(commands, verbose)
     _add_compare(commands, verbose, wait)
     _add_report(commands, verbose, wait)
     _add_validate(commands, verbose, wait)

@@ -7,12 +7,19 @@ from peakwatch.results.early_warnings import Decision
 from peakwatch.results.notices import BackOnTime, Delivery, LateSeries
 
 
-def format_message(decision: Decision, run: dict, experiment: str, day: str) -> tuple[str, str]:
+def format_message(
+    decision: Decision, run: dict, experiment: str, day: str, owed: Sequence[dict] = ()
+) -> tuple[str, str]:
     """(subject, body) of the message: one line per new warning, then the
+    warnings of earlier runs this block did not receive (``owed``), the
     still-late and back-on-time lists. ``day``: the run's day on the schedule's clock."""
     n = len(decision.alerts)
     subject = f"peakwatch: {n} new early warning{'s' if n != 1 else ''} ({day})"
+    if owed:
+        subject += f", {len(owed)} not delivered before"
     lines = [a.message for a in decision.alerts]
+    if owed:
+        lines += ["", "Not delivered to this channel before:", *(f"{o['message']} (run of {o['run_date']})" for o in owed)]
     for title, refs in (
         ("Still late (announced before, not repeated):", decision.still_late),
         ("Back on time (late when last assessed):", decision.back_on_time),

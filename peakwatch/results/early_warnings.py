@@ -13,8 +13,10 @@ last successful run:
   or back on time, is not warned about however it moves.
 
 A series that stays late without such a change is listed as still late, not
-announced again. A warning whose delivery failed is not written to the state,
-so the next run announces it again.
+announced again. A warning is announced once, whatever its delivery: a
+notification block that did not receive it is owed it (``owed``, per block),
+and the next runs send it to that block only, while the series stays late and
+nothing newer is said about it.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -213,18 +215,18 @@ def announced(old: dict) -> dict:
     return warning if "peak_year_median" in warning else old
 
 
-def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> dict:
+def next_state(state: dict, decision: Decision, run: dict, owed: dict[str, list[dict]] | None = None) -> dict:
     """The state to save with this run.
 
-    Series not forecast this run keep their old entry. When delivery failed,
-    the series that had an alert keep their old entry too, so the next run
-    sees the same change and announces it again.
+    Every series forecast this run is saved as assessed now; those with an
+    alert remember it as their last warning whatever its delivery, so an
+    unchanged series is never announced as new again (a block that did not
+    receive it is owed it: ``next_owed``). Series not forecast this run keep
+    their old entry.
     """
     series = dict(state.get("series", {}))
     alerted = {state_key(*a.key): a for a in decision.alerts}
     for key, entry in decision.entries.items():
-        if key in alerted and not delivered:
-            continue
         if key in alerted:
             warning = {
                 "kind": alerted[key].kind, "run_id": run["run_id"], "run_date": run["run_date"],
@@ -233,4 +235,37 @@ def next_state(state: dict, decision: Decision, delivered: bool, run: dict) -> d
             }
             entry = {**entry, "last_warning": warning}
         series[key] = entry
-    return {"version": STATE_VERSION, "run": run, "series": series}
+    return {"version": STATE_VERSION, "run": run, "series": series, "owed": owed or {}}
+
+
+def owed_to(block: str, state: dict, decision: Decision) -> list[dict]:
+    """Warnings announced by earlier runs that ``block`` did not receive and
+    that are still news: the series is still late (or not forecast this run)
+    and has no new warning this run (which every block gets anyway)."""
+    alerted = {state_key(*a.key) for a in decision.alerts}
+    owed = []
+    for item in state.get("owed", {}).get(block, []):
+        entry = decision.entries.get(item["key"])
+        if item["key"] not in alerted and (entry is None or entry["late"]):
+            owed.append(item)
+    return owed
+
+
+def next_owed(state: dict, decision: Decision, received: Mapping[str, bool | None], run: dict) -> dict[str, list[dict]]:
+    """What each block is owed after this run. ``received``: every configured
+    block -> True (it got its message this run, or had nothing to get), False
+    (its delivery failed) or None (no such block: not configured, owed
+    nothing). A block that got its message is owed nothing: the message
+    carried what it was owed. One whose delivery failed keeps what it is still
+    owed and is owed this run's alerts too. Blocks no longer configured are
+    forgotten."""
+    announced = [
+        {"key": state_key(*a.key), "message": a.message, "run_id": run["run_id"], "run_date": run["run_date"]}
+        for a in decision.alerts
+    ]
+    owed = {}
+    for block, got in received.items():
+        items = owed_to(block, state, decision) + announced if got is False else []
+        if items:
+            owed[block] = items
+    return owed

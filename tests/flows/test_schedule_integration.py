@@ -5,6 +5,7 @@ for real (Dask LocalCluster, SQLite MLflow store, GX). Five full flow runs in
 all: one through the served deployment, four for the webhook sequence.
 """
 
+import io
 import json
 import os
 import re
@@ -30,6 +31,8 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.monthly import monthly_flow
 from flows.notify import deliver_to_block
+from peakwatch.cli import main
+from peakwatch.cli.errors import EXIT_OK
 from peakwatch.config import PROJECT_ROOT, NotifyConfig, WarningConfig
 from peakwatch.results import early_warnings
 from peakwatch.results.early_warnings import next_state
@@ -249,9 +252,24 @@ def test_delivery_is_retried_and_failures_reported_without_the_secret(prefect_ap
 
     missing = deliver_to_block("custom-webhook/no-such-block", "subject", "body", settings)
     assert missing.status == "missing"
+    assert missing.error.endswith("create it with `peakwatch add-webhook --name no-such-block`")
 
 
-def test_an_apprise_block_that_fails_to_deliver_is_failed_and_the_warning_sent_again(prefect_api, receiver):
+def test_peakwatch_add_webhook_creates_the_block_a_missing_one_names(prefect_api, receiver, monkeypatch, capsys):
+    """The command the `not configured` delivery names: the URL read from stdin,
+    kept in the block's secrets, the block delivering."""
+    url = f"http://127.0.0.1:{receiver.port}/hook/{SECRET}"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(url + "\n"))
+    assert main(["add-webhook", "--name", "peakwatch-test-added"]) == EXIT_OK
+    assert "custom-webhook/peakwatch-test-added" in capsys.readouterr().out
+    block = CustomWebhookNotificationBlock.load("peakwatch-test-added")
+    assert SECRET not in block.url and SECRET not in json.dumps(block.model_dump(mode="json"))
+    sent = deliver_to_block("custom-webhook/peakwatch-test-added", "subject", "body", NotifyConfig(retries=0))
+    assert sent.status == "sent" and receiver.requests[-1] == {"text": "subject\nbody"}
+    assert receiver.paths[-1] == f"/hook/{SECRET}"
+
+
+def test_an_apprise_block_that_fails_to_deliver_is_failed_and_is_owed_the_warning(prefect_api, receiver):
     # Apprise-based blocks (Slack, Teams, Mattermost, e-mail) only log a failed
     # send unless asked to raise: this one's server answers HTTP 500
     MattermostWebhook(
@@ -265,18 +283,20 @@ def test_an_apprise_block_that_fails_to_deliver_is_failed_and_the_warning_sent_a
     assert (failed.status, failed.attempts, failed.error) == ("failed", 2, "NotificationError")
     assert len(receiver.paths) >= 2 and receiver.requests == []  # it did try, and nothing got through
 
-    # a failed delivery is not remembered: the next run announces the warning again
+    # announced once all the same; the block that failed is owed it, and sent it next run
     row = {"region_id": "r.a", "name_en": "A", "indicator": "co2_emissions", "target_year": 2030,
            "p_peak_by_target": 0.2, "peak_year_median": 2041.0, "model": "ets", "first_year": 2020,
            "last_observed_year": 2023, "error": None}
     history = {("r.a", "co2_emissions"): (1.0, 2.0, 3.0, 4.0)}
     run = {"run_id": "r1", "run_date": "2027-01-01T06:00:00+08:00", "config_hash": "c", "code_version": "v"}
     first = decide_alerts([row], history, {}, WarningConfig(), run)
-    state = next_state({}, first, failed.status == "sent", run)
+    state = next_state({}, first, run, early_warnings.next_owed({}, first, {block: failed.status == "sent"}, run))
     again = decide_alerts([row], history, state, WarningConfig(), {**run, "run_id": "r2"})
-    assert [a.kind for a in again.alerts] == ["late"]
+    assert again.alerts == () and [o["message"] for o in early_warnings.owed_to(block, state, again)] == [
+        first.alerts[0].message
+    ]
 
     receiver.fail_first = 0
-    sent = deliver_to_block(block, "subject", again.alerts[0].message, settings)
+    sent = deliver_to_block(block, "subject", first.alerts[0].message, settings)
     assert (sent.status, sent.attempts) == ("sent", 1)
     assert "late for its 2030 target" in receiver.requests[-1]["text"]

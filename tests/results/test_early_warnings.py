@@ -28,10 +28,12 @@ def run_info(n: int, config_hash="c1") -> dict:
     return {"run_id": f"run{n}", "run_date": f"2026-0{n}-01T06:00:00+00:00", "config_hash": config_hash, "code_version": "0.1"}
 
 
-def advance(rows, state, n, histories=None, delivered=True, rules=RULES):
+def advance(rows, state, n, histories=None, rules=RULES, received=None):
+    """One run: its decision and the state it saves; ``received``: block -> delivered (None: no such block)."""
     histories = histories or {(r["region_id"], r["indicator"]): HISTORY for r in rows}
     decision = decide_alerts(rows, histories, state, rules, run_info(n))
-    return decision, next_state(state, decision, delivered, run_info(n))
+    owed = early_warnings.next_owed(state, decision, received or {}, run_info(n))
+    return decision, next_state(state, decision, run_info(n), owed)
 
 
 def kinds(decision):
@@ -127,14 +129,26 @@ def test_region_overrides_change_the_threshold():
     assert rules.rule_for("r.a").p_peak_threshold == 0.5
 
 
-def test_undelivered_warning_is_announced_again_next_run():
+def test_an_undelivered_warning_is_not_announced_again_but_owed_to_the_block_that_failed():
+    """Whatever the delivery (failed, or no block at all), an unchanged series
+    is announced once; only a block whose delivery failed is owed it."""
     _, state = advance([row(p=0.8)], {}, 1)
-    first, state = advance([row(p=0.3)], state, 2, delivered=False)
+    first, state = advance([row(p=0.3)], state, 2, received={"hook/a": False, "hook/b": True, "hook/gone": None})
     assert kinds(first) == [("crossed", "r.a")]
-    second, state = advance([row(p=0.3)], state, 3)
-    assert kinds(second) == [("crossed", "r.a")]
-    third, _ = advance([row(p=0.3)], state, 4)
-    assert third.alerts == ()
+    assert [item["message"] for item in state["owed"]["hook/a"]] == [first.alerts[0].message]
+    assert set(state["owed"]) == {"hook/a"}  # the block that had it and the block that does not exist: nothing
+    second, state = advance([row(p=0.3)], state, 3, received={"hook/a": False})
+    assert second.alerts == () and [s.region_id for s in second.still_late] == ["r.a"]
+    assert early_warnings.owed_to("hook/a", state, second) == state["owed"]["hook/a"]  # still owed, once
+    assert len(state["owed"]["hook/a"]) == 1
+    third, state = advance([row(p=0.3)], state, 4, received={"hook/a": True})
+    assert third.alerts == () and state["owed"] == {}
+
+
+def test_no_block_configured_still_announces_once():
+    _, state = advance([row(p=0.3)], {}, 1, received={})
+    again, _ = advance([row(p=0.3)], state, 2, received={})
+    assert again.alerts == () and state["owed"] == {}
 
 
 def test_series_missing_from_a_run_keep_their_state():

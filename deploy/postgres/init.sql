@@ -1,0 +1,3 @@
+-- One PostgreSQL server, one database per service (run once, on an empty data folder).
+CREATE DATABASE prefect;
+CREATE DATABASE mlflow;
