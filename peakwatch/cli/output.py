@@ -32,7 +32,7 @@ def where(summary: RunSummary, summary_path: Path, report_path: Path, tracking_u
     return lines
 
 
-def print_run(summary: RunSummary, summary_path: Path, report_path: Path, tracking_uri: str) -> None:
+def print_run(summary: RunSummary, summary_path: Path, report_path: Path, tracking_uri: str, details: bool = False) -> None:
     """``tracking_uri``: the real one (with any credentials), to link the run; printed redacted."""
     print(format_run(summary))
     print("\n".join(where(summary, summary_path, report_path, tracking_uri)))
