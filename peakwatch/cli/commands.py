@@ -12,6 +12,7 @@ from peakwatch.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, CliError
 from peakwatch.cli.output import print_run
 from peakwatch.config import Config, load_config
 from peakwatch.redact import redact_text
+from peakwatch.store.catalog import RUN_LOG, Catalog
 
 
 def paragraph(message: str) -> str:
@@ -61,29 +62,63 @@ def run(args: SimpleNamespace) -> int:
 
 
 def _run_flow(args: SimpleNamespace, config: Config) -> int:
-    from flows.monthly import monthly_flow
     from flows.publish import TrackingUnavailable
-    from peakwatch.cli.console_log import quiet_engine_tracebacks
     from peakwatch.results.summary import load_run_summary
 
-    if not args.verbose:
-        quiet_engine_tracebacks()
-    snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
+    log = None if args.verbose else Catalog(config.artifacts_dir).console_log()
     try:
-        result = monthly_flow(
-            config_path=str(args.config),
-            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-            snapshots=snapshots or None,
-            wait_seconds=args.wait,
-        )
+        with _quiet(log):
+            result = _monthly_flow(args)
     except TrackingUnavailable as exc:
         folder = Path(exc.pending_dir)
+        _keep_log(log, folder)
         summary = load_run_summary(folder / "summary.json")
-        print_run(summary, folder / "summary.json", folder / "report.html", config.tracking_uri)
+        print_run(summary, folder / "summary.json", folder / "report.html", config.tracking_uri, args.details)
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
-    print_run(result.summary, result.summary_path, result.report_path, config.tracking_uri)
+    except BaseException:
+        if log is not None:
+            print(f"peakwatch: the libraries' log of this run: {log}", file=sys.stderr)
+        raise
+    _keep_log(log, result.summary_path.parent)
+    print_run(result.summary, result.summary_path, result.report_path, config.tracking_uri, args.details)
     return EXIT_OK
+
+
+def _monthly_flow(args: SimpleNamespace):
+    from flows.monthly import monthly_flow
+
+    snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
+    return monthly_flow(
+        config_path=str(args.config),
+        artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+        snapshots=snapshots or None,
+        wait_seconds=args.wait,
+    )
+
+
+@contextmanager
+def _quiet(log: Path | None) -> Iterator[None]:
+    """Without ``--verbose`` (``log`` given): the libraries' output to ``log``,
+    a progress bar on the terminal, no engine tracebacks. With it: as they print."""
+    from peakwatch.cli.console_log import quiet_console_after_run, quiet_engine_tracebacks
+    from peakwatch.cli.terminal import output_to, progress_bar
+
+    if log is None:
+        yield
+        return
+    quiet_engine_tracebacks()
+    try:
+        with output_to(log) as terminal, progress_bar(terminal):
+            yield
+    finally:
+        quiet_console_after_run()
+
+
+def _keep_log(log: Path | None, folder: Path) -> None:
+    """The run's log into its folder (the Prefect server, still writing to it, follows)."""
+    if log is not None and log.exists() and folder.is_dir():
+        log.replace(folder / RUN_LOG)
 
 
 def sync(args: SimpleNamespace) -> int:
@@ -96,7 +131,6 @@ def _sync_flow(args: SimpleNamespace, config: Config) -> int:
     from flows.publish import TrackingUnavailable, sync_flow
     from peakwatch.cli.console_log import quiet_engine_tracebacks
     from peakwatch.store import pending
-    from peakwatch.store.catalog import Catalog
 
     if not args.verbose:
         quiet_engine_tracebacks()
@@ -233,7 +267,6 @@ def evaluate(args: SimpleNamespace) -> int:
 
 def validate(args: SimpleNamespace) -> int:
     from peakwatch.cli.validate import validate_data
-    from peakwatch.store.catalog import Catalog
     from validation.render import format_report
 
     config = _config(args)
@@ -267,7 +300,6 @@ def show(args: SimpleNamespace) -> int:
 
 def _summary_path(config: Config, run: str | None) -> Path:
     """summary.json of ``run`` (a run id, a pending id or a path), or of the newest run in the artifacts folder."""
-    from peakwatch.store.catalog import Catalog
     from peakwatch.store.runs import newest_local_summary
 
     catalog = Catalog(config.artifacts_dir)

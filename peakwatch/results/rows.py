@@ -9,6 +9,7 @@ from forecasting.intensity import IntensityCheck
 from forecasting.peaks import PeakStatistics
 from forecasting.scenarios import ScenarioResult
 from forecasting.series import SeriesForecast
+from peakwatch.results.words import peak_humps
 from peakwatch.results.series import DEFAULT_SCENARIO, ScenarioRow, SeriesRow, WhatItTakesRow
 
 Names = Mapping[str, tuple[str, str]]  # region id -> (Chinese name, English name)
@@ -46,6 +47,8 @@ def series_row(forecast: SeriesForecast, names: Names, intensity: IntensityCheck
         extra.update(intensity.as_row())
     if forecast.peaks is not None:
         extra.update(peak_fields(forecast.peaks))
+        peaked, year, _ = peak_humps(forecast.peaks.peak_year_distribution, forecast.last_observed_year)
+        extra.update(p_already_peaked=peaked, history_peak_year=year)
     return SeriesRow(
         region_id=forecast.region_id,
         name_zh=name_zh,

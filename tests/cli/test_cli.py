@@ -108,7 +108,9 @@ def test_a_failing_flow_run_shows_no_engine_traceback_without_verbose(monkeypatc
     assert "Task run failed with exception: ValueError('snapshot deadbeef" in logged  # the engine's one-liner
     assert "Encountered exception during execution" in logged
     assert "Traceback" not in logged + err and 'File "' not in logged + err
-    assert err == (
+    log, paragraph = err.splitlines()
+    assert paragraph == (
         "peakwatch: ValueError: snapshot deadbeef: not in the manifest /x/raw/manifest.jsonl "
-        "(run with --verbose for the full traceback)\n"
+        "(run with --verbose for the full traceback)"
     )
+    assert log.startswith(f"peakwatch: the libraries' log of this run: {tmp_path / 'logs'}/run-") and log.endswith(".log")
