@@ -39,14 +39,18 @@ def format_cut(row: SeriesRow | ScenarioRow) -> str:
     return text
 
 
+def row_humps(row) -> tuple[float, int | None, float] | None:
+    """(share already peaked, its year, share still rising in 2060) of a row, when known."""
+    if isinstance(row, ScenarioRow):
+        if row.peak_year_distribution and row.last_observed_year:
+            return peak_humps(row.peak_year_distribution, row.last_observed_year)
+        return None
+    return getattr(row, "humps", None)  # a RankedRow reads through to its SeriesRow
+
+
 def row_peak(row: SeriesRow | ScenarioRow) -> str:
     """The forecast peak year of a row, in words when its distribution has two humps."""
-    if isinstance(row, ScenarioRow):
-        humps = peak_humps(row.peak_year_distribution, row.last_observed_year) if (
-            row.peak_year_distribution and row.last_observed_year) else None
-    else:
-        humps = row.humps
-    return describe_peak(row.peak_year_median, row.peak_year_p10, row.peak_year_p90, humps)
+    return describe_peak(row.peak_year_median, row.peak_year_p10, row.peak_year_p90, row_humps(row))
 
 
 def scenario_table(series_rows: Sequence[SeriesRow], scenario_rows: Sequence[ScenarioRow]) -> Table:

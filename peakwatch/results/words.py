@@ -62,18 +62,21 @@ def peak_humps(distribution: dict, last_observed_year: int) -> tuple[float, int 
     return peaked, year, censored
 
 
-def describe_peak(median: float, p10: float, p90: float, humps: tuple[float, int | None, float] | None) -> str:
-    """The peak year as the median and its 80 % band, or, when a share of paths
-    has already peaked and the rest has not (two humps: one median would be
-    neither), in words: '70 % already peaked (2012), 24 % still rising in 2060'
-    (the rest peak between the history and 2060)."""
-    band = f"{format_peak_year(median)} [{format_peak_year(p10)}, {format_peak_year(p90)}]"
+def describe_humps(humps: tuple[float, int | None, float] | None) -> str | None:
+    """A distribution with a share of paths already peaked and the rest not (two
+    humps: one median would be neither), in words: '70 % already peaked (2012),
+    24 % still rising in 2060' (the rest peak between). None for one hump."""
     if humps is None:
-        return band
+        return None
     peaked, year, censored = humps
     if peaked < HUMP or peaked > 1 - UNPEAKED:
-        return band
+        return None
     parts = [f"{percent(peaked)} already peaked ({year})"]
     if censored >= 0.005:
         parts.append(f"{percent(censored)} still rising in {HORIZON_YEAR}")
     return ", ".join(parts)
+
+
+def describe_peak(median: float, p10: float, p90: float, humps: tuple[float, int | None, float] | None) -> str:
+    """The forecast peak year: two humps in words, else the median and its 80 % band."""
+    return describe_humps(humps) or f"{format_peak_year(median)} [{format_peak_year(p10)}, {format_peak_year(p90)}]"
