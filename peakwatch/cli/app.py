@@ -51,7 +51,7 @@ def _args(ctx: typer.Context, handler, **options) -> Args:
     return Args(handler=handler, verbose=verbose, **options)
 
 
-@app.command(help=(
+@app.command(short_help="run the monthly flow once (pull, validate, forecast on Dask, log to MLflow, warn)", help=(
     "Run the monthly flow once on a config (default: the embedded synthetic panel). Prints a one-line verdict, "
     "what changed since the previous run, the headline table (history beside forecast), and where the run "
     "report, the summary, the run's log file, the MLflow run and the Prefect flow run are. --details adds the "
@@ -74,7 +74,7 @@ def run(
                  details=details, wait=wait, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="publish the runs kept in artifacts/pending/ while MLflow was down (each exactly once)", help=(
     "When the tracking store cannot take a run, `peakwatch run` keeps every result in <artifacts>/pending/<id>/ "
     "and exits with code 4. `peakwatch sync` publishes those runs to MLflow, oldest first, decides and sends "
     "their early warnings, and moves each to runs/<run>/. A run is published once: running sync again adds "
@@ -87,7 +87,7 @@ def sync(
     return _args(ctx, commands.sync, config=config, artifacts_dir=artifacts_dir, wait=wait, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="print a finished run again with every detail (default: the newest)", help=(
     "Print a finished run again from its summary.json (default: the newest in the artifacts folder): the "
     "verdict, the changes, the headline table and every detail (scenarios, sources, validation, warnings). "
     "RUN: an MLflow run id (runs/<RUN>/summary.json) or the path of a summary.json."
@@ -102,7 +102,7 @@ def show(
     return _args(ctx, commands.show, run=run, config=config, artifacts_dir=artifacts_dir, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="score the forecast engine on held-out history: peak events and hold-out years", help=(
     "Score the forecast engine on held-out history. Peak events: cut the panel at several years (default: 11, 9 "
     "and 7 years before its last year) and score P(no new high within k years) from the engine's own paths with "
     "Brier, log score and a reliability table, against the base rate and a random walk with drift. Hold-out: "
@@ -131,7 +131,7 @@ def evaluate(
                  output=output, limit=limit, no_autoets=no_autoets, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="serve the monthly deployment on its cron schedule (runs until stopped)", help=(
     "Register the Prefect deployment 'peakwatch-monthly/<schedule.deployment>' with the cron schedule from the "
     "config (default 06:00 on the 1st of each month, Asia/Shanghai) and run its flow runs in this process until "
     "stopped. Uses PREFECT_API_URL when set, else the ephemeral local Prefect server. Trigger a run by hand with "
@@ -149,7 +149,7 @@ StoreDir = Annotated[Optional[Path], typer.Option(
     "--artifacts-dir", help="override the config's artifacts folder (where the local SQLite store lives)")]
 
 
-@app.command(help=(
+@app.command(short_help="compare two monthly runs per region and indicator (peak year, P(peak <= target), peak value)", help=(
     "Show two parent runs side by side: median peak year, P(peak <= target year) and median peak value per region "
     "and indicator in run A and run B, the change, and its cause when known (new data years, revised data, model "
     "switch). A is always the run started first: two ids given newest first are swapped (with a note); one id is "
@@ -164,7 +164,7 @@ def compare(
     return _args(ctx, commands.compare, run_a=run_a, run_b=run_b, config=config, artifacts_dir=artifacts_dir, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="regenerate the HTML run report of a past run from MLflow (default: the latest)", help=(
     "Download a parent run's summary.json and its child runs' tables from MLflow and render the self-contained "
     "HTML run report again. Without RUN, the latest finished parent run. Writes <artifacts>/runs/<run>/report.html "
     "unless --output is given; the MLflow run itself is not modified."
@@ -179,7 +179,7 @@ def report(
     return _args(ctx, commands.report, run=run, config=config, artifacts_dir=artifacts_dir, output=output, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="run the validation gate alone and print per region: passed, warned or quarantined", help=(
     "Run the Great Expectations gate on a tidy CSV FILE (contract columns) or, without FILE, on every source of the "
     "config. Prints, per region, passed / warned / quarantined with the checks at fault and their offending rows, "
     "and writes the validation pages (HTML, readable offline). Exit status 0 when the data are usable (even with "
@@ -197,7 +197,7 @@ def validate(
                  no_docs=no_docs, verbose=verbose)
 
 
-@app.command(help=(
+@app.command(short_help="measure the fit stage and the whole flow on N synthetic series", help=(
     "For each size, in a fresh process with a Dask LocalCluster: the whole monthly flow on N synthetic series, "
     "its fit-stage wall time, series per second, the ideal time (single-process loop / workers), actual/ideal, "
     "whole-flow time, peak memory of the scheduler-side process and of a worker, and the workers' CPU time."

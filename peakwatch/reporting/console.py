@@ -16,7 +16,7 @@ from peakwatch.redact import redact_text
 from peakwatch.reporting.scenario_table import indicator_label, region_label, scenario_table
 from peakwatch.results.notices import Change, EarlyWarnings
 from peakwatch.results.numbers import format_p, significant_pair
-from peakwatch.results.ranking import RankedRow, rank_by_risk
+from peakwatch.results.ranking import QuarantinedRow, RankedRow, quarantined_rows, rank_by_risk
 from peakwatch.results.words import describe_peak
 from peakwatch.results.series import SeriesRow
 from peakwatch.results.summary import PullSummary, RunSummary, ValidationSummary
@@ -168,30 +168,42 @@ def verdict(summary: RunSummary) -> str:
     return f"{answer}; {changed or 'no'} series changed since the previous run"
 
 
-def headline_table(rows: Iterable[RankedRow | SeriesRow]) -> Table:
+def headline_table(rows: Iterable[RankedRow | SeriesRow | QuarantinedRow]) -> Table:
     """Most at risk first. "history" is the observed status (peaked, plateau,
     rising, unknown); the other columns are the forecast."""
-    table = Table(title="Regions, most at risk first", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("region", no_wrap=True)
-    table.add_column("indicator", no_wrap=True)
-    table.add_column("history\n(observed)", no_wrap=True)
-    table.add_column("forecast: peak year\n(median [10 %, 90 %])", min_width=18)
-    table.add_column("forecast:\nP(≤ target)", justify="right", no_wrap=True)
-    table.add_column("forecast\nvs target", no_wrap=True)
+    rows = list(rows)
+    targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
+    target = f" year {targets.pop()}" if len(targets) == 1 else ""
+    table = Table(
+        title="Regions, most at risk first", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+        collapse_padding=True, caption_justify="left",
+        caption=f"history: the observed status; forecast peak year: median [10 %, 90 %] of the simulated paths; "
+        f"P: that the peak comes by the target{target}",
+    )
+    for header, justify, min_width in (
+        ("region", "left", 9), ("indicator", "left", 6), ("history\n(observed)", "left", 8),
+        ("forecast:\npeak year", "left", 18), ("forecast:\nP", "right", 4), ("forecast:\nvs " + (target.split()[-1] if target else "target"), "left", 9),
+    ):
+        table.add_column(header, justify=justify, min_width=min_width)
     for row in rows:
-        if row.error:
-            table.add_row(region_label(row), indicator_label(row.indicator), row.status or "", f"not forecast: {row.error}", "", "")
-            continue
-        warned = getattr(row, "warned", False)
-        table.add_row(
-            region_label(row),
-            indicator_label(row.indicator),
-            row.status or "",
-            describe_peak(row.peak_year_median, row.peak_year_p10, row.peak_year_p90, row.humps),
-            format_p(row.p_peak_by_target, getattr(row, "threshold", None)),
-            Text(f"late for {row.target_year}", style="bold red") if warned else Text(f"on time for {row.target_year}"),
-        )
+        table.add_row(*headline_cells(row, bool(target)))
     return table
+
+
+def headline_cells(row: RankedRow | SeriesRow | QuarantinedRow, one_target: bool) -> tuple:
+    if isinstance(row, QuarantinedRow):
+        return region_label(row), "", "", "not forecast: quarantined by validation (details: the checks)", "", ""
+    if row.error:
+        return region_label(row), indicator_label(row.indicator), row.status or "", f"not forecast: {row.error}", "", ""
+    late = "late" if getattr(row, "warned", False) else "on time"
+    return (
+        region_label(row),
+        indicator_label(row.indicator),
+        row.status or "",
+        describe_peak(row.peak_year_median, row.peak_year_p10, row.peak_year_p90, row.humps),
+        format_p(row.p_peak_by_target, getattr(row, "threshold", None)),
+        Text(late if one_target else f"{late} for {row.target_year}", style="bold red" if late == "late" else ""),
+    )
 
 
 def format_changes_short(summary: RunSummary) -> str:
@@ -211,7 +223,7 @@ def run_answer(summary: RunSummary) -> list[RenderableType]:
     return [
         Text(verdict(summary), style="bold"),
         *changes,
-        headline_table(rank_by_risk(summary)),
+        headline_table([*rank_by_risk(summary), *quarantined_rows(summary, {})]),
         Text(format_warnings_line(summary.early_warnings)),
     ]
 

@@ -72,7 +72,7 @@ def describe_humps(humps: tuple[float, int | None, float] | None) -> str | None:
     if peaked < HUMP or peaked > 1 - UNPEAKED:
         return None
     parts = [f"{percent(peaked)} already peaked ({year})"]
-    if censored >= 0.005:
+    if round(censored * 100) >= 1:
         parts.append(f"{percent(censored)} still rising in {HORIZON_YEAR}")
     return ", ".join(parts)
 
