@@ -25,6 +25,7 @@ from flows.cluster import scheduler_side_config
 from forecasting.intensity import check_regions
 from forecasting.scenarios import RegionInput, ScenarioResult, ScenarioSettings, ScenarioSpec, simulate_partition, split_regions
 from forecasting.series import ForecastSettings, SeriesForecast, SeriesInput, forecast_partition, partition
+from peakwatch import progress
 from peakwatch.config import Config
 from peakwatch.reporting.charts import plot_fan_chart
 from peakwatch.results.rows import Names, series_row
@@ -112,6 +113,7 @@ def fit_stage(
             elapsed = time.monotonic() - started
             left = elapsed / done * (total - done) if done else 0.0  # a partition may be empty (no series at all)
             logger.info("fitted %d/%d series (%.1fs elapsed, ~%.1fs left)", done, total, elapsed, left)
+            progress.report("fitting", done, total)
         return collect_scenarios(scenario_futures, scenarios)
 
 

@@ -1,4 +1,5 @@
-"""Stage boundaries of a run, where a test can kill it.
+"""Stage boundaries of a run: where the console's progress bar moves on
+(``peakwatch.progress``), and where a test can kill it.
 
 ``tests/flows/test_kill_at_every_stage.py`` runs ``peakwatch run`` with
 ``PEAKWATCH_TEST_KILL_AT=<stage>``: the process SIGKILLs itself the moment
@@ -10,6 +11,8 @@ crash at that point leaves. Without the variable (always, outside that test)
 import os
 import signal
 
+from peakwatch import progress
+
 ENV = "PEAKWATCH_TEST_KILL_AT"
 # In run order: sources pulled, the gate passed, every series fitted, the
 # payload whole in pending/, its child runs and warnings in MLflow, its report
@@ -18,5 +21,6 @@ STAGES = ("pull", "gate", "fit", "payload", "publish", "report")
 
 
 def stage_done(stage: str) -> None:
+    progress.report(stage)
     if os.environ.get(ENV) == stage:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -1,17 +1,18 @@
 """The ``peakwatch`` commands: each reads the config and calls into the rooms
 (the flows for run and sync, tracking and reporting for compare and report)."""
 
-import argparse
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 from peakwatch.cli.errors import EXIT_ERROR, EXIT_OK, EXIT_PENDING, CliError
 from peakwatch.cli.output import print_run
 from peakwatch.config import Config, load_config
 from peakwatch.redact import redact_text
+from peakwatch.store.catalog import RUN_LOG, Catalog
 
 
 def paragraph(message: str) -> str:
@@ -20,7 +21,7 @@ def paragraph(message: str) -> str:
     return " ".join(redact_text(message).split())
 
 
-def _config(args: argparse.Namespace) -> Config:
+def _config(args: SimpleNamespace) -> Config:
     config = load_config(args.config)
     if args.artifacts_dir:
         config = config.model_copy(update={"artifacts_dir": args.artifacts_dir.resolve()})
@@ -54,49 +55,82 @@ def _servers_allowed(config: Config, wait_seconds: float) -> Iterator[None]:
         yield
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: SimpleNamespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
     with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
         return _run_flow(args, config)
 
 
-def _run_flow(args: argparse.Namespace, config: Config) -> int:
-    from flows.monthly import monthly_flow
+def _run_flow(args: SimpleNamespace, config: Config) -> int:
     from flows.publish import TrackingUnavailable
-    from peakwatch.cli.console_log import quiet_engine_tracebacks
     from peakwatch.results.summary import load_run_summary
 
-    if not args.verbose:
-        quiet_engine_tracebacks()
-    snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
+    log = None if args.verbose else Catalog(config.artifacts_dir).console_log()
     try:
-        result = monthly_flow(
-            config_path=str(args.config),
-            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-            snapshots=snapshots or None,
-            wait_seconds=args.wait,
-        )
+        with _quiet(log):
+            result = _monthly_flow(args)
     except TrackingUnavailable as exc:
         folder = Path(exc.pending_dir)
+        _keep_log(log, folder)
         summary = load_run_summary(folder / "summary.json")
-        print_run(summary, folder / "summary.json", folder / "report.html", config.tracking_uri)
+        print_run(summary, folder / "summary.json", folder / "report.html", config.tracking_uri, args.details)
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
-    print_run(result.summary, result.summary_path, result.report_path, config.tracking_uri)
+    except BaseException:
+        if log is not None:
+            print(f"peakwatch: the libraries' log of this run: {log}", file=sys.stderr)
+        raise
+    _keep_log(log, result.summary_path.parent)
+    print_run(result.summary, result.summary_path, result.report_path, config.tracking_uri, args.details)
     return EXIT_OK
 
 
-def sync(args: argparse.Namespace) -> int:
+def _monthly_flow(args: SimpleNamespace):
+    from flows.monthly import monthly_flow
+
+    snapshots = [sha for value in args.snapshot or () for sha in value.split(",") if sha.strip()]
+    return monthly_flow(
+        config_path=str(args.config),
+        artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+        snapshots=snapshots or None,
+        wait_seconds=args.wait,
+    )
+
+
+@contextmanager
+def _quiet(log: Path | None) -> Iterator[None]:
+    """Without ``--verbose`` (``log`` given): the libraries' output to ``log``,
+    a progress bar on the terminal, no engine tracebacks. With it: as they print."""
+    from peakwatch.cli.console_log import quiet_console_after_run, quiet_engine_tracebacks
+    from peakwatch.cli.terminal import output_to, progress_bar
+
+    if log is None:
+        yield
+        return
+    quiet_engine_tracebacks()
+    try:
+        with output_to(log) as terminal, progress_bar(terminal):
+            yield
+    finally:
+        quiet_console_after_run()
+
+
+def _keep_log(log: Path | None, folder: Path) -> None:
+    """The run's log into its folder (the Prefect server, still writing to it, follows)."""
+    if log is not None and log.exists() and folder.is_dir():
+        log.replace(folder / RUN_LOG)
+
+
+def sync(args: SimpleNamespace) -> int:
     config = _config(args)  # a bad config is one paragraph before a Prefect server is started for nothing
     with _servers_allowed(config, args.wait):  # refused within a second, before the imports below
         return _sync_flow(args, config)
 
 
-def _sync_flow(args: argparse.Namespace, config: Config) -> int:
+def _sync_flow(args: SimpleNamespace, config: Config) -> int:
     from flows.publish import TrackingUnavailable, sync_flow
     from peakwatch.cli.console_log import quiet_engine_tracebacks
     from peakwatch.store import pending
-    from peakwatch.store.catalog import Catalog
 
     if not args.verbose:
         quiet_engine_tracebacks()
@@ -124,7 +158,7 @@ def _sync_flow(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def compare(args: argparse.Namespace) -> int:
+def compare(args: SimpleNamespace) -> int:
     from peakwatch.reporting.compare_table import format_comparison
     from peakwatch.results.changes import compare_summaries
     from peakwatch.tracking import compare
@@ -148,7 +182,7 @@ def compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report(args: argparse.Namespace) -> int:
+def report(args: SimpleNamespace) -> int:
     from peakwatch.reporting.report import render_report
     from peakwatch.results.ranking import charted_series
     from peakwatch.results.tables import forecast_from_table
@@ -185,7 +219,7 @@ def report_path(output: Path) -> Path:
     return output / "report.html" if output.is_dir() else output
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve(args: SimpleNamespace) -> int:
     from prefect.settings import get_current_settings
 
     from flows.deployment import build_deployment, serve_deployment
@@ -206,7 +240,7 @@ def serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def evaluate(args: argparse.Namespace) -> int:
+def evaluate(args: SimpleNamespace) -> int:
     from forecasting.series import ForecastSettings
     from peakwatch import evaluate
 
@@ -231,9 +265,8 @@ def evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def validate(args: argparse.Namespace) -> int:
+def validate(args: SimpleNamespace) -> int:
     from peakwatch.cli.validate import validate_data
-    from peakwatch.store.catalog import Catalog
     from validation.render import format_report
 
     config = _config(args)
@@ -246,9 +279,38 @@ def validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def bench(args: argparse.Namespace) -> int:
+def bench(args: SimpleNamespace) -> int:
     from flows.bench import format_table, run_bench
 
     rows = run_bench(tuple(args.sizes), args.workers, with_flow=not args.no_flow, ideal_sample=args.ideal_sample)
     print(format_table(rows))
     return EXIT_OK
+
+
+
+def show(args: SimpleNamespace) -> int:
+    from peakwatch.results.summary import load_run_summary
+
+    config = _config(args)
+    path = _summary_path(config, args.run)
+    summary = load_run_summary(path)
+    print_run(summary, path, path.parent / "report.html", config.tracking_uri, details=True)
+    return EXIT_OK
+
+
+def _summary_path(config: Config, run: str | None) -> Path:
+    """summary.json of ``run`` (a run id, a pending id or a path), or of the newest run in the artifacts folder."""
+    from peakwatch.store.runs import newest_local_summary
+
+    catalog = Catalog(config.artifacts_dir)
+    if run is None:
+        newest = newest_local_summary(catalog, experiment=config.run_series)
+        if newest is None:
+            raise CliError(f"no run in {config.artifacts_dir}; run `peakwatch run` first")
+        folder = catalog.run_dir(newest.run_id) if newest.run_id else catalog.pending_dir(newest.pending_id)
+        return folder / "summary.json"
+    given = Path(run)
+    for path in (given, given / "summary.json", catalog.run_dir(run) / "summary.json", catalog.pending_dir(run) / "summary.json"):
+        if path.is_file():
+            return path
+    raise CliError(f"no summary.json for run {run!r} (looked in {catalog.run_dir(run)} and {catalog.pending_dir(run)})")

@@ -32,3 +32,13 @@ def quiet_engine_tracebacks() -> None:
             isinstance(f, DropEngineTracebacks) for f in handler.filters
         ):
             handler.addFilter(DropEngineTracebacks())
+
+
+def quiet_console_after_run() -> None:
+    """Prefect's info lines at exit ("Stopping temporary server ...") stay off
+    the terminal once the run's answer is printed; its warnings still show."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            handler.setLevel(max(handler.level, logging.WARNING))

@@ -1,7 +1,6 @@
 """``peakwatch deploy``: register prefect.yaml's work-pool deployments with the
 team's Prefect server (docs/how-to/team-deployment.md)."""
 
-import argparse
 import json
 from pathlib import Path
 
@@ -9,27 +8,6 @@ from peakwatch.cli.errors import EXIT_OK, CliError
 from peakwatch.config import PROJECT_ROOT
 
 PROJECT_PREFECT_FILE = PROJECT_ROOT / "prefect.yaml"  # flows/deployment.py's, without importing Prefect here
-
-
-def add_parser(commands, verbose: argparse.ArgumentParser) -> None:
-    deploy = commands.add_parser(
-        "deploy",
-        parents=[verbose],
-        help="register prefect.yaml's work-pool deployment with the team's Prefect server",
-        description=(
-            "Register the deployments of prefect.yaml (default: 'peakwatch-monthly/team-monthly' on the work "
-            "pool 'peakwatch', cron from the file) with the Prefect server at PREFECT_API_URL; the pool's "
-            "workers run them. See docs/how-to/team-deployment.md."
-        ),
-    )
-    deploy.add_argument(
-        "--prefect-file", type=Path, default=PROJECT_PREFECT_FILE, help="the deployments' file (default: %(default)s)"
-    )
-    deploy.add_argument(
-        "--param", action="append", default=[], metavar="NAME=VALUE",
-        help="override a flow parameter (VALUE read as JSON when it is, e.g. wait_seconds=600); repeatable",
-    )
-    deploy.set_defaults(handler=deploy_command)
 
 
 def parse_params(items: list[str]) -> dict:
@@ -44,7 +22,7 @@ def parse_params(items: list[str]) -> dict:
     return overrides
 
 
-def deploy_command(args: argparse.Namespace) -> int:
+def deploy_command(args) -> int:
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import get_current_settings

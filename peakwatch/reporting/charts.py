@@ -25,6 +25,10 @@ INDICATOR_LABELS = {"energy_consumption": "Energy consumption", "co2_emissions":
 CJK_PROBE = "岳阳市平江县株洲永州江永衡阳耒阳湖南省"
 # Debian's fonts-noto-cjk / fonts-wqy-zenhei (scripts/setup.sh installs one), then others.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Source Han Sans SC", "SimHei")
+# The fan's y-axis stops at this multiple of the history's maximum (or a little
+# above the median path, if higher): a 95 % band reaching 220 MtCO2 over a
+# history of ~20 flattened the history into a line at the bottom.
+CLIP_HISTORY_MULTIPLE = 2.5
 SCENARIO_COLORS = ("tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
 
@@ -98,10 +102,28 @@ def _draw_fan(ax, forecast: SeriesForecast) -> None:
             ax.plot(future, forecast.fan.quantiles[0.5], color="tab:blue", lw=1.5, label="median path")
     if forecast.peaks is not None:
         ax.axvline(forecast.peaks.target_year, color="tab:red", ls="--", lw=1, label=f"target {forecast.peaks.target_year}")
+    if observed.any():
+        clip_y(ax, forecast, float(np.nanmax(values)))
     ax.set_xlabel("year")
     ax.set_ylabel(f"{INDICATOR_LABELS.get(forecast.indicator, forecast.indicator)} [{forecast.unit}]")
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
+
+
+def clip_y(ax, forecast: SeriesForecast, history_max: float) -> float | None:
+    """Stop the y-axis where the history stays readable, and say so on the chart;
+    returns the top when clipped (None when the bands fit)."""
+    if forecast.fan is None or not forecast.fan.quantiles:
+        return None
+    median = forecast.fan.quantiles.get(0.5)
+    top = max(CLIP_HISTORY_MULTIPLE * history_max, 1.1 * float(np.max(median)) if median is not None else 0.0)
+    highest = max(float(np.max(q)) for q in forecast.fan.quantiles.values())
+    if highest <= top:
+        return None
+    ax.set_ylim(top=top)
+    ax.text(0.99, 0.98, f"y-axis cut at {top:.3g} to keep the history readable; the bands reach {highest:.3g}",
+            transform=ax.transAxes, ha="right", va="top", fontsize=7, color="dimgray")
+    return top
 
 
 def _draw_peak_years(ax, forecast: SeriesForecast) -> None:

@@ -1,43 +1,25 @@
-"""What `peakwatch run` prints: the run summary as text for a terminal."""
+"""What `peakwatch run` and `peakwatch show` print: the verdict, what changed,
+the headline table (rich: it fits the terminal, Chinese names included), and
+the details on request. History (the observed status) and forecast (the
+projected peak) are labelled as such wherever they sit side by side."""
 
-import unicodedata
+import io
 from collections.abc import Iterable, Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich import box
+from rich.table import Table
+from rich.text import Text
 
 from forecasting.peaks import format_peak_year
 from peakwatch.redact import redact_text
-from peakwatch.reporting.scenario_table import format_scenario_table
+from peakwatch.reporting.scenario_table import indicator_label, region_label, scenario_table
 from peakwatch.results.notices import Change, EarlyWarnings
 from peakwatch.results.numbers import format_p, significant_pair
-from peakwatch.results.ranking import RankedRow, rank_by_risk
+from peakwatch.results.ranking import QuarantinedRow, RankedRow, quarantined_rows, rank_by_risk
+from peakwatch.results.words import describe_peak
 from peakwatch.results.series import SeriesRow
 from peakwatch.results.summary import PullSummary, RunSummary, ValidationSummary
-
-
-def pad(text: str, width: int) -> str:
-    """Left-align in ``width`` terminal columns: a Chinese character takes two."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 0)
-
-
-def format_table(rows: Iterable[RankedRow | SeriesRow], warned: set[tuple[str, str]]) -> str:
-    header = f"{'region':<26} {'name':<8} {'indicator':<19} {'status':<8} {'peak (p10-p90)':<20} {'P(<=target)':>11}  warn"
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        name = pad(row.name_zh or "", 8)
-        if row.error:
-            lines.append(f"{row.region_id:<26} {name} {row.indicator:<19} not forecast: {row.error}")
-            continue
-        band = (
-            f"{format_peak_year(row.peak_year_median)} "
-            f"[{format_peak_year(row.peak_year_p10)}, {format_peak_year(row.peak_year_p90)}]"
-        )
-        flag = "LATE" if (row.region_id, row.indicator) in warned else ""
-        threshold = getattr(row, "threshold", None)
-        lines.append(
-            f"{row.region_id:<26} {name} {row.indicator:<19} {row.status:<8} {band:<20} "
-            f"{format_p(row.p_peak_by_target, threshold):>11}  {flag}"
-        )
-    return "\n".join(lines)
 
 
 def format_pull(pull: PullSummary) -> str:
@@ -163,21 +145,106 @@ def format_early_warnings(early: EarlyWarnings) -> list[str]:
     return lines
 
 
-def format_run(summary: RunSummary) -> str:
-    """Everything `peakwatch run` prints about a run before saying where its outputs are."""
-    warned = {(w.region_id, w.indicator) for w in summary.warnings}
-    lines = ["", format_table(rank_by_risk(summary), warned), "", format_pull(summary.pull), "", format_filled(summary.series)]
+def verdict(summary: RunSummary) -> str:
+    """One line: how many regions are late per indicator, and how many series
+    changed since the previous run, e.g. '4 of 5 regions late on CO2, 4 of 5
+    on energy; 1 series changed since the previous run'."""
+    late: dict[str, set[str]] = {}
+    regions: dict[str, set[str]] = {}
+    for row in rank_by_risk(summary):
+        regions.setdefault(row.indicator, set()).add(row.region_id)
+        if row.warned:
+            late.setdefault(row.indicator, set()).add(row.region_id)
+    parts = [
+        f"{len(late.get(ind, ()))} of {len(regions[ind])} regions late on {indicator_label(ind)}"
+        for ind in sorted(regions, key=lambda ind: indicator_label(ind) != "CO2")
+    ]
+    for i in range(1, len(parts)):  # "4 of 5 regions late on CO2, 4 of 5 on energy"
+        parts[i] = parts[i].replace(" regions late", "")
+    answer = ", ".join(parts) or "nothing forecast"
+    if summary.previous_run_id is None:
+        return f"{answer}; first run: nothing to compare with yet"
+    changed = len({(c.region_id, c.indicator, c.scenario) for c in summary.changes})
+    return f"{answer}; {changed or 'no'} series changed since the previous run"
+
+
+def headline_table(rows: Iterable[RankedRow | SeriesRow | QuarantinedRow]) -> Table:
+    """Most at risk first. "history" is the observed status (peaked, plateau,
+    rising, unknown); the other columns are the forecast."""
+    rows = list(rows)
+    targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
+    target = f" year {targets.pop()}" if len(targets) == 1 else ""
+    table = Table(
+        title="Regions, most at risk first", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+        collapse_padding=True, caption_justify="left",
+        caption=f"history: the observed status; forecast peak year: median [10 %, 90 %] of the simulated paths; "
+        f"P: that the peak comes by the target{target}",
+    )
+    for header, justify, min_width in (
+        ("region", "left", 9), ("indicator", "left", 6), ("history\n(observed)", "left", 8),
+        ("forecast:\npeak year", "left", 18), ("forecast:\nP", "right", 4), ("forecast:\nvs " + (target.split()[-1] if target else "target"), "left", 9),
+    ):
+        table.add_column(header, justify=justify, min_width=min_width)
+    for row in rows:
+        table.add_row(*headline_cells(row, bool(target)))
+    return table
+
+
+def headline_cells(row: RankedRow | SeriesRow | QuarantinedRow, one_target: bool) -> tuple:
+    if isinstance(row, QuarantinedRow):
+        return region_label(row), "", "", "not forecast: quarantined by validation (details: the checks)", "", ""
+    if row.error:
+        return region_label(row), indicator_label(row.indicator), row.status or "", f"not forecast: {row.error}", "", ""
+    late = "late" if getattr(row, "warned", False) else "on time"
+    return (
+        region_label(row),
+        indicator_label(row.indicator),
+        row.status or "",
+        describe_peak(row.peak_year_median, row.peak_year_p10, row.peak_year_p90, row.humps),
+        format_p(row.p_peak_by_target, getattr(row, "threshold", None)),
+        Text(late if one_target else f"{late} for {row.target_year}", style="bold red" if late == "late" else ""),
+    )
+
+
+def format_changes_short(summary: RunSummary) -> str:
+    if summary.previous_run_id is None:
+        return "First run in this series: nothing to compare with yet."
+    return f"Changes since run {summary.previous_run_id}:\n{format_changes(summary.changes)}"
+
+
+def format_warnings_line(early: EarlyWarnings) -> str:
+    """The early warnings in one line (every one with --details)."""
+    return format_early_warnings(early)[0] if early.alerts else " ".join(format_early_warnings(early))
+
+
+def run_answer(summary: RunSummary) -> list[RenderableType]:
+    """What `peakwatch run` prints first: the verdict, what changed, the headline table."""
+    changes = [Text(format_changes_short(summary))] if summary.previous_run_id else []
+    return [
+        Text(verdict(summary), style="bold"),
+        *changes,
+        headline_table([*rank_by_risk(summary), *quarantined_rows(summary, {})]),
+        Text(format_warnings_line(summary.early_warnings)),
+    ]
+
+
+def run_details(summary: RunSummary) -> list[RenderableType]:
+    """What `--details` and `peakwatch show` add: sources, filled years, the
+    scenario table, validation, every warning, the consistency checks."""
+    out: list[RenderableType] = [Text(format_pull(summary.pull)), Text(format_filled(summary.series))]
     if summary.scenarios:
-        lines += ["Scenarios (the statistical forecast first, then each scenario):"]
-        lines += [format_scenario_table(summary.series, summary.scenarios), ""]
-    lines += format_validation(summary.validation)
+        out.append(scenario_table(summary.series, summary.scenarios))
+    lines = format_validation(summary.validation)
     lines.append(f"{len(summary.warnings)} warning(s): P(peak <= target year) below threshold")
     lines += [f"  ! {warning.message}" for warning in summary.warnings]
     lines += format_consistency(summary.series)
-    lines += ["", *format_early_warnings(summary.early_warnings), ""]
-    if summary.previous_run_id:
-        lines += [f"Changes since run {summary.previous_run_id}:", format_changes(summary.changes)]
-    else:
-        lines.append("First run in this series: nothing to compare with yet.")
-    lines.append("")
-    return "\n".join(lines)
+    lines += format_early_warnings(summary.early_warnings)
+    out.append(Text("\n".join(lines)))
+    return out
+
+
+def render_text(renderables: Sequence[RenderableType], width: int = 100) -> str:
+    """The renderables as plain text ``width`` columns wide (tests, logs)."""
+    console = Console(width=width, file=io.StringIO(), color_system=None)
+    console.print(Group(*renderables))
+    return console.file.getvalue()

@@ -12,12 +12,13 @@ import jinja2
 from forecasting.peaks import format_peak_year
 from forecasting.series import SeriesForecast
 from peakwatch.reporting import charts
-from peakwatch.reporting.scenario_table import format_cut
+from peakwatch.reporting.scenario_table import format_cut, row_humps
 from peakwatch.results.numbers import format_p, significant, significant_pair
 from peakwatch.results.ranking import RankedRow, most_at_risk, quarantined_rows, rank_by_risk
 from peakwatch.results.scenarios import row_scenario, scenario_groups, solver_probability
 from peakwatch.results.series import DEFAULT_SCENARIO, SeriesRow
 from peakwatch.results.summary import RunSummary
+from peakwatch.results.words import describe_humps
 
 TEMPLATE = "report.html.j2"
 
@@ -82,6 +83,11 @@ def region_sections(
     return [s for s in sections.values() if s["rows"]]
 
 
+def peak_words(row) -> str | None:
+    """A two-humped peak-year distribution in words, or None: the median and band say it."""
+    return describe_humps(row_humps(row))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("peakwatch.reporting", "templates"),
@@ -94,6 +100,7 @@ def _environment() -> jinja2.Environment:
     env.filters["indicator"] = lambda i: charts.INDICATOR_LABELS.get(i, i)
     env.filters["p_peak"] = format_p
     env.filters["significant"] = significant
+    env.globals["peak_words"] = peak_words
     env.globals["significant_pair"] = significant_pair  # {{ p | p_peak(threshold) }}
     return env
 

@@ -9,6 +9,7 @@ from forecasting.intensity import IntensityCheck
 from forecasting.peaks import PeakStatistics
 from forecasting.scenarios import ScenarioResult
 from forecasting.series import SeriesForecast
+from peakwatch.results.words import peak_humps
 from peakwatch.results.series import DEFAULT_SCENARIO, ScenarioRow, SeriesRow, WhatItTakesRow
 
 Names = Mapping[str, tuple[str, str]]  # region id -> (Chinese name, English name)
@@ -37,6 +38,12 @@ def peak_fields(p: PeakStatistics) -> dict:
     }
 
 
+def history_peak_year(forecast: SeriesForecast) -> int | None:
+    """The year of the history's highest observed value (where every path that does not exceed it peaks)."""
+    values = [(v, forecast.first_year + i) for i, v in enumerate(forecast.history) if v == v]  # not NaN
+    return max(values)[1] if values else None
+
+
 def series_row(forecast: SeriesForecast, names: Names, intensity: IntensityCheck | None = None) -> SeriesRow:
     """The summary row of one forecast; ``names``: the registry's region names
     (a region it does not know has none)."""
@@ -46,6 +53,8 @@ def series_row(forecast: SeriesForecast, names: Names, intensity: IntensityCheck
         extra.update(intensity.as_row())
     if forecast.peaks is not None:
         extra.update(peak_fields(forecast.peaks))
+        peaked, _, _ = peak_humps(forecast.peaks.peak_year_distribution, forecast.last_observed_year)
+        extra.update(p_already_peaked=peaked, history_peak_year=history_peak_year(forecast))
     return SeriesRow(
         region_id=forecast.region_id,
         name_zh=name_zh,

@@ -27,6 +27,8 @@ PEAK_FIELDS = (
     "peak_value_p10",
     "peak_value_p90",
 )
+# The two humps of a series' peak-year distribution (results.words.peak_humps); the rest is in peak_years.csv.
+HUMP_FIELDS = ("p_already_peaked", "history_peak_year")
 INTENSITY_FIELDS = (
     "energy_direction",
     "co2_direction",
@@ -96,6 +98,8 @@ class SeriesRow:
     peak_value: float | None = None
     peak_value_p10: float | None = None
     peak_value_p90: float | None = None
+    p_already_peaked: float | None = None  # share of paths whose peak is in the observed history
+    history_peak_year: int | None = None  # ... the year of that peak
     # summaries from before peak_years.csv kept the distribution in the row
     peak_year_distribution: dict | None = None
 
@@ -107,12 +111,21 @@ class SeriesRow:
     def has_peaks(self) -> bool:
         return self.peak_year_median is not None
 
+    @property
+    def humps(self) -> tuple[float, int | None, float] | None:
+        """(share already peaked, its year, share still rising in 2060), when the row has them."""
+        if self.p_already_peaked is None or self.p_censored is None:
+            return None
+        return self.p_already_peaked, self.history_peak_year, self.p_censored
+
     def to_json(self) -> dict:
         out = pick(self, SERIES_FIELDS)
         if self.energy_direction is not None:
             out.update(pick(self, INTENSITY_FIELDS))
         if self.has_peaks:
             out.update(pick(self, PEAK_FIELDS))
+        if self.p_already_peaked is not None:
+            out.update(pick(self, HUMP_FIELDS))
         if self.peak_year_distribution is not None:
             out["peak_year_distribution"] = self.peak_year_distribution
         return out

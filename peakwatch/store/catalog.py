@@ -1,11 +1,15 @@
 """The one place that knows where run outputs live under the artifacts folder."""
 
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+
+
+RUN_LOG = "peakwatch.log"  # in a run's folder: what Prefect, Dask, GX and MLflow logged during it
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class Catalog:
         """Payloads whose run was killed before they were whole. Only a run
         holding the folder's run lock may delete them: no other run builds then."""
         return sorted(self.pending_root.glob(".building-*"))
+
+    def console_log(self) -> Path:
+        """The libraries' log of a ``peakwatch run`` while it runs (moved into its run folder as ``RUN_LOG`` at the end)."""
+        return self.root / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.log"
 
     def standalone_validation_dir(self) -> Path:
         """Data Docs of a ``peakwatch validate`` call (not a run)."""

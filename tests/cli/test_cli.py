@@ -5,38 +5,53 @@ import logging
 import re
 from pathlib import Path
 
+import typer
+from typer.core import TyperOption
 from prefect import flow, task
 
 from peakwatch import cli
+from peakwatch.cli.app import app
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def subcommands():
-    parser = cli.build_parser()
-    action = next(a for a in parser._actions if a.dest == "command")
-    return parser, action.choices
+def subcommands() -> dict:
+    return typer.main.get_command(app).commands
 
 
 def test_every_subcommand_and_option_in_help_is_documented_in_the_readme():
     readme = README.read_text(encoding="utf-8")
-    parser, commands = subcommands()
-    for name, sub in commands.items():
+    for name, command in subcommands().items():
         assert f"peakwatch {name}" in readme, f"README does not show `peakwatch {name}`"
-        for action in sub._actions:
-            for option in action.option_strings:
+        for param in command.params:
+            for option in param.opts if isinstance(param, TyperOption) else ():
                 if option not in ("-h", "--help"):
                     assert option in readme, f"README does not mention `{option}` of `peakwatch {name}`"
-        assert sub.format_help()  # every help renders
+        with typer.Context(command, info_name=name) as ctx:
+            assert command.get_help(ctx)  # every help renders
     assert "--verbose" in readme
 
 
 def test_verbose_is_accepted_before_and_after_every_subcommand():
-    parser, commands = subcommands()
-    for name in commands:
-        assert parser.parse_args(["--verbose", name]).verbose, name
-        assert parser.parse_args([name, "--verbose"]).verbose, name
-        assert not parser.parse_args([name]).verbose, name
+    for name in subcommands():
+        assert cli.parse(["--verbose", name]).verbose, name
+        assert cli.parse([name, "--verbose"]).verbose, name
+        assert not cli.parse([name]).verbose, name
+
+
+def test_a_misspelt_option_or_command_is_a_usage_error_with_a_suggestion(capsys):
+    assert cli.main(["run", "--detials"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "No such option: --detials (Possible options: --details)" in err
+    assert "Traceback" not in err
+    assert cli.main(["rnu"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "No such command 'rnu'" in err and "Did you mean 'run'?" in err
+
+
+def test_options_taking_several_values_take_them_after_one_flag():
+    assert cli.parse(["bench", "--sizes", "10", "20", "--workers", "1"]).sizes == [10, 20]
+    assert cli.parse(["evaluate", "--cuts", "2008", "2010"]).cuts == [2008, 2010]
 
 
 def test_errors_are_one_paragraph_without_a_traceback(tmp_path, capsys):
@@ -93,7 +108,9 @@ def test_a_failing_flow_run_shows_no_engine_traceback_without_verbose(monkeypatc
     assert "Task run failed with exception: ValueError('snapshot deadbeef" in logged  # the engine's one-liner
     assert "Encountered exception during execution" in logged
     assert "Traceback" not in logged + err and 'File "' not in logged + err
-    assert err == (
+    log, paragraph = err.splitlines()
+    assert paragraph == (
         "peakwatch: ValueError: snapshot deadbeef: not in the manifest /x/raw/manifest.jsonl "
-        "(run with --verbose for the full traceback)\n"
+        "(run with --verbose for the full traceback)"
     )
+    assert log.startswith(f"peakwatch: the libraries' log of this run: {tmp_path / 'logs'}/run-") and log.endswith(".log")

@@ -4,18 +4,18 @@ import numpy as np
 import pytest
 
 from forecasting.evaluation import BASE_RATE, ENGINE, NAIVE, RANDOM_WALK, EventCase, EventScores, HorizonRow
-from peakwatch.cli import build_parser
+from peakwatch.cli import parse
 from peakwatch.config import ForecastConfig
 from peakwatch.evaluate import PanelEvaluation, format_events, format_goals, format_holdout, write_outputs
 
 
 def test_evaluate_options_parse():
-    args = build_parser().parse_args(["evaluate", "--ceads", "x.xlsx", "--limit", "3", "--no-autoets",
+    args = parse(["evaluate", "--ceads", "x.xlsx", "--limit", "3", "--no-autoets",
                                       "--cuts", "2010", "2012", "--output", "out"])
     assert (str(args.ceads), args.limit, args.no_autoets, args.bench, args.cuts, str(args.output)) == (
         "x.xlsx", 3, True, False, [2010, 2012], "out")
     with pytest.raises(SystemExit):
-        build_parser().parse_args(["evaluate", "--ceads", "x.xlsx", "--config", "y.yaml"])
+        parse(["evaluate", "--ceads", "x.xlsx", "--config", "y.yaml"])
 
 
 def test_an_unknown_combination_is_a_config_error():
@@ -35,7 +35,7 @@ def test_a_horizon_other_than_2060_is_a_config_error(year):
 @pytest.mark.parametrize("limit", ["0", "-2", "x"])
 def test_a_limit_below_one_is_refused(limit, capsys):
     with pytest.raises(SystemExit):
-        build_parser().parse_args(["evaluate", "--limit", limit])
+        parse(["evaluate", "--limit", limit])
     assert "--limit" in capsys.readouterr().err
 
 

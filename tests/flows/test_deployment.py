@@ -9,7 +9,7 @@ from cronsim import CronSim
 
 from flows.deployment import build_deployment, describe_deployment
 from flows.monthly import run_labels
-from peakwatch.cli import build_parser
+from peakwatch.cli import parse
 from peakwatch.cli import commands
 from peakwatch.config import DEFAULT_CONFIG, ConfigError, load_config
 
@@ -75,7 +75,7 @@ def test_bad_schedule_or_warning_config_names_the_fault(tmp_path, sections, mess
 
 
 def test_serve_command_is_documented():
-    args = build_parser().parse_args(["serve", "--config", str(DEFAULT_CONFIG)])
+    args = parse(["serve", "--config", str(DEFAULT_CONFIG)])
     assert args.handler is commands.serve and args.config == DEFAULT_CONFIG
 
 

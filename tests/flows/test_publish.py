@@ -339,8 +339,8 @@ def test_a_write_whose_rename_fails_leaves_no_temporary_file(tmp_path):
 
 
 def test_report_output_to_a_folder_writes_report_html_inside(tmp_path):
-    from peakwatch.cli import build_parser, report_path
+    from peakwatch.cli import parse, report_path
 
-    args = build_parser().parse_args(["report", "--output", str(tmp_path)])
+    args = parse(["report", "--output", str(tmp_path)])
     assert report_path(args.output) == tmp_path / "report.html"
     assert report_path(tmp_path / "march.html") == tmp_path / "march.html"

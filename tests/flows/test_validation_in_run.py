@@ -51,7 +51,7 @@ def finished(run):
     tmp, artifacts = run
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):  # capsys is function-scoped
-        code = cli.main(["run", "--config", str(tmp / "peakwatch.yaml")])
+        code = cli.main(["run", "--details", "--config", str(tmp / "peakwatch.yaml")])
     client = MlflowClient(f"sqlite:///{artifacts / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("peakwatch-monthly")
     (parent,) = client.search_runs([experiment.experiment_id], f"tags.`{KIND_TAG}` = '{PARENT_KIND}'")
@@ -101,4 +101,5 @@ def test_filled_years_are_said(finished):
     assert row["filled_years"] == [2010, 2011] and row["n_observed_years"] == 17
     assert f"{GAPPY} {c.CO2}: 2010, 2011 (17 observed)" in out
     assert f"{SHORT}: history.min_observed_years" in out
+    assert "not forecast: quarantined" in out  # in the headline table too
     assert "Validation report (GX Data Docs):" in out

@@ -1,5 +1,6 @@
-"""Chinese region names render as glyphs: the font matplotlib picks covers them."""
+"""Fan charts read well: Chinese region names render as glyphs, legends cover no bar, wide bands do not flatten the history."""
 
+import numpy as np
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
@@ -41,5 +42,29 @@ def test_the_peak_year_legend_covers_no_bar():
         bars = [p.get_window_extent() for p in ax.patches if p.get_height() > 0]
         assert len(bars) == len(dist)
         assert not [b for b in bars if b.overlaps(legend)]
+    finally:
+        plt.close(fig)
+
+
+def test_a_wide_band_is_cut_off_above_the_history_and_the_chart_says_so():
+    """A 95 % band reaching 220 over a history of ~20 flattened the history."""
+    from types import SimpleNamespace
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    years = np.arange(2024, 2061)
+    fan = lambda top: SimpleNamespace(years=years, quantiles={  # noqa: E731
+        0.025: np.full(len(years), 10.0), 0.5: np.linspace(20, 25, len(years)), 0.975: np.linspace(21, top, len(years))})
+    fig, ax = plt.subplots()
+    try:
+        assert plots.clip_y(ax, SimpleNamespace(fan=fan(220.0)), history_max=20.0) == 50.0
+        assert ax.get_ylim()[1] == 50.0
+        (note,) = ax.texts
+        assert note.get_text() == "y-axis cut at 50 to keep the history readable; the bands reach 220"
+        ax.clear()
+        assert plots.clip_y(ax, SimpleNamespace(fan=fan(40.0)), history_max=20.0) is None and not ax.texts
     finally:
         plt.close(fig)

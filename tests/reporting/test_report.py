@@ -308,7 +308,7 @@ def test_the_report_lists_every_scenario_beside_the_statistical_forecast(run):
     table = html[html.index('id="scenario-table"'):html.index("</table>", html.index('id="scenario-table"'))]
     rows = re.findall(r'<tr data-region="([^"]+)" data-indicator="([^"]+)" data-scenario="([^"]+)">', table)
     assert rows == [("hunan.zhuzhou", "co2_emissions", s) for s in ("statistical", "baseline", "efficiency_push", "plan")]
-    assert "yearly intensity cut for P ≥ 0.80" in table and "+5.1%/yr (+2.5% extra)" in table
+    assert "what it takes for P ≥ 0.80" in table and "needs intensity −5.1 %/yr, 2.5 points more than the scenario" in table
     assert ">2058<" in table and "15.5 MtCO2" in table and "0.48" in table
     assert "not simulated: driver gdp: no history" in table
 

@@ -1,6 +1,6 @@
 """The scenario comparison table and its summary.json form."""
 
-from peakwatch.reporting.scenario_table import format_scenario_table
+from peakwatch.reporting.scenario_table import format_cut, format_scenario_table
 from peakwatch.results import scenarios
 from peakwatch.results.series import ScenarioRow, SeriesRow
 
@@ -32,11 +32,12 @@ def row(scenario=None, p=0.5, cut=None, reachable=True, error=None):
 
 def test_table_lists_statistical_then_scenarios_with_the_cut_needed():
     text = format_scenario_table_([row()], [row("baseline", cut=0.015), row("plan", cut=None, reachable=False)])
+    assert "P ≥ 0.80" in text
     lines = text.splitlines()
-    assert "P>=0.80" in lines[0]
-    assert "statistical" in lines[2] and ">2060" in lines[2]
-    assert "baseline" in lines[3] and "+3.5%/yr (+1.5% extra)" in lines[3]
-    assert "plan" in lines[4] and "not within bounds (P=0.60)" in lines[4]
+    statistical = next(i for i, line in enumerate(lines) if "statistical" in line and "2031" in line)
+    assert ">2060" in lines[statistical]
+    assert "baseline" in lines[statistical + 1] and "needs intensity −3.5 %/yr, 1.5 points more than the scenario" in text
+    assert "out of reach: P 0.60 at the largest cut tried" in text
 
 
 def test_comparison_keeps_errors_and_scenario_order():
@@ -46,11 +47,13 @@ def test_comparison_keeps_errors_and_scenario_order():
     assert cells["plan"] == {"error": "boom"} and cells["baseline"]["extra_cut"] == 0.01
 
 
-def test_a_close_call_is_marked_with_the_range_of_equally_good_cuts():
-    close = row("plan", cut=0.014)
-    close["what_it_takes"].update(close_call=True, noise_range=[0.011, 0.067])
-    lines = format_scenario_table_([row()], [row("baseline", cut=0.015), close]).splitlines()
-    assert lines[3].endswith("(+1.5% extra)")  # not a close call: no mark
-    assert lines[4].endswith("+3.4%/yr (+1.4% extra) ? any of +1.1%..+6.7% extra")
-    assert lines[5].startswith("? close call") and "0.80" in lines[5]
-    assert compare_scenarios([row()], [close])["r"]["co2_emissions"]["plan"]["close_call"] is True
+def test_a_close_call_says_the_range_of_equally_good_cuts():
+    close = ScenarioRow.from_json(row("plan", cut=0.014) | {"what_it_takes": {
+        **row("plan", cut=0.014)["what_it_takes"], "close_call": True, "noise_range": [0.011, 0.067]}})
+    assert format_cut(ScenarioRow.from_json(row("baseline", cut=0.015))) == "needs intensity −3.5 %/yr, 1.5 points more than the scenario"
+    assert format_cut(close) == (
+        "needs intensity −3.4 %/yr, 1.4 points more than the scenario "
+        "(close call: any extra cut of 1.1–6.7 points gives P about 0.80)"
+    )
+    assert compare_scenarios([row()], [row("plan", cut=0.014) | {"what_it_takes": close.what_it_takes.to_json()}])[
+        "r"]["co2_emissions"]["plan"]["close_call"] is True
