@@ -14,6 +14,7 @@ from rich.text import Text
 from forecasting.peaks import format_peak_year
 from peakwatch.redact import redact_text
 from peakwatch.reporting.scenario_table import indicator_label, region_label, scenario_table
+from peakwatch.results.calibration import trust_line
 from peakwatch.results.notices import Change, EarlyWarnings
 from peakwatch.results.numbers import format_p, significant_pair
 from peakwatch.results.ranking import QuarantinedRow, RankedRow, quarantined_rows, rank_by_risk
@@ -218,13 +219,15 @@ def format_warnings_line(early: EarlyWarnings) -> str:
 
 
 def run_answer(summary: RunSummary) -> list[RenderableType]:
-    """What `peakwatch run` prints first: the verdict, what changed, the headline table."""
+    """What `peakwatch run` prints first: the verdict, what changed, the headline
+    table, the warnings and how far to trust P on this panel."""
     changes = [Text(format_changes_short(summary))] if summary.previous_run_id else []
     return [
         Text(verdict(summary), style="bold"),
         *changes,
         headline_table([*rank_by_risk(summary), *quarantined_rows(summary, {})]),
         Text(format_warnings_line(summary.early_warnings)),
+        *([Text(trust)] if (trust := trust_line(summary.calibration)) else []),
     ]
 
 

@@ -58,3 +58,19 @@ class CalibrationCheck:
         if self.event_rate is not None:
             counts[f"{prefix}_event_rate"] = self.event_rate
         return {**counts, **scores}
+
+
+def trust_line(checks: tuple[CalibrationCheck, ...] | None) -> str | None:
+    """One line for the console: the first (shortest-window) check's Brier
+    against its references, or None when the run has no check with series."""
+    check = next((c for c in checks or () if c.series and c.brier), None)
+    if check is None:
+        return None
+    references = ", ".join(
+        f"{name.split(' (')[0].replace(' with drift', '')} {value:.3f}" for name, value in check.brier.items() if name != ENGINE
+    )
+    rough = ", rough" if check.series < 30 else ""
+    return (
+        f"Trust: on this panel cut at {check.cut} ({check.series} series{rough}), P scored Brier "
+        f"{check.brier[ENGINE]:.3f}; {references} (lower is better; details in the report)"
+    )

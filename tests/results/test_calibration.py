@@ -73,3 +73,13 @@ def test_the_report_shows_each_forecasters_scores_and_the_reliability_table(scor
 def test_the_report_says_when_nothing_could_be_checked():
     page = "".join(report.render_report(RunSummary(run_id="r", config_hash="c" * 40, calibration=()), {}))
     assert "Not checked" in page
+
+
+def test_the_console_answer_ends_with_how_far_to_trust_p(scores):
+    from peakwatch.reporting.console import render_text, run_answer
+
+    check = CalibrationCheck.from_scores(scores)
+    text = render_text(run_answer(RunSummary(run_id="r", calibration=(check,))), width=200)
+    assert f"Trust: on this panel cut at 2014 (6 series, rough), P scored Brier {check.brier[ENGINE]:.3f};" in text
+    assert f"base rate {check.brier[BASE_RATE]:.3f}" in text and f"random walk {check.brier[RANDOM_WALK]:.3f}" in text
+    assert "Trust:" not in render_text(run_answer(RunSummary(run_id="r", calibration=())), width=200)
