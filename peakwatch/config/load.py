@@ -56,6 +56,13 @@ class Config(Frozen):
             )
         return self
 
+    def watched_regions(self) -> tuple[str, ...]:
+        """The regions whose series the parent run shows as metrics (``tracking.watch``,
+        default: the registry's regions with a plan target, in registry order)."""
+        if self.tracking.watch is not None:
+            return self.tracking.watch
+        return tuple(r.id for r in self.regions.regions if r.target_year is not None)
+
     @property
     def tracking_uri(self) -> str:
         return self.tracking.uri or f"sqlite:///{(self.artifacts_dir / 'mlflow.db').resolve()}"
