@@ -6,6 +6,7 @@ from peakwatch.config.base import Frozen
 
 
 class TrackingConfig(Frozen):
+    # MLflow tracking URI; null: sqlite:///<artifacts_dir>/mlflow.db (env MLFLOW_TRACKING_URI).
     uri: str | None = None
     log_threads: int = Field(1, ge=1, le=16)  # >1 only for a remote, high-latency server
     # Fan charts (child-run fan_chart.png and the report's charts) for at most this
