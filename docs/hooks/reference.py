@@ -38,6 +38,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _code(text: str) -> str:
+    """Code in a table cell: a `|` cannot be escaped inside backticks, so such text stays plain."""
+    return _cell(text) if "|" in text else f"`{text}`"
+
+
 def config_page() -> str:
     lines = [
         "# Config reference",
@@ -51,7 +56,7 @@ def config_page() -> str:
         "|---|---|---|---|",
     ]
     for key in config_keys():
-        lines.append(f"| `{key.path}` | `{_cell(key.type)}` | `{_cell(key.default)}` | {_cell(key.doc)} |")
+        lines.append(f"| `{key.path}` | {_code(key.type)} | {_code(key.default)} | {_cell(key.doc)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -119,7 +124,7 @@ def _schema_rows(cls: type, prefix: str, seen: set) -> list[str]:
     for f in dataclasses.fields(cls):
         annotation = hints.get(f.name, f.type)
         path = f"{prefix}{f.name}"
-        rows.append(f"| `{path}` | `{_cell(type_name(annotation))}` | {_cell(comments.get(f.name, ''))} |")
+        rows.append(f"| `{path}` | {_code(type_name(annotation))} | {_cell(comments.get(f.name, ''))} |")
         inner = _dataclass_of(annotation)
         if inner is not None and inner not in seen:
             many = typing.get_origin(annotation) in (tuple, list)
