@@ -50,6 +50,7 @@ from peakwatch.store.runs import newest_local_summary
 from peakwatch.tracking.layout import parent_record
 from peakwatch.tracking.reads import previous_summary
 from peakwatch.tracking.scenarios import scenario_record
+from peakwatch.tracking.watch import watched_metrics, watched_series
 from validation.gate import ValidationReport, passing_rows
 
 
@@ -224,7 +225,7 @@ def compute_payload(
             {**fitted.report.as_dict(), "docs_dir": str(catalog.pending_dir(pending_id) / pending.VALIDATION_DIR)}
         ),
     )
-    metrics = parent_metrics(summary, fitted)
+    metrics = {**parent_metrics(summary, fitted), **watched_series_metrics(config, summary)}
     parent = parent_record(parent_name, tags, metrics, pending_id, {"warnings": str(len(summary.warnings))})
     fitted.results.files.draw_charts(rows, charted_series(summary, config.tracking.max_fan_charts))
     names = config.regions.names()
@@ -281,6 +282,17 @@ def parent_metrics(summary: RunSummary, fitted: Fitted) -> dict[str, float]:
         **{f"seconds_{stage}": value for stage, value in fitted.seconds.items()},
         **{key: value for check in fitted.calibration for key, value in check.metrics().items()},
     }
+
+
+def watched_series_metrics(config: Config, summary: RunSummary) -> dict[str, float]:
+    """The watched series' peak numbers, as the parent run's metrics (tracking/watch.py)."""
+    watched, left_out = watched_series(summary.series, config.watched_regions(), config.tracking.max_watched_series)
+    if left_out:
+        get_run_logger().warning(
+            "%d watched series left out of the parent run's metrics (tracking.max_watched_series = %d)",
+            left_out, config.tracking.max_watched_series,
+        )
+    return watched_metrics(watched)
 
 
 def run_labels(config: Config, run_date: datetime) -> tuple[str, str]:

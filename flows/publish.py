@@ -34,7 +34,7 @@ from peakwatch.store.catalog import Catalog, write_atomic
 from peakwatch.store.runlock import run_lock
 from peakwatch.store.runs import finalize
 from peakwatch.store.series import has_forecast_table, read_series_forecast
-from peakwatch.tracking import runs
+from peakwatch.tracking import runs, watch
 from peakwatch.tracking.client import open_experiment
 from peakwatch.tracking.layout import record_key
 
@@ -122,7 +122,8 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
             config, client, experiment_id, this_run, summary.series, payload.histories
         )
         runs.log_children(  # 3. the child runs, with their warning tags
-            client, experiment_id, run_id, payload, config.tracking.log_threads, decided.child_tags
+            client, experiment_id, run_id, payload, config.tracking.log_threads, decided.child_tags,
+            child_run_keys(config, summary),
         )
         announced = notify.notify_warnings(config, client, this_run, decided)  # 4. notify, remember
         stage_done("publish")
@@ -141,6 +142,14 @@ def _publish(store: Store, config: Config, catalog: Catalog, payload: pending.Pa
             pass
         raise
     return run_id, summary
+
+
+def child_run_keys(config: Config, summary: RunSummary) -> set[tuple[str, str]] | None:
+    """The (region_id, indicator) that get child runs (None: every series): all of a
+    small panel, else the watched and the charted series (tracking/watch.py)."""
+    watched, _ = watch.watched_series(summary.series, config.watched_regions(), config.tracking.max_watched_series)
+    charted = charted_series(summary, config.tracking.max_fan_charts)
+    return watch.child_run_series(summary.series, watched, charted, config.tracking.all_child_runs_up_to)
 
 
 def run_identity(payload: pending.Payload) -> dict[str, str]:

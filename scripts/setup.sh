@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-command set-up: a virtual environment in .venv with the locked dependency set.
+# One-command set-up: a virtual environment in .venv with the locked dependency set
+# (the run, the tests and the docs site: extras test and docs are in requirements.lock).
 # Usage: bash scripts/setup.sh   (re-running it is safe)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -19,6 +19,7 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 
 from peakwatch import contract as c
 from peakwatch.gc_scope import cycles_freed_on_exit
+from validation.docs_offline import make_offline
 from validation.report import MAX_OFFENDING_ROWS, CheckResult
 from validation.settings import Severity
 from validation.suites import Check, Suite
@@ -221,11 +222,13 @@ def _run_gx(
 
 
 def build_docs(context, docs_dir: Path) -> Path:
-    """Render Data Docs into a sibling temp folder, then swap it in: never half-written."""
+    """Render Data Docs into a sibling temp folder, made to render offline
+(docs_offline), then swap it in: never half-written."""
     final = Path(docs_dir)
     staging = staging_dir(final)
     shutil.rmtree(staging, ignore_errors=True)
     context.build_data_docs(site_names=[DOCS_SITE])
+    make_offline(staging)
     shutil.rmtree(final, ignore_errors=True)
     staging.replace(final)
     return final / "index.html"

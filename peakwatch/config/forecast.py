@@ -10,22 +10,30 @@ from peakwatch.config.base import Frozen
 
 
 class ForecastConfig(Frozen):
+    # Simulated paths per series (at least 100).
     n_paths: int = Field(1000, ge=100)
+    # The last simulated year (2060, the carbon-neutrality year; the only one accepted).
     horizon_year: int = HORIZON_YEAR
+    # Random seed of the simulation (same seed, same numbers).
     seed: int = 20300101
+    # Fewer observed years: the series is not forecast (reported as an error).
     min_observed_years: int = Field(8, ge=3)
     # Pooling across the panel (forecasting/pooling.py): how the level and
     # damped-trend components share the paths, whether the panel's backtests
     # set each horizon's band width, the horizons whose errors choose the
     # damping, and how many series estimate the shared parameters.
     combine: Literal["equal", "inverse_mse", "backtest"] = "equal"
+    # True: each horizon's band width from the panel's backtests.
     calibrate_intervals: bool = False
+    # Horizons whose out-of-sample errors choose the damping (and calibrate, when on).
     backtest_horizon: int = Field(5, ge=1, le=10)
+    # Series (chosen by name) that estimate the parameters shared across the panel.
     pooling_sample: int = Field(150, ge=10)
     # Every run scores itself on its own panel (the report's "How far to trust
-    # today's P"): cut this many years before the panel's last year, at most
-    # this many series per cut. An empty list turns the check off.
+    # today's P"), cut this many years before the panel's last year. An empty
+    # list turns the check off.
     calibration_windows: tuple[int, ...] = (5, 7)
+    # At most this many series per cut of that check.
     calibration_max_series: int = Field(300, ge=1)
 
     @field_validator("calibration_windows")

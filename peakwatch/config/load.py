@@ -23,16 +23,27 @@ DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "peakwatch.yaml"
 
 
 class Config(Frozen):
+    # MLflow experiment name (one per run series; runs compare within it).
     run_series: str = "peakwatch-monthly"
+    # Where runs write (MLflow store, run folders, pending payloads); relative to the config file.
     artifacts_dir: Path
+    # The region registry: a YAML file (path relative to the config) listing regions and their plans.
     regions: Registry
+    # Where the yearly data comes from: a list of sources (tidy, wide_years, wide_indicators), merged by precedence.
     sources: tuple[SourceConfig, ...]
+    # The forecast engine's settings (docs/engine.md).
     forecast: ForecastConfig = ForecastConfig()
+    # The Dask cluster that fits the series: local processes, or an existing scheduler.
     dask: DaskConfig = DaskConfig()
+    # The MLflow store and what a run logs to it.
     tracking: TrackingConfig = TrackingConfig()
+    # Early-warning rules and their delivery.
     warnings: WarningConfig = WarningConfig()
+    # The monthly Prefect deployment (`peakwatch serve`).
     schedule: ScheduleConfig = ScheduleConfig()
+    # The Great Expectations gate before the fit.
     validation: ValidationConfig = ValidationConfig()
+    # Policy scenarios run beside the statistical forecast; null: none.
     scenarios: ScenariosConfig | None = None
     config_hash: str
 
@@ -55,6 +66,13 @@ class Config(Frozen):
                 f"forecast.min_observed_years ({self.forecast.min_observed_years})"
             )
         return self
+
+    def watched_regions(self) -> tuple[str, ...]:
+        """The regions whose series the parent run shows as metrics (``tracking.watch``,
+        default: the registry's regions with a plan target, in registry order)."""
+        if self.tracking.watch is not None:
+            return self.tracking.watch
+        return tuple(r.id for r in self.regions.regions if r.target_year is not None)
 
     @property
     def tracking_uri(self) -> str:

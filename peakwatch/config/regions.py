@@ -10,6 +10,7 @@ from peakwatch.config.base import Frozen
 
 class IntensityCut(Frozen):
     period: tuple[int, int]  # first and last year; the cut is against the year before
+    # The cut in energy per unit of GDP over the period, in percent.
     percent: float = Field(gt=0, lt=100)
 
     @model_validator(mode="after")
@@ -20,24 +21,38 @@ class IntensityCut(Frozen):
 
 
 class Plan(Frozen):
+    # The seed document the plan comes from (seeds/).
     seed: str
+    # The plan's title.
     title: str
+    # What the plan covers: the energy sector only or the whole economy.
     scope: Literal["energy_sector", "whole_economy"]
+    # The year the plan says emissions peak by (the warning's target year).
     peak_target_year: int
+    # Year -> planned non-fossil share of energy use, in percent.
     non_fossil_share: dict[int, float] | None = None
+    # The planned cut in energy intensity over a five-year period.
     energy_intensity_cut: IntensityCut | None = None
+    # Year -> planned new-energy capacity, in MW.
     new_energy_capacity_mw: dict[int, float] | None = None
 
 
 class Region(Frozen):
+    # Stable id, dotted from province down, e.g. hunan.yueyang.pingjiang.
     id: str
+    # Administrative division code (GB/T 2260), if known.
     code: str | None = None
+    # Chinese name, e.g. 平江县.
     name_zh: str
+    # English or pinyin name, e.g. Pingjiang.
     name_en: str
+    # Administrative level.
     level: Literal["province", "city", "county"]
+    # Id of the region this one lies in (checked by validation.max_child_parent_ratio).
     parent: str | None = None
     # Other spellings sources use for this region (names, pinyin, old codes).
     aliases: tuple[str, ...] = ()
+    # The region's carbon-peak plan and its targets; null: no target, no warnings.
     plan: Plan | None = None
 
     @property
@@ -46,6 +61,7 @@ class Region(Frozen):
 
 
 class Registry(Frozen):
+    # The regions, in the order reports list them.
     regions: tuple[Region, ...]
 
     def get(self, region_id: str) -> Region | None:

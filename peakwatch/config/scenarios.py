@@ -19,10 +19,14 @@ class DriverConfig(Frozen):
     """One driver as written; a file's drivers may be partial until inheritance
     is resolved, so what a source needs is checked after (``unused_fields``)."""
 
+    # Where the driver's yearly rate comes from: the statistical forecast, the plan, or fixed rates.
     source: Literal["statistical", "plan", "fixed"] = "statistical"
     rates: dict[int, float] = {}  # fixed: year -> yearly change (-0.04 = -4 %/yr) from that year on
+    # Standard deviation of the driver's rate across draws.
     sd: float = Field(0.0, ge=0)
+    # Yearly noise on the driver's rate.
     noise: float = Field(0.0, ge=0)
+    # Non-fossil share (percent) in the base year, where the data has none.
     base_non_fossil_share: float = Field(18.0, ge=0, lt=100)
 
     @field_validator("rates")
@@ -87,10 +91,15 @@ DriverName = Literal["population", "gdp_per_capita", "energy_intensity", "carbon
 class ScenarioFile(Frozen):
     """One configs/scenarios/<name>.yaml; after loading, inheritance is resolved."""
 
+    # The scenario's name (its file name without .yaml).
     name: str
+    # One line saying what the scenario assumes.
     description: str = ""
+    # Another scenario whose drivers this one starts from.
     inherits: str | None = None
+    # Driver (gdp, energy_intensity, carbon_intensity, ...) -> how its path is drawn.
     drivers: dict[DriverName, DriverConfig] = {}
+    # Which plant events apply: none, committed only, or all.
     events: Literal["none", "committed", "all"] | None = None
 
     def spec(self) -> ScenarioSpec:
@@ -106,8 +115,11 @@ EARLIEST_EVENT_YEAR = 1949  # the contract's first year (validation.min_year)
 
 
 class YearLaw(Frozen):
+    # Earliest year.
     min: int
+    # Most likely year.
     mode: int
+    # Latest year.
     max: int
 
     @model_validator(mode="after")
@@ -121,16 +133,26 @@ class YearLaw(Frozen):
 
 
 class EventConfig(Frozen):
+    # The event's id, unique.
     id: str
+    # Region id of the plant.
     region: str
+    # The plant's fuel.
     fuel: Literal["coal", "gas", "oil", "wind", "solar", "hydro", "biomass", "nuclear"]
+    # Commissioned or retired.
     action: Literal["commission", "retire"] = "commission"
+    # Capacity in MW.
     capacity_mw: float = Field(gt=0)
     year: YearLaw  # a single year is read as min = mode = max
+    # Full-load hours a year.
     hours: float = Field(gt=0, le=8760)
+    # Grams of coal equivalent per kWh.
     heat_rate_gce_per_kwh: float = Field(gt=0)
+    # Tonnes of CO2 per tonne of coal equivalent burnt (0 for non-fossil plants).
     emission_factor_tco2_per_tce: float = Field(ge=0)
+    # Share of the output used outside the region.
     export_share: float = Field(0.0, ge=0, le=1)
+    # Committed or planned.
     status: Literal["committed", "planned"] = "planned"
 
     @field_validator("year", mode="before")
@@ -158,13 +180,20 @@ class EventConfig(Frozen):
 
 
 class ScenariosConfig(Frozen):
+    # Folder of the scenario files (relative to the config file).
     dir: Path
+    # The scenarios to run, by name, in this order.
     run: tuple[str, ...] = ()
+    # Draws per scenario and series (at least 1000).
     n_draws: int = Field(1000, ge=1000)
+    # Random seed of the scenario draws.
     seed: int = 20300101
+    # The probability the intensity-cut column aims at (P(peak <= target) >= this).
     probability: float = Field(0.8, gt=0, lt=1)
+    # Range searched for the extra yearly intensity cut.
     cut_bounds: tuple[float, float] = (-0.10, 0.30)
     files: tuple[ScenarioFile, ...] = ()  # resolved, in `run` order
+    # Plant events (commissioning, retirement) the scenarios draw from.
     events: tuple[EventConfig, ...] = ()
 
     @model_validator(mode="after")

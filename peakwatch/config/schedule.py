@@ -14,7 +14,9 @@ class ScheduleConfig(Frozen):
 
     deployment: str = "monthly"  # full name: peakwatch-monthly/<deployment>
     cron: str = "0 6 1 * *"  # 06:00 on the 1st of each month
+    # Time zone of the cron schedule and of the run date.
     timezone: str = "Asia/Shanghai"
+    # True: the deployment is created paused.
     paused: bool = False
 
     @field_validator("cron")

@@ -8,14 +8,18 @@ from peakwatch.config.base import Frozen
 class WarningRule(Frozen):
     """When one series warns: ``late`` below the threshold, ``drift`` on a move."""
 
+    # Warn when P(peak <= target year) is below this.
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
     drift_years: float = Field(1.0, gt=0)  # median peak year later by at least this
     p_drop: float = Field(0.1, gt=0, le=1)  # or P(peak <= target) fell by more than this
 
 
 class RuleOverride(Frozen):
+    # This region's threshold (null: the default).
     p_peak_threshold: float | None = Field(None, ge=0, le=1)
+    # This region's drift in years (null: the default).
     drift_years: float | None = Field(None, gt=0)
+    # This region's drop in probability (null: the default).
     p_drop: float | None = Field(None, gt=0, le=1)
 
 
@@ -23,7 +27,9 @@ class NotifyConfig(Frozen):
     # Prefect notification blocks as "<block-type-slug>/<block-name>"; the
     # URL and any token live in the block, never here.
     blocks: tuple[str, ...] = ("custom-webhook/peakwatch-warnings",)
+    # Retries of a failed delivery, per block.
     retries: int = Field(2, ge=0)
+    # Wait between delivery retries.
     retry_delay_seconds: float = Field(5.0, ge=0)
 
     @field_validator("blocks")
@@ -37,11 +43,16 @@ class NotifyConfig(Frozen):
 
 
 class WarningConfig(Frozen):
+    # Warn when P(peak <= target year) is below this.
     p_peak_threshold: float = Field(0.5, ge=0, le=1)
+    # Warn when the median peak year moved later by at least this many years.
     drift_years: float = Field(1.0, gt=0)
+    # Warn when P(peak <= target year) fell by more than this since the previous run.
     p_drop: float = Field(0.1, gt=0, le=1)
     scenario: str = "statistical"  # the series warned about (results.series.DEFAULT_SCENARIO)
+    # Region id -> its own thresholds, overriding the ones above.
     regions: dict[str, RuleOverride] = {}
+    # Where warnings are delivered (Prefect notification blocks).
     notify: NotifyConfig = NotifyConfig()
 
     @field_validator("scenario")

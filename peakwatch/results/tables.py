@@ -1,8 +1,11 @@
-"""Tables logged as MLflow artifacts: a series' forecast and peak years, a run's warnings.
+"""Tables logged as MLflow artifacts: a series' forecast and peak years, a run's
+warnings and every series' peak numbers.
 
 Each is a Polars frame; the caller decides where it is written. Text cells that
 a spreadsheet would run as a formula are escaped here (``escape_formulas``).
 """
+
+from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
@@ -10,7 +13,7 @@ import polars as pl
 from forecasting.peaks import PeakStatistics, format_peak_year
 from forecasting.series import FAN_QUANTILES, ForecastFan, SeriesForecast, fill_gaps
 from peakwatch.results.notices import SeriesWarning
-from peakwatch.results.series import SeriesRow
+from peakwatch.results.series import DEFAULT_SCENARIO, SeriesRow
 
 OBSERVED, FILLED, FORECAST = "observed", "filled", "forecast"
 # Excel / LibreOffice treat a cell starting with one of these as a formula
@@ -150,3 +153,36 @@ def warnings_table(warnings: list[SeriesWarning]) -> pl.DataFrame:
     return escape_formulas(
         pl.DataFrame([{k: getattr(w, k) for k in WARNING_COLUMNS} for w in warnings], schema=WARNING_COLUMNS)
     )
+
+
+SERIES_COLUMNS = {
+    "region_id": pl.String,
+    "name_zh": pl.String,
+    "name_en": pl.String,
+    "indicator": pl.String,
+    "unit": pl.String,
+    "status": pl.String,
+    "model": pl.String,
+    "last_observed_year": pl.Int64,
+    "target_year": pl.Int64,
+    "peak_year_median": pl.Float64,
+    "peak_year_p10": pl.Float64,
+    "peak_year_p90": pl.Float64,
+    "p_peak_by_target": pl.Float64,
+    "p_censored": pl.Float64,
+    "peak_value": pl.Float64,
+    "peak_value_p10": pl.Float64,
+    "peak_value_p90": pl.Float64,
+    "error": pl.String,
+}
+
+
+def series_table(rows: Iterable[SeriesRow]) -> pl.DataFrame:
+    """Every statistical series' peak numbers, one row each (the parent run's
+    series.csv: the numbers of the series that have no child run too)."""
+    records = (
+        {k: getattr(row, k) for k in SERIES_COLUMNS}
+        for row in rows
+        if (row.scenario or DEFAULT_SCENARIO) == DEFAULT_SCENARIO
+    )
+    return escape_formulas(pl.DataFrame(records, schema=SERIES_COLUMNS))

@@ -26,10 +26,10 @@ SERIES_METRICS = (
     "p_censored",
 )
 # Artifact names of the parent run, the same in every run (a series' files: store.series).
-# Artifact names, the same in every run.
 SUMMARY_JSON = "summary.json"
 VALIDATION_JSON = "validation.json"
 WARNINGS_CSV = "warnings.csv"
+SERIES_CSV = "series.csv"
 
 
 def series_metrics(forecast: SeriesForecast) -> dict[str, float]:

@@ -22,9 +22,11 @@ from mlflow.store.artifact.artifact_repository_registry import get_artifact_repo
 
 from peakwatch.redact import redact_text
 from peakwatch.results.summary import RunSummary
-from peakwatch.results.tables import warnings_table
+from peakwatch.results.tables import series_table, warnings_table
 from peakwatch.store.pending import PENDING_ID_TAG, Payload, RunRecord
-from peakwatch.tracking.layout import CHILD_KIND, KIND_TAG, PARENT_KIND, VALIDATION_JSON, WARNINGS_CSV, record_key, start_time_ms
+from peakwatch.tracking.layout import (
+    CHILD_KIND, KIND_TAG, PARENT_KIND, SERIES_CSV, VALIDATION_JSON, WARNINGS_CSV, record_key, start_time_ms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +103,14 @@ def log_records(
 
 
 def log_run_reports(client: MlflowClient, run_id: str, run_summary: RunSummary) -> None:
-    """validation.json and warnings.csv beside the parent run's summary.json."""
+    """validation.json, warnings.csv and series.csv beside the parent run's summary.json."""
     with tempfile.TemporaryDirectory(prefix="peakwatch-reports-") as tmp:
         folder = Path(tmp)
         (folder / VALIDATION_JSON).write_text(
             json.dumps(run_summary.validation.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
         warnings_table(run_summary.warnings).write_csv(folder / WARNINGS_CSV)
+        series_table(run_summary.series).write_csv(folder / SERIES_CSV)
         client.log_artifacts(run_id, tmp)
 
 
@@ -172,11 +175,17 @@ def log_children(
     payload: Payload,
     threads: int,
     warning_tags: Callable[[tuple[str, str, str]], dict[str, str]],
+    keep: set[tuple[str, str]] | None = None,
 ) -> None:
-    """The payload's child runs under ``run_id``, each statistical series with its
-    ``warning_tags`` (written when the run is created: a store call per warning
-    afterwards took ~50 s of a 10 000-series run with 9 120 of them)."""
-    total = payload.n_children
+    """The payload's child runs under ``run_id`` of the ``keep`` (region_id,
+    indicator) (None: all), each statistical series with its ``warning_tags``
+    (written when the run is created: a store call per warning afterwards took
+    ~50 s of a 10 000-series run with 9 120 of them)."""
+
+    def kept(record: RunRecord) -> bool:
+        return keep is None or record_key(record)[:2] in keep
+
+    total = payload.n_children if keep is None else sum(map(kept, payload.children()))
     step = max(total // 10, 1)
 
     def progress(done: int) -> None:
@@ -189,5 +198,5 @@ def log_children(
         tags = warning_tags(record_key(record))
         return replace(record, tags={**record.tags, **tags}) if tags else record
 
-    records = (with_warning(r) for r in payload.children())
+    records = (with_warning(r) for r in payload.children() if kept(r))
     log_records(client, experiment_id, run_id, records, payload.folder, threads, progress)

@@ -18,14 +18,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def mlflow_server(root: Path, port: int):
-    """Serve the SQLite store and artifact folder under ``root`` on ``port``; yields the URL."""
+def mlflow_server(root: Path, port: int, backend: str | None = None):
+    """Serve the SQLite store and artifact folder under ``root`` (or the ``backend``
+    store URI, e.g. a run's own mlflow.db) on ``port``; yields the URL."""
     root.mkdir(parents=True, exist_ok=True)
     log_path = root / f"server-{time.monotonic_ns()}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-             "--backend-store-uri", f"sqlite:///{root / 'db'}", "--artifacts-destination", str(root / "art")],
+             "--backend-store-uri", backend or f"sqlite:///{root / 'db'}", "--artifacts-destination", str(root / "art")],
             stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"

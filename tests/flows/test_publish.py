@@ -5,6 +5,7 @@ import json
 from dataclasses import replace
 
 import numpy as np
+import polars as pl
 import pytest
 
 from flows import notify, publish
@@ -13,6 +14,7 @@ from forecasting.series import ForecastSettings, SeriesInput, forecast_series
 from peakwatch.config import DEFAULT_CONFIG, load_config
 from peakwatch.results import early_warnings, tables
 from peakwatch.results.notices import Alert, EarlyWarnings
+from peakwatch.results.ranking import charted_series
 from peakwatch.results.rows import series_row
 from peakwatch.results.summary import RunSummary
 from peakwatch.store import pending
@@ -344,3 +346,24 @@ def test_report_output_to_a_folder_writes_report_html_inside(tmp_path):
     args = parse(["report", "--output", str(tmp_path)])
     assert report_path(args.output) == tmp_path / "report.html"
     assert report_path(tmp_path / "march.html") == tmp_path / "march.html"
+
+
+def test_a_large_panel_logs_child_runs_for_the_watched_and_charted_series_only(setup, forecasts):
+    """Above tracking.all_child_runs_up_to series, only the watched series and the
+    ones the report charts get child runs; series.csv on the parent holds every
+    series' numbers."""
+    config, catalog, _ = setup
+    tracking_config = config.tracking.model_copy(update={"watch": ("hunan.c",), "max_fan_charts": 1, "all_child_runs_up_to": 2})
+    config = config.model_copy(update={"tracking": tracking_config})
+    store = publish.open_store(config, catalog)
+    published = publish.publish_payload(
+        store, config, catalog, pending.read_payload(write_payload(catalog, forecasts, "p1", "2026-10-01T06:00:00+00:00"))
+    )
+    client, experiment_id = store
+    (charted,) = charted_series(published.summary, 1)
+    children = [r for r in active_runs(client, experiment_id) if r.data.tags.get(tracking.KIND_TAG) == tracking.CHILD_KIND]
+    assert charted[0] != "hunan.c"  # the slowest grower is the most at risk
+    assert sorted(r.data.tags["region_id"] for r in children) == sorted({"hunan.c", charted[0]})
+    table = pl.read_csv(client.download_artifacts(published.summary.run_id, tracking.SERIES_CSV, str(catalog.root)))
+    assert table["region_id"].to_list() == list(REGIONS)
+    assert table["p_peak_by_target"].to_list() == [r.p_peak_by_target for r in published.summary.series]

@@ -115,7 +115,7 @@ def test_parent_reports_and_summary_round_trip(store, tmp_path):
     path.write_text(json.dumps(summary))
     tracking_runs.log_run_reports(client, parent, RunSummary.from_json(summary))
     tracking_runs.finish_parent_run(client, parent, {"warnings": 1}, {"summary": path})
-    assert {f.path for f in client.list_artifacts(parent)} == {"summary.json", "validation.json", "warnings.csv"}
+    assert {f.path for f in client.list_artifacts(parent)} == {"summary.json", "validation.json", "warnings.csv", "series.csv"}
     assert reads.load_summary(client, parent) == RunSummary.from_json(summary)
     validation = Path(client.download_artifacts(parent, "validation.json", str(tmp_path / "dl")))
     assert json.loads(validation.read_text()) == RunSummary.from_json(summary).validation.to_json()
