@@ -18,19 +18,21 @@ from importlib.metadata import version
 from pathlib import Path
 
 from prefect import flow, get_client, get_run_logger
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from flows import publish
 from flows.cluster import n_partitions, task_runner
 from flows.fit import FitResults, fit_stage, plan_scenarios
 from flows.publish import RunOutcome, Store, TrackingUnavailable
-from flows.tasks import Handoff, pool_panel, pull_sources, validate
+from flows.tasks import Handoff, check_calibration, pool_panel, pull_sources, validate
 from forecasting.scenarios import ScenarioResult
 from forecasting.series import partition, split_series
 from peakwatch import redact
 from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, Config, load_config
 from peakwatch.killpoints import stage_done
 from peakwatch.redact import describe_exception, redacted_errors, redacted_traceback
+from peakwatch.results.calibration import CalibrationCheck
 from peakwatch.results.changes import COMPARED_FIELDS, compare_rows
 from peakwatch.results.notices import DEFERRED_WARNINGS, Change
 from peakwatch.results.ranking import charted_series
@@ -121,6 +123,7 @@ class Fitted:
     results: FitResults
     scenario_results: list[ScenarioResult]
     seconds: dict[str, float]
+    calibration: tuple[CalibrationCheck, ...]
 
 
 def pull_validate_fit(
@@ -160,18 +163,32 @@ def pull_validate_fit(
     clock = time.perf_counter()
     settings = pool_panel(series, config.forecast.settings())
     seconds["pool"] = time.perf_counter() - clock
+    # in a thread of the flow while the cluster fits (it pools the panel cut at earlier years)
+    forecast = config.forecast
+    calibration = check_calibration.submit(
+        series, forecast.settings(), forecast.calibration_windows, forecast.calibration_max_series
+    )
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))
     clock = time.perf_counter()
     # each partition's files, records and rows made while the cluster fits the rest
     results = FitResults(building, config.regions.names(), Counter(s.region_id for s in series), common_tags)
-    del series  # held by `parts` only: fit_stage lets go of each partition once it is submitted
+    del series  # held by `parts` (fit_stage lets go of each partition once it is submitted) and the check
     scenario_results = fit_stage(
         task_runner(config.dask, prefect_api_url()), parts, settings, results.add, scenarios
     )
     seconds["fit"] = time.perf_counter() - clock  # cluster start to last result (peakwatch bench reads it)
     stage_done("fit")
-    return Fitted(sources, pull, report, results, scenario_results, seconds)
+    return Fitted(sources, pull, report, results, scenario_results, seconds, checks_made(calibration))
+
+
+def checks_made(calibration: PrefectFuture) -> tuple[CalibrationCheck, ...]:
+    """The calibration check's result; a check that failed costs the run its check, not its answer."""
+    try:
+        return tuple(calibration.result())
+    except Exception as exc:
+        get_run_logger().warning("the calibration check failed (%s); the run goes on without it", describe_exception(exc))
+        return ()
 
 
 def compute_payload(
@@ -244,6 +261,7 @@ def build_summary(
         changes=tuple(changes),
         early_warnings=DEFERRED_WARNINGS,  # decided when the run reaches MLflow (it holds the state)
         seconds=fitted.seconds,
+        calibration=fitted.calibration,
     )
 
 
@@ -259,6 +277,7 @@ def parent_metrics(summary: RunSummary, fitted: Fitted) -> dict[str, float]:
         "warnings": len(summary.warnings),
         "changes": len(summary.changes),
         **{f"seconds_{stage}": value for stage, value in fitted.seconds.items()},
+        **{key: value for check in fitted.calibration for key, value in check.metrics().items()},
     }
 
 

@@ -22,9 +22,11 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from forecasting.evaluation import calibration_check
 from forecasting.series import ForecastSettings, SeriesInput, with_pooling
 from peakwatch.config import Config
 from peakwatch.redact import redacted_errors
+from peakwatch.results.calibration import CalibrationCheck
 from peakwatch.sources import TransientFetchError
 from peakwatch.sources.fetch import Fetched, fetch_into
 from peakwatch.sources.pull import PullResult, pull_all, resolve_pins
@@ -101,3 +103,12 @@ def pool_panel(series: list[SeriesInput], settings: ForecastSettings) -> Forecas
     """The panel's pooled parameters, once, before the fit stage: so that no
     partition's share of the panel changes them (forecasting.pooling)."""
     return with_pooling(settings, series)
+
+
+@task(cache_policy=NO_CACHE)
+def check_calibration(
+    series: list[SeriesInput], settings: ForecastSettings, windows: tuple[int, ...], max_series: int
+) -> list[CalibrationCheck]:
+    """The run's own panel scored with the peak-event protocol (forecasting.evaluation):
+    how far to trust today's P on this very data."""
+    return [CalibrationCheck.from_scores(s) for s in calibration_check(series, settings, windows, max_series)]

@@ -22,6 +22,18 @@ class ForecastConfig(Frozen):
     calibrate_intervals: bool = False
     backtest_horizon: int = Field(5, ge=1, le=10)
     pooling_sample: int = Field(150, ge=10)
+    # Every run scores itself on its own panel (the report's "How far to trust
+    # today's P"): cut this many years before the panel's last year, at most
+    # this many series per cut. An empty list turns the check off.
+    calibration_windows: tuple[int, ...] = (5, 7)
+    calibration_max_series: int = Field(300, ge=1)
+
+    @field_validator("calibration_windows")
+    @classmethod
+    def positive_windows(cls, windows: tuple[int, ...]) -> tuple[int, ...]:
+        if any(k < 1 for k in windows):
+            raise ValueError(f"every window must be at least 1 year (got {list(windows)})")
+        return windows
 
     @field_validator("horizon_year")
     @classmethod
@@ -37,4 +49,4 @@ class ForecastConfig(Frozen):
         return year
 
     def settings(self) -> ForecastSettings:
-        return ForecastSettings(**self.model_dump())
+        return ForecastSettings(**self.model_dump(exclude={"calibration_windows", "calibration_max_series"}))

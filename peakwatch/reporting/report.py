@@ -131,6 +131,7 @@ def render_report(
         scenario_paths=any(chart["scenarios"] for region in regions for chart in region["charts"]),
         charts_limit=max_charts if limited else None,
         scenarios=scenario_table(summary),
+        calibration=[c for c in summary.calibration or () if c.series] or None,
         validation=summary.validation,
         failed_checks=summary.validation.failed_checks,
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from peakwatch.results.calibration import CalibrationCheck
 from peakwatch.results.fields import pick, take
 from peakwatch.results.notices import DEFERRED_WARNINGS, Change, EarlyWarnings, SeriesWarning
 from peakwatch.results.series import ScenarioRow, SeriesRow
@@ -138,6 +139,7 @@ class RunSummary:
     changes: tuple[Change, ...] = ()
     early_warnings: EarlyWarnings = DEFERRED_WARNINGS
     seconds: dict[str, float] = field(default_factory=dict)
+    calibration: tuple[CalibrationCheck, ...] | None = None  # None: a summary from before the check
 
     @property
     def id(self) -> str | None:
@@ -162,6 +164,7 @@ class RunSummary:
             "changes": [c.to_json() for c in self.changes],
             "early_warnings": self.early_warnings.to_json(),
             "seconds": self.seconds,
+            **({"calibration": [c.to_json() for c in self.calibration]} if self.calibration is not None else {}),
         }
 
     def iter_json(self) -> Iterator[str]:
@@ -183,6 +186,9 @@ class RunSummary:
             warnings=tuple(SeriesWarning.from_json(w) for w in raw.get("warnings", ())),
             changes=tuple(Change.from_json(c) for c in raw.get("changes", ())),
             early_warnings=EarlyWarnings.from_json(raw.get("early_warnings") or {}),
+            calibration=(
+                tuple(CalibrationCheck.from_json(c) for c in raw["calibration"]) if "calibration" in raw else None
+            ),
         )
 
 

@@ -132,7 +132,7 @@ def test_a_run_killed_at_each_stage_boundary_recovers_without_duplicates(tmp_pat
             kept = pending.read_payload(folder)
     assert list((artifacts / "raw").glob("*.csv"))  # the snapshot the rerun pins
 
-    code, err, _ = run(config, artifacts, env, "--snapshot", kept.summary["data_sha256"])
+    code, err, _ = run(config, artifacts, env, "--snapshot", kept.summary.data_sha256)
     assert code == EXIT_OK, err[-3000:]
     finished = sorted(parents(artifacts), key=lambda r: r.info.start_time)
     assert [p.info.status for p in finished] == ["FINISHED", "FINISHED"]  # the payload kept, and the rerun
@@ -141,7 +141,7 @@ def test_a_run_killed_at_each_stage_boundary_recovers_without_duplicates(tmp_pat
     assert pending.list_payloads(artifacts / "pending") == [] and not list(artifacts.glob("**/.building-*"))
     assert not list(artifacts.glob(".pull-*"))
     summaries = [json.loads((artifacts / "runs" / p.info.run_id / "summary.json").read_text()) for p in finished]
-    assert projections(summaries[0]) == projections(kept.summary) == projections(summaries[1])
+    assert projections(summaries[0]) == projections(kept.summary.to_json()) == projections(summaries[1])
     assert summaries[1]["previous_run_id"] == summaries[0]["run_id"]
     nothing_half_written(artifacts)
     print(f"seconds per killed run: {seconds}")

@@ -73,6 +73,14 @@ def test_summary_json_agrees_with_mlflow(two_runs):
         late = {(w["region_id"], w["indicator"]) for w in summary["warnings"]}
         assert late == {(r["region_id"], r["indicator"]) for r in summary["series"] if r["p_peak_by_target"] < 0.5}
         assert parent.data.metrics["warnings"] == len(summary["warnings"])
+        # the run scored itself on its own panel (5 and 7 years before its last year), in both places
+        assert [(c["window"], c["series"]) for c in summary["calibration"]] == [(5, 10), (7, 10)]
+        for check in summary["calibration"]:
+            k = check["window"]
+            assert parent.data.metrics[f"calibration_k{k}_brier_engine"] == pytest.approx(check["brier"]["engine"])
+            assert parent.data.metrics[f"calibration_k{k}_cut_year"] == check["cut"]
+        page = (artifacts / "runs" / parent.info.run_id / "report.html").read_text(encoding="utf-8")
+        assert f"Cut {summary['calibration'][0]['cut']}: no new high" in page
 
 
 def test_second_run_compares_with_the_first(two_runs):
