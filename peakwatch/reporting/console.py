@@ -221,7 +221,7 @@ def format_warnings_line(early: EarlyWarnings) -> str:
 def run_answer(summary: RunSummary) -> list[RenderableType]:
     """What `peakwatch run` prints first: the verdict, what changed, the headline
     table, the warnings and how far to trust P on this panel."""
-    changes = [Text(format_changes_short(summary))] if summary.previous_run_id else []
+    changes = [Text(format_changes_short(summary))] if summary.changes else []  # none: the verdict says so
     return [
         Text(verdict(summary), style="bold"),
         *changes,

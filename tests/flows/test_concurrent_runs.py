@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def test_second_simultaneous_run_is_refused_and_nothing_interleaves(tmp_path):
     artifacts = tmp_path / "artifacts"
     cmd = [sys.executable, "-m", "peakwatch.cli", "run", "--artifacts-dir", str(artifacts)]
-    env = {**os.environ, "COLUMNS": "100"}
+    env = {**os.environ, "COLUMNS": "100", "PREFECT_LOGGING_LEVEL": "INFO"}  # as a user has it (the tests set WARNING)
     runs = [
         subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)

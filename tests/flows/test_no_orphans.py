@@ -56,7 +56,7 @@ def read_rest(stream, seconds: float) -> str:
 def test_a_killed_run_leaves_no_prefect_server_and_no_dask_worker(tmp_path):
     env = {**os.environ, "PREFECT_LOGGING_LEVEL": "INFO", "PREFECT_HOME": str(tmp_path / "prefect")}
     run = subprocess.Popen(
-        [sys.executable, "-m", "peakwatch.cli", "run", "--artifacts-dir", str(tmp_path / "artifacts")],
+        [sys.executable, "-m", "peakwatch.cli", "run", "--verbose", "--artifacts-dir", str(tmp_path / "artifacts")],  # --verbose: the fit's lines on stdout
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,  # its own session: what it starts is found by session id
     )
