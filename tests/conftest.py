@@ -4,6 +4,7 @@ Set before any test imports prefect, because Prefect reads its settings early.
 """
 
 import os
+import sys
 import tempfile
 
 # Same BLAS threading as the Dask workers, so in-process reference forecasts
@@ -30,3 +31,13 @@ def default_runs_dir(tmp_path_factory):
     for _ in range(2):
         assert cli.main(["run", "--artifacts-dir", str(artifacts)]) == cli.EXIT_OK
     return artifacts
+
+
+@pytest.fixture(autouse=True)
+def _fresh_lease_services():
+    """Prefect keeps one lease-acquiring service per concurrency limit name, with
+    the client of the server it first talked to; tests start and stop their own
+    servers, so a later test's lease (flows/lease.py) would go to a dead one."""
+    yield
+    if "prefect.concurrency.services" in sys.modules:
+        sys.modules["prefect.concurrency.services"].ConcurrencySlotAcquisitionWithLeaseService.drain_all()

@@ -56,13 +56,16 @@ def fingerprint(folder: Path) -> dict[str, str]:
 
     The run lock is left out: it records who holds it, not data. So are a SQLite
     store's -wal and -shm files: in WAL mode any reader rewrites the -shm index
-    and a checkpoint moves pages from -wal to the .db; the .db's rows count."""
+    and a checkpoint moves pages from -wal to the .db; the .db's rows count. So is
+    a failed run's console log under logs/ (what the libraries printed, named on
+    the console for the user), which is not data either."""
     if not folder.exists():
         return {}
     return {
         str(p.relative_to(folder)): _content_hash(p)
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != LOCK_NAME and not p.name.endswith((".db-wal", ".db-shm"))
+        and p.relative_to(folder).parts[0] != "logs"
     }
 
 
