@@ -15,8 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
-from flows import evaluate as ev
+from peakwatch import evaluate as ev
 from forecasting import components, evaluation, pooling, scores
 from forecasting import series as engine
 from forecasting.series import ForecastSettings
@@ -48,6 +49,124 @@ def likelihood_damping():
     return [(pooling, "trend_params", params), (pooling, "damping", lambda *a, **k: found["phi"])]
 
 
+# --- shocks and drift that are not the engine's (measured 2026-12-07, not kept) ---
+#
+# These variants change what one path's yearly shock or the level model's
+# drift is. The engine has no hook for them, so they are keyed here by the
+# pooled parameters a series' component states carry.
+
+SHOCKS: dict[tuple, np.ndarray] = {}  # pooled parameters -> standardized shock sample
+DRIFT: dict[tuple, float] = {}  # pooled parameters -> the level model's drift
+
+
+def pooled_key(level_alpha, trend_alpha, trend_beta, trend_phi) -> tuple:
+    return tuple(round(float(x), 12) for x in (level_alpha, trend_alpha, trend_beta, trend_phi))
+
+
+def standardized_errors(y: np.ndarray, p: pooling.PanelPooling) -> np.ndarray:
+    """Each component's one-step errors over the RMS of the (up to ten) before them:
+    a shock in units of the sigma the engine would have used then."""
+    out = []
+    for name, params in (("level", (p.level_alpha,)), ("trend", (p.trend_alpha, p.trend_beta, p.trend_phi))):
+        errors = np.asarray(components.component_model(y, name).smooth(np.array(params)).resid)
+        errors = errors[np.isfinite(errors)]
+        for t in range(5, len(errors)):
+            rms = np.sqrt(np.mean(errors[max(0, t - components.RECENT_YEARS) : t] ** 2))
+            if rms > 0:
+                out.append(errors[t] / rms)
+    return np.asarray(out)
+
+
+def shock_variant(make_sample):
+    """Shocks drawn from ``make_sample(z)`` (z: the panel's pooled standardized
+    one-step errors) instead of the standard normal."""
+    original = engine.estimate_pooling
+
+    def estimate(log_series, keys, settings, min_train):
+        p = original(log_series, keys, settings, min_train)
+        z = np.concatenate([standardized_errors(y, p) for y in log_series if np.isfinite(y).sum() >= 8] or [np.zeros(0)])
+        if len(z) >= 200:
+            SHOCKS[pooled_key(p.level_alpha, p.trend_alpha, p.trend_beta, p.trend_phi)] = make_sample(z)
+        return p
+
+    return [(engine, "estimate_pooling", estimate), (engine, "draw_mixture", draw_mixture)]
+
+
+def level_drift_variant():
+    """The level model drifts at the panel's current growth (median over series of
+    the mean log growth of their last three years), fading at the panel's damping."""
+    original = engine.estimate_pooling
+
+    def estimate(log_series, keys, settings, min_train):
+        p = original(log_series, keys, settings, min_train)
+        recent = [(y[o[-1]] - y[o[-4]]) / 3 for y in log_series
+                  if len(o := np.flatnonzero(np.isfinite(y))) > 3 and o[-1] - o[-4] == 3]
+        DRIFT[pooled_key(p.level_alpha, p.trend_alpha, p.trend_beta, p.trend_phi)] = float(np.median(recent)) if len(recent) >= 3 else 0.0
+        return p
+
+    return [(engine, "estimate_pooling", estimate), (engine, "draw_mixture", draw_mixture)]
+
+
+def draw_mixture(states, growth_sd, weights, horizon, n_paths, rng):
+    """``pooling.draw_mixture`` with the variant's shocks and the level model's drift."""
+    level, trend = states["level"], states["trend"]
+    key = pooled_key(level.alpha, trend.alpha, trend.beta, trend.phi)
+    sample = SHOCKS.get(key)
+    n_level = int(round(weights.get("level", 0.0) * n_paths))
+    parts = []
+    for state, count, stream in zip((level, trend), (n_level, n_paths - n_level), rng.spawn(2)):
+        if count == 0:
+            continue
+        shocks = stream.choice(sample, (count, horizon)) if sample is not None else stream.standard_normal((count, horizon))
+        if state.name == "trend":
+            growth, phi = state.growth + growth_sd * stream.standard_normal(count), state.phi
+        else:
+            growth, phi = np.full(count, DRIFT.get(key, 0.0)), trend.phi
+        value, out = np.full(count, state.level), np.empty((count, horizon))
+        for step in range(horizon):
+            growth = phi * growth
+            error = state.sigma * shocks[:, step]
+            out[:, step] = value + growth + error
+            value = value + growth + state.alpha * error
+            growth = growth + state.beta * error
+        parts.append(out)
+    return np.concatenate(parts)
+
+
+def fitted_t(z: np.ndarray) -> np.ndarray:
+    """A Student-t (df, scale) fitted to z by maximum likelihood, centred at 0."""
+    df, _, scale = stats.t.fit(z, floc=0)
+    return scale * stats.t.rvs(df, size=20_000, random_state=np.random.default_rng(0))
+
+
+def mirrored(z: np.ndarray) -> np.ndarray:
+    """The errors and their mirror image: their lean (a model missing a trend) is bias, not noise."""
+    return np.concatenate([z, -z])
+
+
+def unit_variance(sample: np.ndarray) -> np.ndarray:
+    """The sample's shape with the variance of the engine's own sigma."""
+    return sample / np.sqrt(np.mean(sample**2))
+
+
+def centred_sigma():
+    """Each component's sigma as the sd of its recent one-step errors around their
+    mean, not their RMS: a level model that misses a trend every year is biased,
+    and if growth stops (its premise) only the spread is left."""
+    original = components.filter_component
+
+    def patched(log_values, name, alpha, beta=0.0, phi=1.0):
+        state = original(log_values, name, alpha, beta, phi)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            resid = np.asarray(components.component_model(log_values, name).smooth(
+                components.component_params(name, alpha, beta, phi)).resid)[-components.RECENT_YEARS:]
+        resid = resid[np.isfinite(resid)]
+        return replace(state, sigma=float(np.std(resid))) if len(resid) >= 3 else state
+
+    return [(pooling, "filter_component", patched)]
+
+
 VARIANTS = {
     "final": ([], ForecastSettings()),
     "damping by likelihood": (likelihood_damping(), ForecastSettings()),
@@ -59,6 +178,12 @@ VARIANTS = {
     "no growth pooling": (after_pooling(lambda p: replace(p, growth_spread=np.inf)), ForecastSettings()),
     "per-horizon calibration on": ([], ForecastSettings(calibrate_intervals=True)),
     "P as the plain share": ([(evaluation, "share_of_paths", lambda hits: float(np.mean(hits)))], ForecastSettings()),
+    "shocks: Student-t fitted to the panel's errors": (shock_variant(fitted_t), ForecastSettings()),
+    "shocks: the panel's errors, mirrored": (shock_variant(mirrored), ForecastSettings()),
+    "shocks: the panel's errors, mirrored, unit variance": (
+        shock_variant(lambda z: unit_variance(mirrored(z))), ForecastSettings()),
+    "sigma around the errors' mean": (centred_sigma(), ForecastSettings()),
+    "level drifts at the panel's current growth": (level_drift_variant(), ForecastSettings()),
 }
 
 
