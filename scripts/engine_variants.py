@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from peakwatch import evaluate as ev
 from forecasting import components, evaluation, pooling, scores
 from forecasting import series as engine
 from forecasting.series import ForecastSettings
+from peakwatch import evaluate as ev
 
 CEADS = Path(__file__).resolve().parents[2] / "shared/data/ceads-cities/The_Emission_Inventories_for_290_Chinese_Cities_from_1997_to_2019.xlsx"
 CUTS = (2008, 2010, 2012, 2014)
@@ -112,7 +112,7 @@ def draw_mixture(states, growth_sd, weights, horizon, n_paths, rng):
     level, trend = states["level"], states["trend"]
     key = pooled_key(level.alpha, trend.alpha, trend.beta, trend.phi)
     sample = SHOCKS.get(key)
-    n_level = int(round(weights.get("level", 0.0) * n_paths))
+    n_level = round(weights.get("level", 0.0) * n_paths)
     parts = []
     for state, count, stream in zip((level, trend), (n_level, n_paths - n_level), rng.spawn(2)):
         if count == 0:
