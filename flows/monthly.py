@@ -163,13 +163,15 @@ def pull_validate_fit(
     # The fit needs the series inputs only: not the panel (~45 MB at 10 000
     # series) through the whole fit stage, whose end was the run's peak.
     del panel, usable
-    clock = time.perf_counter()
-    settings = pool_panel(series, config.forecast.settings())
-    seconds["pool"] = time.perf_counter() - clock
-    # in a thread of the flow while the cluster fits (it pools the panel cut at earlier years)
     forecast = config.forecast
+    unpooled = forecast.settings()
+    clock = time.perf_counter()
+    settings = pool_panel(series, unpooled)
+    seconds["pool"] = time.perf_counter() - clock
+    # in a thread of the flow while the cluster fits; it gets the unpooled settings
+    # because it pools the panel cut at each earlier year itself
     calibration = check_calibration.submit(
-        series, forecast.settings(), forecast.calibration_windows, forecast.calibration_max_series
+        series, unpooled, forecast.calibration_windows, forecast.calibration_max_series
     )
     parts = partition(series, n_partitions(config.dask, len(series)))
     logger.info("forecasting %d series in %d partitions on Dask", len(series), len(parts))

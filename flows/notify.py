@@ -5,15 +5,15 @@ child run is created with its warning tags. Delivery goes through Prefect
 notification blocks named in the config (a custom webhook by default), plus a
 Prefect markdown artifact with the warnings table and MLflow tags on the
 parent run. Nothing here may fail the forecast: every failure is retried
-(deliveries), logged and reported in the run summary. Error reports name the
-block and the HTTP status or error type only, never the exception text, which
-can carry the webhook URL; errors of the step itself (often the tracking
-store's) are logged and reported with every URL redacted.
+(deliveries, by Prefect's task retries), logged and reported in the run
+summary. Error reports name the block and the HTTP status or error type only,
+never the exception text, which can carry the webhook URL; errors of the step
+itself (often the tracking store's) are logged and reported with every URL
+redacted.
 """
 
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -24,6 +24,8 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.blocks.abstract import NotificationBlock
 from prefect.blocks.core import Block
+from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 
 from peakwatch.config import Config
 from peakwatch.config.warnings import NotifyConfig
@@ -47,28 +49,15 @@ def describe_error(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def send_with_retries(
-    send: Callable[[], None], retries: int, delay_seconds: float, sleep: Callable[[float], None] = time.sleep
-) -> tuple[int, str | None]:
-    """Call ``send`` until it succeeds or ``retries`` extra attempts are used up.
-
-    Returns (attempts, None) on success, (attempts, last error) otherwise.
-    """
-    error = None
-    for attempt in range(1, retries + 2):
-        try:
-            send()
-            return attempt, None
-        except Exception as exc:
-            error = describe_error(exc)
-            if attempt <= retries:
-                sleep(delay_seconds * attempt)
-    return retries + 1, error
+class DeliveryFailed(Exception):
+    """A send that failed, described without its URL: Prefect logs and keeps each
+    failed attempt's exception, and the original may quote the webhook's URL."""
 
 
-@task(name="deliver-warnings")
-def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyConfig) -> Delivery:
-    """Send one message through one notification block ("<type-slug>/<name>")."""
+@task(name="deliver-warnings", cache_policy=NO_CACHE)
+def send_to_block(block_ref: str, subject: str, body: str) -> Delivery:
+    """One attempt at sending one message through one notification block; a
+    failed send raises ``DeliveryFailed`` for Prefect to retry (deliver_to_block)."""
     logger = get_run_logger()
     try:
         block = Block.load(block_ref)
@@ -81,14 +70,28 @@ def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyCo
     if not isinstance(block, NotificationBlock):
         logger.warning("block %r is a %s, not a notification block", block_ref, type(block).__name__)
         return Delivery(block_ref, "failed", 0, f"not a notification block ({type(block).__name__})")
-    attempts, error = send_with_retries(
-        lambda: notify_or_raise(block, body, subject), settings.retries, settings.retry_delay_seconds
-    )
-    if error:
-        logger.warning("delivery through %r failed after %d attempt(s): %s", block_ref, attempts, error)
-        return Delivery(block_ref, "failed", attempts, error)
+    try:
+        notify_or_raise(block, body, subject)
+    except Exception as exc:
+        raise DeliveryFailed(describe_error(exc)) from None  # no chained original: it may quote the URL
+    attempts = TaskRunContext.get().task_run.run_count
     logger.info("warnings delivered through %r (%d attempt(s))", block_ref, attempts)
     return Delivery(block_ref, "sent", attempts)
+
+
+def deliver_to_block(block_ref: str, subject: str, body: str, settings: NotifyConfig) -> Delivery:
+    """Send one message through one notification block ("<type-slug>/<name>"),
+    with Prefect's task retries (waits of d, 2d, 3d ... seconds). Never raises."""
+    retries = settings.retries
+    delays = [settings.retry_delay_seconds * n for n in range(1, min(retries, 50) + 1)]  # Prefect takes <= 50
+    state = send_to_block.with_options(retries=retries, retry_delay_seconds=delays)(
+        block_ref, subject, body, return_state=True
+    )
+    if state.is_completed():
+        return state.result()
+    exc = state.result(raise_on_failure=False)  # Prefect has logged it: "... Retries are exhausted"
+    error = str(exc) if isinstance(exc, DeliveryFailed) else describe_error(exc)
+    return Delivery(block_ref, "failed", retries + 1, error)
 
 
 def how_to_create(block_ref: str) -> str:

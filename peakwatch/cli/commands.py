@@ -4,7 +4,7 @@
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -98,9 +98,10 @@ def _monthly_flow(args: SimpleNamespace):
 
 
 @contextmanager
-def _quiet(log: Path | None) -> Iterator[None]:
+def _quiet(log: Path | None, progress: bool = True) -> Iterator[None]:
     """Without ``--verbose`` (``log`` given): the libraries' output to ``log``,
-    a progress bar on the terminal, no engine tracebacks. With it: as they print."""
+    a progress bar on the terminal (a run's stages: ``progress``), no engine
+    tracebacks. With it: as they print."""
     from peakwatch.cli.console_log import quiet_console_after_run, quiet_engine_tracebacks
     from peakwatch.cli.terminal import output_to, progress_bar
 
@@ -109,7 +110,7 @@ def _quiet(log: Path | None) -> Iterator[None]:
         return
     quiet_engine_tracebacks()
     try:
-        with output_to(log) as terminal, progress_bar(terminal):
+        with output_to(log) as terminal, (progress_bar(terminal) if progress else nullcontext()):
             yield
     finally:
         quiet_console_after_run()
@@ -129,21 +130,23 @@ def sync(args: SimpleNamespace) -> int:
 
 def _sync_flow(args: SimpleNamespace, config: Config) -> int:
     from flows.publish import TrackingUnavailable, sync_flow
-    from peakwatch.cli.console_log import quiet_engine_tracebacks
     from peakwatch.store import pending
 
-    if not args.verbose:
-        quiet_engine_tracebacks()
-
+    log = None if args.verbose else Catalog(config.artifacts_dir).console_log("sync")
     try:
-        synced = sync_flow(
-            config_path=str(args.config),
-            artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
-            wait_seconds=args.wait,
-        )
+        with _quiet(log, progress=False):  # the run's stages are not the sync's
+            synced = sync_flow(
+                config_path=str(args.config),
+                artifacts_dir=str(args.artifacts_dir) if args.artifacts_dir else None,
+                wait_seconds=args.wait,
+            )
     except TrackingUnavailable as exc:
         print(paragraph(f"peakwatch: {exc}"), file=sys.stderr)
         return EXIT_PENDING
+    except BaseException:
+        if log is not None:
+            print(f"peakwatch: the libraries' log of this sync: {log}", file=sys.stderr)
+        raise
     for result in synced:
         summary = result.summary
         print(f"published pending run {summary.pending_id} ({summary.run_date}) as MLflow run {summary.run_id}")
@@ -151,10 +154,13 @@ def _sync_flow(args: SimpleNamespace, config: Config) -> int:
     left = pending.list_payloads(Catalog(config.artifacts_dir).pending_root)
     if left:  # the store answered: these failed on their own (the log says why)
         names = ", ".join(folder.name for folder in left)
-        print(paragraph(f"peakwatch: {len(left)} run(s) left in pending/, not published (see the log above for why): {names}"), file=sys.stderr)
+        why = log or "the log above"
+        print(paragraph(f"peakwatch: {len(left)} run(s) left in pending/, not published (see {why} for why): {names}"), file=sys.stderr)
         return EXIT_ERROR
     if not synced:
         print("Nothing pending: every run is in MLflow.")
+    if log is not None:
+        print(f"Log: {log}")
     return EXIT_OK
 
 

@@ -6,8 +6,10 @@ projected peak) are labelled as such wherever they sit side by side."""
 import io
 from collections.abc import Iterable, Sequence
 
-from rich.console import Console, Group, RenderableType
 from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -169,9 +171,13 @@ def verdict(summary: RunSummary) -> str:
     return f"{answer}; {changed or 'no'} series changed since the previous run"
 
 
-def headline_table(rows: Iterable[RankedRow | SeriesRow | QuarantinedRow]) -> Table:
+PEAK_YEAR_WIDTH = 18  # "2057 [2051, >2060]" on one line
+
+
+def headline_table(rows: Iterable[RankedRow | SeriesRow | QuarantinedRow], narrow: bool = False) -> Table:
     """Most at risk first. "history" is the observed status (peaked, plateau,
-    rising, unknown); the other columns are the forecast."""
+    rising, unknown); the other columns are the forecast. ``narrow``: the
+    peak-year column fixed at its minimum width (see ``Headline``)."""
     rows = list(rows)
     targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
     target = f" year {targets.pop()}" if len(targets) == 1 else ""
@@ -183,12 +189,32 @@ def headline_table(rows: Iterable[RankedRow | SeriesRow | QuarantinedRow]) -> Ta
     )
     for header, justify, min_width in (
         ("region", "left", 9), ("indicator", "left", 6), ("history\n(observed)", "left", 8),
-        ("forecast:\npeak year", "left", 18), ("forecast:\nP", "right", 4), ("forecast:\nvs " + (target.split()[-1] if target else "target"), "left", 9),
+        ("forecast:\npeak year", "left", PEAK_YEAR_WIDTH), ("forecast:\nP", "right", 4),
+        ("forecast:\nvs " + (target.split()[-1] if target else "target"), "left", 9),
     ):
-        table.add_column(header, justify=justify, min_width=min_width)
+        fixed = narrow and min_width == PEAK_YEAR_WIDTH
+        table.add_column(header, justify=justify, min_width=min_width, width=min_width if fixed else None)
     for row in rows:
         table.add_row(*headline_cells(row, bool(target)))
     return table
+
+
+class Headline:
+    """The headline table at the console's width. Rich narrows the widest column
+    first, and the peak-year column then takes its minimum width back: the table
+    ran past an 80-column terminal, cutting its last header. When the table does
+    not fit, that column is fixed at its minimum, so the region names wrap instead."""
+
+    def __init__(self, rows: Iterable[RankedRow | SeriesRow | QuarantinedRow]):
+        self.rows = list(rows)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        table = headline_table(self.rows)
+        # uncropped, as rich laid it out; trailing blanks (the box's edge) may be cut
+        lines = Segment.split_lines(console.render(table, options))
+        if max((cell_len("".join(s.text for s in line).rstrip()) for line in lines), default=0) > options.max_width:
+            table = headline_table(self.rows, narrow=True)
+        yield table
 
 
 def headline_cells(row: RankedRow | SeriesRow | QuarantinedRow, one_target: bool) -> tuple:
@@ -225,7 +251,7 @@ def run_answer(summary: RunSummary) -> list[RenderableType]:
     return [
         Text(verdict(summary), style="bold"),
         *changes,
-        headline_table([*rank_by_risk(summary), *quarantined_rows(summary, {})]),
+        Headline([*rank_by_risk(summary), *quarantined_rows(summary, {})]),
         Text(format_warnings_line(summary.early_warnings)),
         *([Text(trust)] if (trust := trust_line(summary.calibration)) else []),
     ]

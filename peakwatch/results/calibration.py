@@ -40,12 +40,6 @@ class CalibrationCheck:
     def to_json(self) -> dict:
         return {**pick(self, (f.name for f in fields(self))), "reliability": list(self.reliability)}
 
-    @property
-    def worst_gap(self) -> float | None:
-        """The largest |observed - predicted| over bins of at least 20 series (None when no such bin)."""
-        gaps = [abs(b["observed"] - b["mean_predicted"]) for b in self.reliability if b["count"] >= 20]
-        return max(gaps) if gaps else None
-
     def metrics(self) -> dict[str, float]:
         """MLflow parent-run metrics, keyed by the window: calibration_k5_brier_engine, ..."""
         prefix = f"calibration_k{self.window}"

@@ -16,17 +16,6 @@ from peakwatch.results.fields import pick, take
 DEFAULT_SCENARIO = "statistical"
 SeriesKey = tuple[str, str, str]  # region_id, indicator, scenario
 
-PEAK_FIELDS = (
-    "target_year",
-    "peak_year_median",
-    "peak_year_p10",
-    "peak_year_p90",
-    "p_peak_by_target",
-    "p_censored",
-    "peak_value",
-    "peak_value_p10",
-    "peak_value_p90",
-)
 # The two humps of a series' peak-year distribution (results.words.peak_humps); the rest is in peak_years.csv.
 HUMP_FIELDS = ("p_already_peaked", "history_peak_year")
 INTENSITY_FIELDS = (
@@ -59,8 +48,29 @@ SERIES_FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeakStats:
+    """The peak statistics of a series' or a scenario's row, left out of its JSON
+    when it was not forecast. In summary.json they follow the row's own fields,
+    in this order (PEAK_FIELDS); keyword-only, so the rows' positional fields
+    stay theirs (``SeriesRow("hunan.a", "co2_emissions")``)."""
+
+    target_year: int | None = None
+    peak_year_median: float | None = None
+    peak_year_p10: float | None = None
+    peak_year_p90: float | None = None
+    p_peak_by_target: float | None = None
+    p_censored: float | None = None
+    peak_value: float | None = None
+    peak_value_p10: float | None = None
+    peak_value_p90: float | None = None
+
+
+PEAK_FIELDS = tuple(f.name for f in fields(PeakStats))
+
+
 @dataclass(frozen=True, slots=True)
-class SeriesRow:
+class SeriesRow(PeakStats):
     """One statistical series (region x indicator) of a run."""
 
     region_id: str
@@ -88,16 +98,6 @@ class SeriesRow:
     carbon_intensity_end: float | None = None
     carbon_intensity_within_bounds: bool | None = None
     carbon_intensity_first_year_out_of_bounds: int | None = None
-    # peak statistics, when the series was forecast
-    target_year: int | None = None
-    peak_year_median: float | None = None
-    peak_year_p10: float | None = None
-    peak_year_p90: float | None = None
-    p_peak_by_target: float | None = None
-    p_censored: float | None = None
-    peak_value: float | None = None
-    peak_value_p10: float | None = None
-    peak_value_p90: float | None = None
     p_already_peaked: float | None = None  # share of paths whose peak is in the observed history
     history_peak_year: int | None = None  # ... the year of that peak
     # summaries from before peak_years.csv kept the distribution in the row
@@ -172,7 +172,7 @@ SCENARIO_FIELDS = (
 
 
 @dataclass(frozen=True, slots=True)
-class ScenarioRow:
+class ScenarioRow(PeakStats):
     """One region x indicator x scenario of the scenario simulation."""
 
     region_id: str
@@ -186,15 +186,6 @@ class ScenarioRow:
     events: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
-    target_year: int | None = None
-    peak_year_median: float | None = None
-    peak_year_p10: float | None = None
-    peak_year_p90: float | None = None
-    p_peak_by_target: float | None = None
-    p_censored: float | None = None
-    peak_value: float | None = None
-    peak_value_p10: float | None = None
-    peak_value_p90: float | None = None
     # a scenario's child run has no files: its peak-year distribution stays in the row
     peak_year_distribution: dict[str, float] | None = None
     value_at_target: float | None = None

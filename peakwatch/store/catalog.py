@@ -68,9 +68,10 @@ class Catalog:
         holding the folder's run lock may delete them: no other run builds then."""
         return sorted(self.pending_root.glob(".building-*"))
 
-    def console_log(self) -> Path:
-        """The libraries' log of a ``peakwatch run`` while it runs (moved into its run folder as ``RUN_LOG`` at the end)."""
-        return self.root / "logs" / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.log"
+    def console_log(self, command: str = "run") -> Path:
+        """The libraries' log of a ``peakwatch run`` while it runs (moved into its run folder as ``RUN_LOG`` at the end),
+        or of a ``peakwatch sync`` (it stays here: one sync may publish several runs)."""
+        return self.root / "logs" / f"{command}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{os.getpid()}.log"
 
     def standalone_validation_dir(self) -> Path:
         """Data Docs of a ``peakwatch validate`` call (not a run)."""

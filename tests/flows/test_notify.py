@@ -1,4 +1,4 @@
-"""Delivery retries, secret-free error reports and the message formats."""
+"""Secret-free error reports, the notify step and the message formats."""
 
 import json
 import logging
@@ -9,7 +9,7 @@ import httpx
 from mlflow import MlflowClient
 
 from flows import notify
-from flows.notify import Decided, describe_error, send_with_retries
+from flows.notify import Decided, describe_error
 from peakwatch.config import DEFAULT_CONFIG, ScheduleConfig, WarningConfig, load_config
 from peakwatch.reporting.warnings import format_markdown, format_message
 from peakwatch.results import early_warnings
@@ -28,31 +28,13 @@ RUN = {"run_id": "abc123", "run_date": "2026-11-30T22:00:00+00:00", "config_hash
 DAY = ScheduleConfig(timezone="Asia/Shanghai").run_day(RUN["run_date"])
 
 
-def flaky(failures: int, exc: Exception):
-    calls = []
-
-    def send():
-        calls.append(1)
-        if len(calls) <= failures:
-            raise exc
-
-    return send, calls
-
-
-def test_send_retries_until_success():
-    send, calls = flaky(2, RuntimeError("boom"))
-    sleeps = []
-    assert send_with_retries(send, retries=2, delay_seconds=1.0, sleep=sleeps.append) == (3, None)
-    assert len(calls) == 3 and sleeps == [1.0, 2.0]
-
-
-def test_send_gives_up_and_reports_the_status_without_the_url():
+# The retries themselves (Prefect's task retries) are tested against a real
+# Prefect server and webhook in test_schedule_integration.py.
+def test_a_failed_send_is_reported_by_its_status_without_the_url():
     request = httpx.Request("POST", "https://hooks.example.org/services/SECRET-TOKEN")
     error = httpx.HTTPStatusError("Server error '503' for url '...SECRET-TOKEN'", request=request,
                                   response=httpx.Response(503, request=request))
-    send, calls = flaky(99, error)
-    attempts, reported = send_with_retries(send, retries=1, delay_seconds=0, sleep=lambda s: None)
-    assert (attempts, reported, len(calls)) == (2, "HTTP 503", 2)
+    assert describe_error(error) == "HTTP 503"
     assert describe_error(httpx.ConnectError("connect to https://x/SECRET-TOKEN failed")) == "ConnectError"
 
 

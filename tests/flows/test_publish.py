@@ -2,6 +2,9 @@
 once, whatever happens in between (an interrupted publish, a crash after it)."""
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -11,7 +14,7 @@ import pytest
 from flows import notify, publish
 from flows.fit import series_records
 from forecasting.series import ForecastSettings, SeriesInput, forecast_series
-from peakwatch.config import DEFAULT_CONFIG, load_config
+from peakwatch.config import DEFAULT_CONFIG, PROJECT_ROOT, load_config
 from peakwatch.results import early_warnings, tables
 from peakwatch.results.notices import Alert, EarlyWarnings
 from peakwatch.results.ranking import charted_series
@@ -255,6 +258,24 @@ def test_a_payload_failing_on_its_own_is_left_and_does_not_stop_the_others(setup
     client, experiment_id = publish.open_store(config, catalog)
     assert {r.data.tags.get("peakwatch.pending_id") for r in parents(active_runs(client, experiment_id))} >= {"newer"}
     assert "ceads" not in {r.data.tags.get("peakwatch.pending_id") for r in parents(active_runs(client, experiment_id))}
+
+
+@pytest.mark.integration
+def test_sync_keeps_the_libraries_output_off_the_terminal(tmp_path, forecasts):
+    """As `peakwatch run` does (test_concurrent_runs): Prefect's, MLflow's and the
+    flow's own log lines go to a log file, the terminal gets the answer."""
+    write_payload(Catalog(tmp_path), forecasts[:1], "p", "2026-10-01T06:00:00+00:00")
+    env = {**os.environ, "COLUMNS": "100", "PREFECT_LOGGING_LEVEL": "INFO"}  # as a user has it (the tests set WARNING)
+    done = subprocess.run(
+        [sys.executable, "-m", "peakwatch.cli", "sync", "--artifacts-dir", str(tmp_path)],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not done.stderr.strip(), done.stderr  # was 13 lines: Prefect's server and runs, MLflow's tables, the publish
+    assert "published pending run p" in done.stdout
+    [log] = (tmp_path / "logs").glob("sync-*.log")
+    assert f"Log: {log}" in done.stdout
+    assert "Beginning flow run" in log.read_text(encoding="utf-8")
 
 
 def test_a_store_that_stops_answering_still_stops_the_sync(setup, forecasts, monkeypatch):

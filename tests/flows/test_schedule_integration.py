@@ -7,6 +7,7 @@ all: one through the served deployment, four for the webhook sequence.
 
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from prefect import flow
 from prefect.blocks.notifications import CustomWebhookNotificationBlock, MattermostWebhook
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -253,6 +255,35 @@ def test_delivery_is_retried_and_failures_reported_without_the_secret(prefect_ap
     missing = deliver_to_block("custom-webhook/no-such-block", "subject", "body", settings)
     assert missing.status == "missing"
     assert missing.error.endswith("create it with `peakwatch add-webhook --name no-such-block`")
+
+
+@flow(name="peakwatch-test-delivery")
+def delivery_flow(block: str, settings: NotifyConfig):
+    return deliver_to_block(block, "subject", "body", settings)
+
+
+def test_a_failing_webhook_retried_by_prefect_leaves_its_secret_out_of_the_run_logs(prefect_api, receiver, caplog):
+    """Prefect logs and keeps each failed attempt's exception: the one it gets
+    names the HTTP status only (httpx's quotes the URL, token and all)."""
+    block = save_webhook_block(receiver.port, "peakwatch-test-logs")
+    receiver.fail_first = 10
+    caplog.set_level(logging.INFO, logger="prefect.task_runs")  # the retries' lines (the tests' level is WARNING)
+    state = delivery_flow(block, NotifyConfig(blocks=(block,), retries=2, retry_delay_seconds=0.2), return_state=True)
+    failed = state.result()
+    assert state.is_completed() and (failed.status, failed.attempts, failed.error) == ("failed", 3, "HTTP 500")
+    APILogWorker.drain_all()
+    flow_run_id = str(state.state_details.flow_run_id)
+    logs = httpx.post(
+        f"{prefect_api}/logs/filter", json={"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "limit": 200}
+    ).raise_for_status().json()
+    tasks = httpx.post(
+        f"{prefect_api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run_id]}}}
+    ).raise_for_status().json()
+    text = json.dumps(logs) + json.dumps(tasks)
+    assert "DeliveryFailed('HTTP 500') - Retries are exhausted" in text and SECRET not in text
+    # each attempt's line, d then 2d apart
+    assert "DeliveryFailed('HTTP 500') - Retry 1/2 will start 0.2 second(s)" in caplog.text
+    assert "Retry 2/2 will start 0.4 second(s)" in caplog.text and SECRET not in caplog.text
 
 
 def test_peakwatch_add_webhook_creates_the_block_a_missing_one_names(prefect_api, receiver, monkeypatch, capsys):

@@ -48,3 +48,16 @@ def test_the_answer_comes_first_fits_100_columns_and_labels_history_and_forecast
     wide = render_text(run_answer(summary()), 200)  # no cell wraps
     assert "70 % already peaked (2012), 24 % still rising in 2060" in wide
     assert "hunan.short" in text and "quarantined" in text  # a region kept out is a row, not silence
+
+
+def test_at_80_columns_every_header_is_whole_and_long_region_names_wrap_instead():
+    # rich narrowed the peak-year column first, which then took its minimum width back:
+    # the table ran 3 columns past the terminal and its last header read "forecas"
+    rows = (row("Jiangyong", "co2_emissions", 0.3), row("Pingjiang", "energy_consumption", 0.9))
+    text = render_text(run_answer(RunSummary(series=rows, warnings=tuple(find_warnings(rows, 0.5)))), 80)
+    lines = text.splitlines()
+    assert max(columns(line) for line in lines) <= 80
+    header = next(i for i, line in enumerate(lines) if "history" in line)
+    assert lines[header].split() == ["history", "forecast:", "forecast:", "forecast:"]
+    assert lines[header + 1].split() == ["region", "indicator", "(observed)", "peak", "year", "P", "vs", "2030"]
+    assert "2041 [2024, >2060]" in text and "on time" in text  # the interval stays on one line

@@ -33,7 +33,6 @@ def test_a_check_keeps_the_scores_it_was_made_from(scores):
     assert check.brier == {name: pytest.approx(scores.brier(name)) for name in (ENGINE, RANDOM_WALK, BASE_RATE)}
     assert check.log_score[ENGINE] == pytest.approx(scores.log_score(ENGINE))
     assert sum(b["count"] for b in check.reliability) == 6
-    assert check.worst_gap is None  # no bin of 20 series
 
 
 def test_mlflow_metrics_are_named_by_window_score_and_forecaster(scores):
