@@ -13,7 +13,10 @@ one indicator (and pooling group) shares:
   usual bounds (Hyndman & Athanasopoulos, FPP3: 0.8-0.98), not assumed;
 * the distribution of end-of-history growth, toward which each series'
   growth is pulled in proportion to how little its own years pin it down;
-* how the two components are weighted (equal, or by the panel's backtests);
+* how the two components are weighted: by default the level model ("growth
+  stops now") gets the share of the panel's series that are below their
+  earlier maximum at the origin (``share_below_max``); or equal, or by the
+  panel's backtests;
 * the interval width per horizon, from backtest errors pooled across the
   panel (conformal-style), held at the last backtested horizon beyond it.
 
@@ -44,7 +47,7 @@ from forecasting.components import (
 
 log = logging.getLogger(__name__)
 
-Combine = Literal["equal", "backtest", "inverse_mse"]
+Combine = Literal["below_max", "equal", "backtest", "inverse_mse"]
 
 Z_80 = 1.2816  # standard normal 90 % quantile: the half-width of an 80 % band in sds
 ALPHA_BOUNDS = (0.05, 1.0)
@@ -63,7 +66,7 @@ LIKELIHOOD_SAMPLE = 40
 class PoolingSettings:
     """How the panel is pooled (the ``forecast`` config's pooling keys)."""
 
-    combine: Combine = "equal"
+    combine: Combine = "below_max"
     # Widen or narrow each horizon's band by the panel's backtests. Off by
     # default: on CEADs it widened bands the hold-out found wide enough and
     # cost the peak events (docs/engine.md, "Every variant").
@@ -203,6 +206,19 @@ def damping(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon
         return float(np.nanmean(pooled))
 
     return float(min(PHI_GRID, key=error))
+
+
+def share_below_max(log_series: Sequence[np.ndarray]) -> float:
+    """How often growth has stopped, now: the share of series whose last observed
+    value is below their earlier maximum, (k + 1) / (n + 2) (Laplace's rule of
+    succession, so that a panel of one or two does not say 0 or 1).
+
+    The level component's share of the paths is the engine's probability that
+    a series' growth stops now. Equal shares say "half" in every era; the
+    panel's own state says how common stopping is at the origin: about a
+    quarter of China's cities in 2006, two thirds after the 2013 turn."""
+    below = [bool(y[o[-1]] < np.max(y[o[:-1]])) for y in log_series if len(o := np.flatnonzero(np.isfinite(y))) >= 2]
+    return (sum(below) + 1) / (len(below) + 2)
 
 
 def growth_distribution(states: Sequence[ComponentState], n_years: Sequence[int]) -> tuple[float, float]:
@@ -377,6 +393,9 @@ def estimate_pooling(log_series: Sequence[np.ndarray], keys: Sequence[str], sett
             continue
     center, spread = growth_distribution(states, n_years)
     base = PanelPooling(**{**base.__dict__, "growth_center": center, "growth_spread": spread})
+    if settings.combine == "below_max":  # the whole group: it is one count, not an estimate to sample
+        stopped = share_below_max(log_series)
+        base = PanelPooling(**{**base.__dict__, "weights": {LEVEL: stopped, TREND: 1 - stopped}})
     if settings.combine != "backtest" and not settings.calibrate_intervals:
         return base
     points = backtest_points(sample, base, settings, min_train)

@@ -5,8 +5,9 @@ partitions over Dask; nothing here knows about it.
 One series' forecast (``simulate_paths``): the panel's pooled parameters
 (``forecasting.pooling``, estimated once per run) drive two component models
 (``forecasting.components``): a level model and a damped trend whose growth is
-pulled toward the panel's. Their paths are pooled, and each horizon's spread is
-widened or narrowed by the factor the panel's backtests call for.
+pulled toward the panel's. Their paths are pooled (the level model's share is the
+panel's share of series below their maximum), and, when asked, each horizon's
+spread is widened or narrowed by the factor the panel's backtests call for.
 ``forecast_series`` summarises exactly those paths.
 """
 
@@ -50,11 +51,12 @@ class ForecastSettings:
     seed: int = 20300101
     min_observed_years: int = 8
     # Pooling (forecasting.pooling): how the components share each series'
-    # paths (``equal``; ``inverse_mse``: by their recent one-step errors;
-    # ``backtest``: the panel's CRPS-best share), whether the panel's backtests
+    # paths (``below_max``: the level model gets the share of the panel's
+    # series below their maximum; ``equal``; ``inverse_mse``: by their recent
+    # one-step errors; ``backtest``: the panel's CRPS-best share), whether the panel's backtests
     # set each horizon's band width, which horizons they score, how many series
     # estimate the shared parameters.
-    combine: Combine = "equal"
+    combine: Combine = "below_max"
     calibrate_intervals: bool = False
     backtest_horizon: int = 5
     pooling_sample: int = 150

@@ -167,23 +167,76 @@ def centred_sigma():
     return [(pooling, "filter_component", patched)]
 
 
+BETA_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
+
+
+def multistep_errors(log_series, alpha, beta, horizon=5, min_train=8) -> dict[float, float]:
+    """``pooling.damping``'s criterion for every phi of its grid, at this beta:
+    mean absolute 1..horizon-year log error from each series' last origins,
+    each series scaled by its sd of yearly change."""
+    cases = []
+    for y in log_series:
+        observed = np.flatnonzero(np.isfinite(y))
+        scale = max(float(np.nanstd(np.diff(y))), 1e-3)
+        for origin in observed[observed >= observed[-1] - horizon]:
+            if origin == observed[-1] or np.isfinite(y[: origin + 1]).sum() < min_train:
+                continue
+            try:
+                state = components.filter_component(y[: origin + 1], "trend", alpha, beta, pooling.PHI_BOUNDS[1])
+            except components.ComponentError:
+                continue
+            cases.append((state.level, state.growth, y[origin + 1 : origin + 1 + horizon], scale))
+    return {
+        phi: float(np.nanmean(np.concatenate([
+            np.abs(ahead - (level + growth * components.damped_sums(phi, len(ahead)))) / scale
+            for level, growth, ahead, scale in cases
+        ]))) if cases else np.inf
+        for phi in pooling.PHI_GRID
+    }
+
+
+def growth_updates_by_multistep_errors():
+    """The damped trend's growth smoothing (beta) chosen with the damping by the
+    panel's out-of-sample 1-5-year errors (``pooling.damping``'s criterion),
+    not by the likelihood (which puts beta at 0: growth never updates)."""
+    chosen = {}
+    original = pooling.trend_params
+
+    def params(sample):
+        alpha, _, _ = original(sample)
+        grid = {(beta, phi): error for beta in BETA_GRID if beta <= alpha
+                for phi, error in multistep_errors(sample, alpha, beta).items()}
+        beta, phi = min(grid, key=grid.get)
+        chosen["phi"] = phi
+        return alpha, beta, phi
+
+    return [(pooling, "trend_params", params), (pooling, "damping", lambda *a, **k: chosen["phi"])]
+
+
+# Every row below "final" changes one thing from the equal-weights engine (the
+# default until 2026-12-07, against which these rows were measured).
+EQUAL = ForecastSettings(combine="equal")
+
+
 VARIANTS = {
     "final": ([], ForecastSettings()),
-    "damping by likelihood": (likelihood_damping(), ForecastSettings()),
-    "noise from the whole history": ([(components, "RECENT_YEARS", 10_000)], ForecastSettings()),
-    "weights by inverse recent MSE": ([], ForecastSettings(combine="inverse_mse")),
-    "weights from backtests": ([], ForecastSettings(combine="backtest")),
-    "level component only": (after_pooling(lambda p: replace(p, weights={"level": 1.0, "trend": 0.0})), ForecastSettings()),
-    "trend component only": (after_pooling(lambda p: replace(p, weights={"level": 0.0, "trend": 1.0})), ForecastSettings()),
-    "no growth pooling": (after_pooling(lambda p: replace(p, growth_spread=np.inf)), ForecastSettings()),
-    "per-horizon calibration on": ([], ForecastSettings(calibrate_intervals=True)),
-    "P as the plain share": ([(evaluation, "share_of_paths", lambda hits: float(np.mean(hits)))], ForecastSettings()),
-    "shocks: Student-t fitted to the panel's errors": (shock_variant(fitted_t), ForecastSettings()),
-    "shocks: the panel's errors, mirrored": (shock_variant(mirrored), ForecastSettings()),
+    "equal weights (the previous engine)": ([], EQUAL),
+    "damping by likelihood": (likelihood_damping(), EQUAL),
+    "noise from the whole history": ([(components, "RECENT_YEARS", 10_000)], EQUAL),
+    "weights by inverse recent MSE": ([], replace(EQUAL, combine="inverse_mse")),
+    "weights from backtests": ([], replace(EQUAL, combine="backtest")),
+    "level component only": (after_pooling(lambda p: replace(p, weights={"level": 1.0, "trend": 0.0})), EQUAL),
+    "trend component only": (after_pooling(lambda p: replace(p, weights={"level": 0.0, "trend": 1.0})), EQUAL),
+    "no growth pooling": (after_pooling(lambda p: replace(p, growth_spread=np.inf)), EQUAL),
+    "per-horizon calibration on": ([], replace(EQUAL, calibrate_intervals=True)),
+    "P as the plain share": ([(evaluation, "share_of_paths", lambda hits: float(np.mean(hits)))], EQUAL),
+    "shocks: Student-t fitted to the panel's errors": (shock_variant(fitted_t), EQUAL),
+    "shocks: the panel's errors, mirrored": (shock_variant(mirrored), EQUAL),
     "shocks: the panel's errors, mirrored, unit variance": (
-        shock_variant(lambda z: unit_variance(mirrored(z))), ForecastSettings()),
-    "sigma around the errors' mean": (centred_sigma(), ForecastSettings()),
-    "level drifts at the panel's current growth": (level_drift_variant(), ForecastSettings()),
+        shock_variant(lambda z: unit_variance(mirrored(z))), EQUAL),
+    "sigma around the errors' mean": (centred_sigma(), EQUAL),
+    "level drifts at the panel's current growth": (level_drift_variant(), EQUAL),
+    "growth updating (beta) by multi-step errors": (growth_updates_by_multistep_errors(), EQUAL),
 }
 
 

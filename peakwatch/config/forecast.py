@@ -22,7 +22,11 @@ class ForecastConfig(Frozen):
     # damped-trend components share the paths, whether the panel's backtests
     # set each horizon's band width, the horizons whose errors choose the
     # damping, and how many series estimate the shared parameters.
-    combine: Literal["equal", "inverse_mse", "backtest"] = "equal"
+    # below_max: the level model's share is the panel's share of series below
+    # their earlier maximum (how common "growth has stopped" is now); equal:
+    # half and half; inverse_mse: each series' recent one-step errors;
+    # backtest: the panel's CRPS-best share.
+    combine: Literal["below_max", "equal", "inverse_mse", "backtest"] = "below_max"
     # True: each horizon's band width from the panel's backtests.
     calibrate_intervals: bool = False
     # Horizons whose out-of-sample errors choose the damping (and calibrate, when on).

@@ -53,6 +53,21 @@ def test_flat_for_ten_years_after_a_rise_gets_a_high_p_of_no_new_high():
     assert p_flat > 0.7 and p_rising < 0.2 and p_flat - p_rising > 0.5
 
 
+def test_a_riser_in_a_panel_that_has_stopped_is_likelier_to_stop_than_in_one_still_rising():
+    """The level component's share is how common "growth has stopped" is in the
+    panel now: a city still rising while most of its panel has turned (China's
+    cities after 2013) gets a higher P of no new high than the same city in a
+    panel where every series still rises (China's cities in 2006)."""
+    riser = make(noisy(10 * 1.05 ** np.arange(20), sd=0.02, seed=1), region="riser")
+    turned = [make(noisy(np.concatenate([10 * 1.05 ** np.arange(12), np.full(8, 10 * 1.05**11 * 0.95)]), sd=0.02, seed=s),
+                   region=f"turned{s}") for s in range(2, 14)]
+    rising = [make(noisy(10 * 1.05 ** np.arange(20), sd=0.02, seed=s), region=f"rising{s}") for s in range(2, 14)]
+    in_turned = with_pooling(SETTINGS, [riser, *turned])
+    in_rising = with_pooling(SETTINGS, [riser, *rising])
+    assert in_turned.pooling[c.CO2].weights["level"] > 0.7 > 0.3 > in_rising.pooling[c.CO2].weights["level"]
+    assert p_no_new_high(riser, in_turned, 5) > p_no_new_high(riser, in_rising, 5) + 0.1
+
+
 def test_clean_peak_with_gaps_keeps_its_historical_peak():
     values = noisy(np.concatenate([np.linspace(10, 20, 8), np.linspace(19, 12, 12)]))
     values[[3, 12]] = np.nan  # 2003 and 2012 missing

@@ -14,6 +14,7 @@ from forecasting.pooling import (
     horizon_scales,
     level_alpha,
     pooled_growth,
+    share_below_max,
 )
 
 RNG = np.random.default_rng(42)
@@ -86,3 +87,21 @@ def test_interval_factors_are_estimated_only_when_asked():
     assert estimate_pooling(panel, keys, PoolingSettings(), 8).horizon_scale == ()
     calibrated = estimate_pooling(panel, keys, PoolingSettings(calibrate_intervals=True), 8)
     assert len(calibrated.horizon_scale) == 5 and calibrated.backtest_points > 0
+
+
+def test_the_share_below_max_counts_series_below_their_earlier_maximum_with_laplaces_rule():
+    rising = np.log(np.arange(1.0, 11.0))
+    fallen = np.concatenate([rising, [np.log(5.0)]])
+    gappy = np.concatenate([rising, [np.nan, np.log(9.0), np.nan]])  # last observed value counts
+    assert share_below_max([rising, fallen, fallen, gappy]) == pytest.approx((3 + 1) / (4 + 2))
+    assert share_below_max([rising]) == pytest.approx(1 / 3)  # one series cannot say "never"
+    assert share_below_max([]) == pytest.approx(1 / 2)
+
+
+def test_the_level_models_share_is_the_panels_share_below_max_unless_told_otherwise():
+    stalled = series_that_stop(8, 12) + [0.05 * np.arange(20)] * 2  # 8 flat (about half below max), 2 at max
+    expected = share_below_max(stalled)
+    keys = [f"s{i}" for i in range(len(stalled))]
+    pooled = estimate_pooling(stalled, keys, PoolingSettings(), min_train=8)
+    assert pooled.weights == {LEVEL: expected, TREND: 1 - expected}
+    assert estimate_pooling(stalled, keys, PoolingSettings(combine="equal"), min_train=8).weights == {LEVEL: 0.5, TREND: 0.5}
