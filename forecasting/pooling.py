@@ -13,10 +13,9 @@ one indicator (and pooling group) shares:
   usual bounds (Hyndman & Athanasopoulos, FPP3: 0.8-0.98), not assumed;
 * the distribution of end-of-history growth, toward which each series'
   growth is pulled in proportion to how little its own years pin it down;
-* how the two components are weighted: by default the level model ("growth
-  stops now") gets the share of the panel's series that are below their
-  earlier maximum at the origin (``share_below_max``); or equal, or by the
-  panel's backtests;
+* how the two components are weighted: the level model ("growth stops now")
+  gets the panel's share of series below their maximum (``share_below_max``),
+  or equal shares, or the panel's backtests decide;
 * the interval width per horizon, from backtest errors pooled across the
   panel (conformal-style), held at the last backtested horizon beyond it.
 
@@ -67,9 +66,8 @@ class PoolingSettings:
     """How the panel is pooled (the ``forecast`` config's pooling keys)."""
 
     combine: Combine = "below_max"
-    # Widen or narrow each horizon's band by the panel's backtests. Off by
-    # default: on CEADs it widened bands the hold-out found wide enough and
-    # cost the peak events (docs/engine.md, "Every variant").
+    # Each horizon's band width from the panel's backtests. Off: on CEADs it widened
+    # bands the hold-out found wide enough, and cost the peak events (docs/engine.md).
     calibrate_intervals: bool = False
     backtest_horizon: int = 5  # horizons whose errors choose the damping (and calibrate, when on)
     sample_size: int = 150  # series used to estimate the shared parameters
@@ -209,14 +207,11 @@ def damping(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon
 
 
 def share_below_max(log_series: Sequence[np.ndarray]) -> float:
-    """How often growth has stopped, now: the share of series whose last observed
-    value is below their earlier maximum, (k + 1) / (n + 2) (Laplace's rule of
-    succession, so that a panel of one or two does not say 0 or 1).
-
-    The level component's share of the paths is the engine's probability that
-    a series' growth stops now. Equal shares say "half" in every era; the
-    panel's own state says how common stopping is at the origin: about a
-    quarter of China's cities in 2006, two thirds after the 2013 turn."""
+    """How common "growth has stopped" is now, the level model's share of the
+    paths: the share of series whose last observed value is below their earlier
+    maximum, as (k + 1) / (n + 2) (Laplace's rule: a panel of one says neither 0
+    nor 1). Equal shares say "half" in every era; China's cities were about a
+    quarter below their maximum in 2006, two thirds after the 2013 turn."""
     below = [bool(y[o[-1]] < np.max(y[o[:-1]])) for y in log_series if len(o := np.flatnonzero(np.isfinite(y))) >= 2]
     return (sum(below) + 1) / (len(below) + 2)
 
@@ -393,9 +388,8 @@ def estimate_pooling(log_series: Sequence[np.ndarray], keys: Sequence[str], sett
             continue
     center, spread = growth_distribution(states, n_years)
     base = PanelPooling(**{**base.__dict__, "growth_center": center, "growth_spread": spread})
-    if settings.combine == "below_max":  # the whole group: it is one count, not an estimate to sample
-        stopped = share_below_max(log_series)
-        base = PanelPooling(**{**base.__dict__, "weights": {LEVEL: stopped, TREND: 1 - stopped}})
+    if settings.combine == "below_max":  # a count over the whole group, not an estimate from the sample
+        base = PanelPooling(**{**base.__dict__, "weights": {LEVEL: (w := share_below_max(log_series)), TREND: 1 - w}})
     if settings.combine != "backtest" and not settings.calibrate_intervals:
         return base
     points = backtest_points(sample, base, settings, min_train)
