@@ -171,15 +171,21 @@ def trend_params(log_series: Sequence[np.ndarray]) -> tuple[float, float, float]
 def damping(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon: int, min_train: int) -> float:
     """The damping (from ``PHI_GRID``, the usual 0.8-0.98) whose forecasts from
     the last ``horizon`` origins of each series were closest, 1..``horizon``
-    years ahead, to what followed (mean absolute log error, each series scaled
-    by its sd of yearly change). Out of sample: each origin's filter sees only
-    the years up to it.
+    years ahead, to what followed (``damping_errors``).
 
     The likelihood's own damping answers "how does growth carry one year on";
     the product needs "how far does growth carry", and regional series change
     regime (China's cities, 2013). On CEADs the likelihood put phi at
     0.92-0.98; held-out years favoured the lower bound (hold-out MASE 1.59
     with phi 0.92 against 1.49 with 0.80)."""
+    errors = damping_errors(log_series, alpha, beta, horizon, min_train)
+    return float(min(errors, key=errors.get)) if errors else PanelPooling(0).trend_phi
+
+
+def damping_errors(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon: int, min_train: int) -> dict[float, float]:
+    """Per damping of ``PHI_GRID``: the mean absolute log error 1..``horizon`` years ahead
+    from each series' last ``horizon`` origins (each filter sees only the years up
+    to it), each series scaled by its sd of yearly change; {} without origins."""
     cases = []
     for y in log_series:
         observed = np.flatnonzero(np.isfinite(y))
@@ -191,19 +197,13 @@ def damping(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon
                 state = filter_component(y[: origin + 1], TREND, alpha, beta, PHI_BOUNDS[1])
             except ComponentError:
                 continue
-            ahead = y[origin + 1 : origin + 1 + horizon]
-            cases.append((state.level, state.growth, ahead, scale))
-    if not cases:
-        return PanelPooling(0).trend_phi
-
-    def error(phi: float) -> float:
-        # The filtered state barely depends on phi over the grid; the forecast does.
-        terms = [np.abs(ahead - (level + growth * damped_sums(phi, len(ahead)))) / scale
-                 for level, growth, ahead, scale in cases]
-        pooled = np.concatenate(terms)
-        return float(np.nanmean(pooled))
-
-    return float(min(PHI_GRID, key=error))
+            cases.append((state.level, state.growth, y[origin + 1 : origin + 1 + horizon], scale))
+    # The filtered state barely depends on phi over the grid; the forecast does.
+    return {
+        phi: float(np.nanmean(np.concatenate([np.abs(ahead - (level + growth * damped_sums(phi, len(ahead)))) / scale
+                                              for level, growth, ahead, scale in cases])))
+        for phi in PHI_GRID
+    } if cases else {}
 
 
 def share_below_max(log_series: Sequence[np.ndarray]) -> float:

@@ -170,31 +170,6 @@ def centred_sigma():
 BETA_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 
 
-def multistep_errors(log_series, alpha, beta, horizon=5, min_train=8) -> dict[float, float]:
-    """``pooling.damping``'s criterion for every phi of its grid, at this beta:
-    mean absolute 1..horizon-year log error from each series' last origins,
-    each series scaled by its sd of yearly change."""
-    cases = []
-    for y in log_series:
-        observed = np.flatnonzero(np.isfinite(y))
-        scale = max(float(np.nanstd(np.diff(y))), 1e-3)
-        for origin in observed[observed >= observed[-1] - horizon]:
-            if origin == observed[-1] or np.isfinite(y[: origin + 1]).sum() < min_train:
-                continue
-            try:
-                state = components.filter_component(y[: origin + 1], "trend", alpha, beta, pooling.PHI_BOUNDS[1])
-            except components.ComponentError:
-                continue
-            cases.append((state.level, state.growth, y[origin + 1 : origin + 1 + horizon], scale))
-    return {
-        phi: float(np.nanmean(np.concatenate([
-            np.abs(ahead - (level + growth * components.damped_sums(phi, len(ahead)))) / scale
-            for level, growth, ahead, scale in cases
-        ]))) if cases else np.inf
-        for phi in pooling.PHI_GRID
-    }
-
-
 def growth_updates_by_multistep_errors():
     """The damped trend's growth smoothing (beta) chosen with the damping by the
     panel's out-of-sample 1-5-year errors (``pooling.damping``'s criterion),
@@ -205,7 +180,7 @@ def growth_updates_by_multistep_errors():
     def params(sample):
         alpha, _, _ = original(sample)
         grid = {(beta, phi): error for beta in BETA_GRID if beta <= alpha
-                for phi, error in multistep_errors(sample, alpha, beta).items()}
+                for phi, error in pooling.damping_errors(sample, alpha, beta, 5, 8).items()}
         beta, phi = min(grid, key=grid.get)
         chosen["phi"] = phi
         return alpha, beta, phi
@@ -237,6 +212,10 @@ VARIANTS = {
     "sigma around the errors' mean": (centred_sigma(), EQUAL),
     "level drifts at the panel's current growth": (level_drift_variant(), EQUAL),
     "growth updating (beta) by multi-step errors": (growth_updates_by_multistep_errors(), EQUAL),
+    # Two on the final engine: would its level shares let the narrower bands through?
+    "final + shocks: the panel's errors mirrored, unit variance": (
+        shock_variant(lambda z: unit_variance(mirrored(z))), ForecastSettings()),
+    "final + shocks: Student-t fitted to the panel's errors": (shock_variant(fitted_t), ForecastSettings()),
 }
 
 
