@@ -1,10 +1,9 @@
 """The forecast engine's settings."""
 
-from typing import Literal
-
 from pydantic import Field, field_validator
 
 from forecasting.peaks import HORIZON_YEAR
+from forecasting.pooling import Combine
 from forecasting.series import ForecastSettings
 from peakwatch.config.base import Frozen
 
@@ -26,7 +25,7 @@ class ForecastConfig(Frozen):
     # their earlier maximum (how common "growth has stopped" is now); equal:
     # half and half; inverse_mse: each series' recent one-step errors;
     # backtest: the panel's CRPS-best share.
-    combine: Literal["below_max", "equal", "inverse_mse", "backtest"] = "below_max"
+    combine: Combine = "below_max"
     # True: each horizon's band width from the panel's backtests.
     calibrate_intervals: bool = False
     # Horizons whose out-of-sample errors choose the damping (and calibrate, when on).
