@@ -216,6 +216,10 @@ VARIANTS = {
     "final + shocks: the panel's errors mirrored, unit variance": (
         shock_variant(lambda z: unit_variance(mirrored(z))), ForecastSettings()),
     "final + shocks: Student-t fitted to the panel's errors": (shock_variant(fitted_t), ForecastSettings()),
+    "final + sigma around the errors' mean": (centred_sigma(), ForecastSettings()),
+    # The damping sat on the grid's lower bound (0.8) at every cut from 2010: is the bound binding?
+    "final + damping grid down to 0.5": (
+        [(pooling, "PHI_GRID", (0.5, 0.6, 0.7) + pooling.PHI_GRID)], ForecastSettings()),
 }
 
 
