@@ -167,6 +167,22 @@ def centred_sigma():
     return [(pooling, "filter_component", patched)]
 
 
+def stop_from_the_trends_state(with_its_noise: bool):
+    """"Growth stops now" starts where the damped trend's filter puts the
+    series (a level model's smoothed level lags a riser's last value), and
+    with ``with_its_noise`` carries the trend model's one-step noise (a level
+    model's errors on a riser are its missed growth)."""
+    original = pooling.fit_states
+
+    def patched(log_values, panel_pooling):
+        states = original(log_values, panel_pooling)
+        level, trend = states["level"], states["trend"]
+        states["level"] = replace(level, level=trend.level, sigma=trend.sigma if with_its_noise else level.sigma)
+        return states
+
+    return [(engine, "fit_states", patched)]
+
+
 BETA_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 
 
@@ -217,6 +233,8 @@ VARIANTS = {
         shock_variant(lambda z: unit_variance(mirrored(z))), ForecastSettings()),
     "final + shocks: Student-t fitted to the panel's errors": (shock_variant(fitted_t), ForecastSettings()),
     "final + sigma around the errors' mean": (centred_sigma(), ForecastSettings()),
+    "final + growth stops from the trend's level": (stop_from_the_trends_state(False), ForecastSettings()),
+    "final + growth stops from the trend's level, with its noise": (stop_from_the_trends_state(True), ForecastSettings()),
     # The damping sat on the grid's lower bound (0.8) at every cut from 2010: is the bound binding?
     "final + damping grid down to 0.5": (
         [(pooling, "PHI_GRID", (0.5, 0.6, 0.7) + pooling.PHI_GRID)], ForecastSettings()),
