@@ -53,11 +53,9 @@ ALPHA_BOUNDS = (0.05, 1.0)
 PHI_BOUNDS = (0.8, 0.98)
 PHI_GRID = (0.8, 0.84, 0.88, 0.92, 0.95, 0.98)
 SCALE_BOUNDS = (0.5, 3.0)
-# Backtest points a horizon needs for its own interval factor (else the pooled one).
-MIN_POINTS_PER_HORIZON = 10
+MIN_POINTS_PER_HORIZON = 10  # backtest points a horizon needs for its own factor (else the pooled)
 WEIGHT_GRID = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
-# Series in the summed likelihood of the damped trend: enough to pin three
-# shared parameters, few enough to keep the search to a few seconds.
+# Series in the damped trend's summed likelihood: enough for 3 parameters, a few seconds.
 LIKELIHOOD_SAMPLE = 40
 
 
@@ -66,8 +64,7 @@ class PoolingSettings:
     """How the panel is pooled (the ``forecast`` config's pooling keys)."""
 
     combine: Combine = "below_max"
-    # Each horizon's band width from the panel's backtests. Off: on CEADs it widened
-    # bands the hold-out found wide enough, and cost the peak events (docs/engine.md).
+    # Each horizon's band width from backtests: off, it widened CEADs' bands (docs/engine.md).
     calibrate_intervals: bool = False
     backtest_horizon: int = 5  # horizons whose errors choose the damping (and calibrate, when on)
     sample_size: int = 150  # series used to estimate the shared parameters
@@ -173,11 +170,8 @@ def damping(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon
     the last ``horizon`` origins of each series were closest, 1..``horizon``
     years ahead, to what followed (``damping_errors``).
 
-    The likelihood's own damping answers "how does growth carry one year on";
-    the product needs "how far does growth carry", and regional series change
-    regime (China's cities, 2013). On CEADs the likelihood put phi at
-    0.92-0.98; held-out years favoured the lower bound (hold-out MASE 1.59
-    with phi 0.92 against 1.49 with 0.80)."""
+    The likelihood's damping answers "how does growth carry one year on"; the
+    product needs "how far", across regime changes (China's cities, 2013)."""
     errors = damping_errors(log_series, alpha, beta, horizon, min_train)
     return float(min(errors, key=errors.get)) if errors else PanelPooling(0).trend_phi
 
@@ -229,13 +223,16 @@ def growth_distribution(states: Sequence[ComponentState], n_years: Sequence[int]
 
 
 def pooled_growth(state: ComponentState, n_years: int, pooling: PanelPooling) -> tuple[float, float]:
-    """The series' growth pulled toward the panel, and the sd left (normal-normal shrinkage)."""
+    """The series' growth pulled toward the panel, and the sd left (normal-normal
+    shrinkage), at most one own sd from its own estimate (Efron & Morris 1972,
+    limited translation): a series unlike the panel keeps most of what it says."""
     own = state.sigma**2 / max(n_years, 1)
     if not np.isfinite(pooling.growth_spread):
         return state.growth, float(np.sqrt(own))
     prior = pooling.growth_spread**2
     weight = own / (own + prior)  # how far toward the panel: far when the series says little
-    return state.growth + weight * (pooling.growth_center - state.growth), float(np.sqrt(own * prior / (own + prior)))
+    pull = np.clip(weight * (pooling.growth_center - state.growth), -np.sqrt(own), np.sqrt(own))
+    return state.growth + float(pull), float(np.sqrt(own * prior / (own + prior)))
 
 
 def fit_states(log_values: np.ndarray, pooling: PanelPooling) -> dict[str, ComponentState]:

@@ -183,6 +183,23 @@ def stop_from_the_trends_state(with_its_noise: bool):
     return [(engine, "fit_states", patched)]
 
 
+_share_below_max = pooling.share_below_max
+
+
+def share_below_max_of_the_unpeaked(log_series) -> float:
+    """``pooling.share_below_max`` over the series not long past their peak (the
+    C40 criterion of ``peaks``): a country that peaked in the 1970s says nothing
+    about whether a riser stops now."""
+    from forecasting.peaks import PEAKED_MIN_DROP, PEAKED_MIN_YEARS
+
+    def long_past(y):
+        o = np.flatnonzero(np.isfinite(y))
+        top = o[np.argmax(y[o])]
+        return o[-1] - top > PEAKED_MIN_YEARS and y[o[-1]] <= y[top] + np.log(1 - PEAKED_MIN_DROP)
+
+    return _share_below_max([y for y in log_series if np.isfinite(y).sum() >= 2 and not long_past(y)])
+
+
 BETA_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 
 
@@ -235,6 +252,8 @@ VARIANTS = {
     "final + sigma around the errors' mean": (centred_sigma(), ForecastSettings()),
     "final + growth stops from the trend's level": (stop_from_the_trends_state(False), ForecastSettings()),
     "final + growth stops from the trend's level, with its noise": (stop_from_the_trends_state(True), ForecastSettings()),
+    "final + level share among series not long past their peak": (
+        [(pooling, "share_below_max", share_below_max_of_the_unpeaked)], ForecastSettings()),
     # The damping sat on the grid's lower bound (0.8) at every cut from 2010: is the bound binding?
     "final + damping grid down to 0.5": (
         [(pooling, "PHI_GRID", (0.5, 0.6, 0.7) + pooling.PHI_GRID)], ForecastSettings()),

@@ -56,7 +56,9 @@ def test_a_series_that_says_little_is_pulled_toward_the_panel():
     smooth = ComponentState(TREND, 1.0, 0.10, 0.5, 0.1, 0.9, sigma=0.01)
     noisy_growth, noisy_sd = pooled_growth(noisy, 10, pooling)
     smooth_growth, smooth_sd = pooled_growth(smooth, 10, pooling)
-    assert 0.02 < noisy_growth < 0.03 and 0.09 < smooth_growth < 0.10
+    own_sd = 0.20 / np.sqrt(10)  # the noisy series' own growth sd
+    assert noisy_growth == pytest.approx(0.10 - own_sd)  # pulled, by at most one own sd
+    assert 0.09 < smooth_growth < 0.10
     assert noisy_sd < 0.01 and smooth_sd < 0.01
     assert pooled_growth(noisy, 10, PanelPooling(1)) == (0.10, pytest.approx(0.2 / np.sqrt(10)))  # no panel: no pull
 
@@ -87,6 +89,16 @@ def test_interval_factors_are_estimated_only_when_asked():
     assert estimate_pooling(panel, keys, PoolingSettings(), 8).horizon_scale == ()
     calibrated = estimate_pooling(panel, keys, PoolingSettings(calibrate_intervals=True), 8)
     assert len(calibrated.horizon_scale) == 5 and calibrated.backtest_points > 0
+
+
+def test_a_series_unlike_the_panel_keeps_most_of_its_own_growth():
+    """Flat for ten years among risers whose growth is all alike (a panel spread
+    near zero would pull it all the way): limited translation stops the pull at
+    one of its own sds."""
+    pooling = PanelPooling(100, growth_center=0.06, growth_spread=0.001)
+    flat = ComponentState(TREND, 1.0, 0.0, 0.5, 0.1, 0.9, sigma=0.03)
+    growth, _ = pooled_growth(flat, 20, pooling)
+    assert growth == pytest.approx(0.03 / np.sqrt(20)) and growth < 0.01
 
 
 def test_the_share_below_max_counts_series_below_their_earlier_maximum_with_laplaces_rule():
