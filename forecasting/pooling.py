@@ -9,8 +9,8 @@ one indicator (and pooling group) shares:
   (``forecasting.components``): the level model's from the panel's yearly
   growth autocovariances; the damped trend's smoothing by maximising the
   panel's summed likelihood, its damping by the panel's out-of-sample
-  multi-step errors (``damping``). Damping is thus estimated, within the
-  usual bounds (Hyndman & Athanasopoulos, FPP3: 0.8-0.98), not assumed;
+  multi-step errors (``damping``). Damping is thus estimated, from FPP3's
+  lower bound 0.8 up to 1 (no damping, for growth that never faded), not assumed;
 * the distribution of end-of-history growth, toward which each series'
   growth is pulled in proportion to how little its own years pin it down;
 * how the two components are weighted: the level model ("growth stops now")
@@ -51,7 +51,7 @@ Combine = Literal["below_max", "equal", "backtest", "inverse_mse"]
 Z_80 = 1.2816  # standard normal 90 % quantile: the half-width of an 80 % band in sds
 ALPHA_BOUNDS = (0.05, 1.0)
 PHI_BOUNDS = (0.8, 0.98)
-PHI_GRID = (0.8, 0.84, 0.88, 0.92, 0.95, 0.98)
+PHI_GRID = (0.8, 0.84, 0.88, 0.92, 0.95, 0.98, 1.0)
 SCALE_BOUNDS = (0.5, 3.0)
 MIN_POINTS_PER_HORIZON = 10  # backtest points a horizon needs for its own factor (else the pooled)
 WEIGHT_GRID = tuple(np.round(np.linspace(0.0, 1.0, 11), 2))
@@ -166,7 +166,7 @@ def trend_params(log_series: Sequence[np.ndarray]) -> tuple[float, float, float]
 
 
 def damping(log_series: Sequence[np.ndarray], alpha: float, beta: float, horizon: int, min_train: int) -> float:
-    """The damping (from ``PHI_GRID``, the usual 0.8-0.98) whose forecasts from
+    """The damping (from ``PHI_GRID``, 0.8-1) whose forecasts from
     the last ``horizon`` origins of each series were closest, 1..``horizon``
     years ahead, to what followed (``damping_errors``).
 

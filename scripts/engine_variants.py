@@ -200,6 +200,19 @@ def share_below_max_of_the_unpeaked(log_series) -> float:
     return _share_below_max([y for y in log_series if np.isfinite(y).sum() >= 2 and not long_past(y)])
 
 
+def share_clearly_below_max(log_series) -> float:
+    """``pooling.share_below_max`` counting a series as below its maximum only
+    when more than its recent noise (sd of its last ten yearly changes) below:
+    a noise dip is not a stop."""
+    below = []
+    for y in log_series:
+        o = np.flatnonzero(np.isfinite(y))
+        if len(o) >= 3:
+            noise = np.std(np.diff(y[o])[-10:])
+            below.append(bool(y[o[-1]] < np.max(y[o[:-1]]) - noise))
+    return (sum(below) + 1) / (len(below) + 2)
+
+
 BETA_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 
 
@@ -254,9 +267,13 @@ VARIANTS = {
     "final + growth stops from the trend's level, with its noise": (stop_from_the_trends_state(True), ForecastSettings()),
     "final + level share among series not long past their peak": (
         [(pooling, "share_below_max", share_below_max_of_the_unpeaked)], ForecastSettings()),
+    "final + level share counts only series below their maximum by more than their noise": (
+        [(pooling, "share_below_max", share_clearly_below_max)], ForecastSettings()),
+    # Before the grid reached 1 (no damping): the usual bounds, 0.8-0.98.
+    "damping grid capped at 0.98": ([(pooling, "PHI_GRID", pooling.PHI_GRID[:-1])], ForecastSettings()),
     # The damping sat on the grid's lower bound (0.8) at every cut from 2010: is the bound binding?
     "final + damping grid down to 0.5": (
-        [(pooling, "PHI_GRID", (0.5, 0.6, 0.7) + pooling.PHI_GRID)], ForecastSettings()),
+        [(pooling, "PHI_GRID", (0.5, 0.6, 0.7) + pooling.PHI_GRID[:-1])], ForecastSettings()),
 }
 
 
