@@ -37,8 +37,9 @@ def test_bench_runs_the_whole_flow_and_fills_every_column():
     assert row["ideal_s"] == pytest.approx(row["sequential_s"] / 2)
     assert row["ideal_margin_s"] > 0  # 3 of 12 series timed
     assert row["worker_peak_mb"] > 50 and row["scheduler_peak_mb"] > 50
-    # read around the flow, not after it: twelve full-menu fits take seconds of CPU
-    assert row["worker_cpu_s"] > 1.0
+    # read around the flow, not after it: the workers spent about what the same
+    # fits cost in a loop (an absolute floor was flaky: 12 fits take a fraction of a second)
+    assert row["worker_cpu_s"] > 0.5 * row["sequential_s"]
     table = format_table([row])
     assert table.splitlines()[0].split()[:3] == ["series", "fit", "stage"]
     assert table.splitlines()[0].endswith("worker CPU/loop")
