@@ -2,7 +2,6 @@
 team's Prefect server (docs/how-to/team-deployment.md)."""
 
 import json
-from pathlib import Path
 
 from peakwatch.cli.errors import EXIT_OK, CliError
 from peakwatch.config import PROJECT_ROOT

@@ -66,7 +66,7 @@ def scenario_table(series_rows: Sequence[SeriesRow], scenario_rows: Sequence[Sce
                                  ("peak year", "left", 2), ("P(≤\ntarget)", "right", None),
                                  ("peak value", "right", None), (needed, "left", 3)):
         table.add_column(name, justify=justify, no_wrap=ratio is None, ratio=ratio)
-    for (region_id, indicator), rows in scenario_groups(series_rows, scenario_rows):
+    for (_, indicator), rows in scenario_groups(series_rows, scenario_rows):
         for i, row in enumerate(rows):
             lead = ((region_label(row), indicator_label(indicator), "")[min(i, 2)],)
             if row.error:

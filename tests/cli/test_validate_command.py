@@ -1,6 +1,7 @@
 """`peakwatch validate` and the `validation:` config block."""
 
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,7 +16,7 @@ from peakwatch.results.summary import ValidationSummary
 PANEL_CSV = DEFAULT_CONFIG.parent.parent / "data" / "default_panel.csv"
 
 
-def write_config(tmp_path, **validation) -> "Path":
+def write_config(tmp_path, **validation) -> Path:
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["validation"] = {**raw.get("validation", {}), **validation}
     raw["sources"][0]["path"] = str(PANEL_CSV)
