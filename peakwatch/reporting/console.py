@@ -203,18 +203,40 @@ class Headline:
     """The headline table at the console's width. Rich narrows the widest column
     first, and the peak-year column then takes its minimum width back: the table
     ran past an 80-column terminal, cutting its last header. When the table does
-    not fit, that column is fixed at its minimum, so the region names wrap instead."""
+    not fit, that column is fixed at its minimum, so the region names wrap instead;
+    when even that does not fit (below about 75 columns, where rich would crop
+    the verdict), each series becomes a line of its own."""
 
     def __init__(self, rows: Iterable[RankedRow | SeriesRow | QuarantinedRow]):
         self.rows = list(rows)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        table = headline_table(self.rows)
-        # uncropped, as rich laid it out; trailing blanks (the box's edge) may be cut
-        lines = Segment.split_lines(console.render(table, options))
-        if max((cell_len("".join(s.text for s in line).rstrip()) for line in lines), default=0) > options.max_width:
-            table = headline_table(self.rows, narrow=True)
-        yield table
+        for narrow in (False, True):
+            table = headline_table(self.rows, narrow=narrow)
+            # uncropped, as rich laid it out; trailing blanks (the box's edge) may be cut
+            lines = Segment.split_lines(console.render(table, options))
+            if max((cell_len("".join(s.text for s in line).rstrip()) for line in lines), default=0) <= options.max_width:
+                yield table
+                return
+        yield headline_lines(self.rows)
+
+
+def headline_lines(rows: Sequence[RankedRow | SeriesRow | QuarantinedRow]) -> Text:
+    """The headline as one line per series (wrapped by the console), for terminals too narrow for the table:
+    "Yueyang 岳阳市, CO2: late, P 0.28; peak year 2043 [2024, >2060]; history plateau"."""
+    targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
+    one_target = len(targets) == 1
+    out = Text("Regions, most at risk first" + (f" (P: that the peak comes by {targets.pop()})" if one_target else ""))
+    for row in rows:
+        region, indicator, history, peak, p, verdict_cell = headline_cells(row, one_target)
+        name = f"{region}, {indicator}" if indicator else str(region)
+        if not p:  # not forecast: the reason is the whole answer
+            out.append(f"\n{name}: {peak}")
+            continue
+        out.append(f"\n{name}: ")
+        out.append(verdict_cell)
+        out.append(f", P {p}; peak year {peak}" + (f"; history {history}" if history else ""))
+    return out
 
 
 def headline_cells(row: RankedRow | SeriesRow | QuarantinedRow, one_target: bool) -> tuple:

@@ -61,3 +61,14 @@ def test_at_80_columns_every_header_is_whole_and_long_region_names_wrap_instead(
     assert lines[header].split() == ["history", "forecast:", "forecast:", "forecast:"]
     assert lines[header + 1].split() == ["region", "indicator", "(observed)", "peak", "year", "P", "vs", "2030"]
     assert "2041 [2024, >2060]" in text and "on time" in text  # the interval stays on one line
+
+
+def test_below_the_tables_width_each_series_is_a_line_and_no_verdict_is_cropped():
+    # at 60 columns rich cropped the table's last column: "late" read "la"
+    text = render_text(run_answer(summary(validation=ValidationSummary(quarantined={"hunan.short": ["history.min_observed_years"]}))), 60)
+    lines = text.splitlines()
+    assert max(columns(line) for line in lines) <= 60
+    assert "Yueyang 岳阳市, CO2: late, P 0.30" in text
+    assert "Zhuzhou 岳阳市, energy: on time, P 0.90" in text
+    assert "hunan.short: not forecast: quarantined" in " ".join(lines)
+    assert "(observed)" not in text  # a list, not the table
