@@ -2,25 +2,16 @@
 import, patch only what exists, and leave the engine's paths alone where a
 variant changes nothing."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
 from forecasting.pooling import PanelPooling, draw_mixture, fit_states, pooled_growth
+from tests.scripts import SCRIPTS_DIR, load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "engine_variants.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("engine_variants", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = SCRIPTS_DIR / "engine_variants.py"
 
 
 def test_every_variant_patches_an_attribute_that_exists():
-    variants = load_script().VARIANTS
+    variants = load_script(SCRIPT).VARIANTS
     assert "final" in variants
     for name, (patches, _) in variants.items():
         for owner, attribute, _ in patches:
@@ -28,7 +19,7 @@ def test_every_variant_patches_an_attribute_that_exists():
 
 
 def test_the_scripts_paths_are_the_engines_when_no_shock_or_drift_is_registered():
-    script = load_script()
+    script = load_script(SCRIPT)
     rng = np.random.default_rng(3)
     log_values = np.log(100 * np.exp(np.cumsum(0.05 + 0.02 * rng.standard_normal(15))))
     pooling = PanelPooling(50, level_alpha=0.8, trend_alpha=0.6, trend_beta=0.1, trend_phi=0.9)

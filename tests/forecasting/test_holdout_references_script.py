@@ -1,23 +1,15 @@
 """scripts/holdout_references.py backs docs/engine.md's MASE section: its simple
 forecasters must be what their names say."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "holdout_references.py"
+from tests.scripts import SCRIPTS_DIR, load_script
 
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("holdout_references", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = SCRIPTS_DIR / "holdout_references.py"
 
 
 def test_simple_forecasters_on_a_series_with_a_gap():
-    script = load_script()
+    script = load_script(SCRIPT)
     train = np.array([100.0, 110.0, np.nan, 130.0, 120.0])
     assert np.allclose(script.one_growth_rate(0.0)(train, 3), 120.0)
     assert np.allclose(script.one_growth_rate(0.1)(train, 2), 120.0 * np.exp([0.1, 0.2]))
