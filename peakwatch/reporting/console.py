@@ -174,13 +174,18 @@ def verdict(summary: RunSummary) -> str:
 PEAK_YEAR_WIDTH = 18  # "2057 [2051, >2060]" on one line
 
 
+def common_target_year(rows: Sequence[RankedRow | SeriesRow | QuarantinedRow]) -> int | None:
+    """The target year when every forecast row shares one (the headline then names it once)."""
+    targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
+    return targets.pop() if len(targets) == 1 else None
+
+
 def headline_table(rows: Iterable[RankedRow | SeriesRow | QuarantinedRow], narrow: bool = False) -> Table:
     """Most at risk first. "history" is the observed status (peaked, plateau,
     rising, unknown); the other columns are the forecast. ``narrow``: the
     peak-year column fixed at its minimum width (see ``Headline``)."""
     rows = list(rows)
-    targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
-    target = f" year {targets.pop()}" if len(targets) == 1 else ""
+    target = f" year {year}" if (year := common_target_year(rows)) else ""
     table = Table(
         title="Regions, most at risk first", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
         collapse_padding=True, caption_justify="left",
@@ -224,11 +229,10 @@ class Headline:
 def headline_lines(rows: Sequence[RankedRow | SeriesRow | QuarantinedRow]) -> Text:
     """The headline as one line per series (wrapped by the console), for terminals too narrow for the table:
     "Yueyang 岳阳市, CO2: late, P 0.28; peak year 2043 [2024, >2060]; history plateau"."""
-    targets = {row.target_year for row in rows if getattr(row, "target_year", None)}
-    one_target = len(targets) == 1
-    out = Text("Regions, most at risk first" + (f" (P: that the peak comes by {targets.pop()})" if one_target else ""))
+    year = common_target_year(rows)
+    out = Text("Regions, most at risk first" + (f" (P: that the peak comes by {year})" if year else ""))
     for row in rows:
-        region, indicator, history, peak, p, verdict_cell = headline_cells(row, one_target)
+        region, indicator, history, peak, p, verdict_cell = headline_cells(row, bool(year))
         name = f"{region}, {indicator}" if indicator else str(region)
         if not p:  # not forecast: the reason is the whole answer
             out.append(f"\n{name}: {peak}")
